@@ -1,0 +1,232 @@
+"""Regenerate the demo configuration tables (see README.md for the rules).
+
+    uv run python demo/config/generate.py [../shared/reference]
+
+Writes weights/chs-drg-1.1-demo.csv, dip/360500-2026.csv, hospitals.csv, insured_budgets.csv and
+regions/*.toml. province.toml is written by hand. Deterministic: same reference files, same output.
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import statistics
+import sys
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+YEAR = 2026
+WEIGHT_HEADERS = {"RW", "权重", "初始权重"}
+PLACEHOLDER_RW = Decimal("1")  # several tables list unstable groups at RW 1: not a measured weight
+
+# region, name, scheme, merge employee/resident, employee rate, resident rate, demo month cases
+REGIONS = [
+    ("360100", "南昌市", "DRG", False, "11800", "10200", 900),
+    ("360200", "景德镇市", "DRG", False, "10600", "9300", 250),
+    ("360300", "萍乡市", "DRG", False, "10400", "9100", 220),
+    ("360400", "九江市", "DRG", False, "11000", "9700", 420),
+    ("360500", "新余市", "DIP", False, "9.80", "8.90", 220),
+    ("360600", "鹰潭市", "DRG", True, "10300", "10300", 200),
+    ("360700", "赣州市", "DRG", False, "11200", "9800", 520),
+    ("360800", "吉安市", "DRG", False, "10500", "9200", 320),
+    ("360900", "宜春市", "DRG", False, "10700", "9400", 350),
+    ("361000", "抚州市", "DRG", False, "10400", "9100", 260),
+    ("361100", "上饶市", "DRG", False, "10800", "9500", 400),
+]
+AVERAGE_FUND_DUE = Decimal("6500")  # yuan per case, sizes the demo budgets
+MONTHS_OF_BUDGET = 1  # budgets cover one demo month of cases
+CROSS_SHARE = Decimal("0.25")  # share of a region's cases insured elsewhere in the province
+EMPLOYEE_SHARE = Decimal("0.4")
+
+HOSPITALS = [  # code, name, region, level, grade, basic coefficient, bonus
+    ("H36010000001", "南昌大学第一附属医院(演示)", "360100", 3, "三甲", "1.05", "0.03"),
+    ("H36010000002", "南昌大学第二附属医院(演示)", "360100", 3, "三甲", "1.05", "0.02"),
+    ("H36010000003", "南昌市第一医院(演示)", "360100", 3, "", "1.00", "0"),
+    ("H36010000004", "南昌县人民医院(演示)", "360100", 2, "", "0.88", "0"),
+    ("H36010000005", "湾里区卫生院(演示)", "360100", 1, "", "0.75", "0"),
+    ("H36020000001", "景德镇市第一人民医院(演示)", "360200", 3, "", "1.00", "0"),
+    ("H36020000002", "浮梁县人民医院(演示)", "360200", 2, "", "0.86", "0"),
+    ("H36030000001", "萍乡市人民医院(演示)", "360300", 3, "", "1.00", "0"),
+    ("H36030000002", "芦溪县卫生院(演示)", "360300", 1, "", "0.74", "0"),
+    ("H36040000001", "九江市第一人民医院(演示)", "360400", 3, "", "1.00", "0.01"),
+    ("H36040000002", "瑞昌市人民医院(演示)", "360400", 2, "", "0.87", "0"),
+    ("H36050000001", "新余市人民医院(演示)", "360500", 3, "", "1.00", "0"),
+    ("H36050000002", "分宜县人民医院(演示)", "360500", 2, "", "0.85", "0"),
+    ("H36060000001", "鹰潭市人民医院(演示)", "360600", 3, "", "0.98", "0"),
+    ("H36060000002", "贵溪市卫生院(演示)", "360600", 1, "", "0.72", "0"),
+    ("H36070000001", "赣南医学院第一附属医院(演示)", "360700", 3, "三甲", "1.03", "0.02"),
+    ("H36070000002", "赣州市人民医院(演示)", "360700", 3, "", "1.00", "0"),
+    ("H36070000003", "瑞金市人民医院(演示)", "360700", 2, "", "0.86", "0"),
+    ("H36080000001", "吉安市中心人民医院(演示)", "360800", 3, "", "1.00", "0"),
+    ("H36080000002", "井冈山市人民医院(演示)", "360800", 2, "", "0.85", "0"),
+    ("H36090000001", "宜春市人民医院(演示)", "360900", 3, "", "1.00", "0"),
+    ("H36090000002", "樟树市人民医院(演示)", "360900", 2, "", "0.86", "0"),
+    ("H36100000001", "抚州市第一人民医院(演示)", "361000", 3, "", "1.00", "0"),
+    ("H36100000002", "南城县卫生院(演示)", "361000", 1, "", "0.73", "0"),
+    ("H36110000001", "上饶市人民医院(演示)", "361100", 3, "", "1.00", "0"),
+    ("H36110000002", "鄱阳县人民医院(演示)", "361100", 2, "", "0.86", "0"),
+]
+
+# DIP demo catalogue for 新余: (code = diagnosis category + procedure set, name, mean cost yuan)
+DIP_TYPES = [
+    ("I63.9:保守", "脑梗死 保守治疗", "9800"),
+    ("I63.9:00.4000x001", "脑梗死 取栓", "68000"),
+    ("J18.9:保守", "肺炎 保守治疗", "6200"),
+    ("J44.1:保守", "慢阻肺急性加重 保守治疗", "8600"),
+    ("I25.1:00.6600", "冠心病 经皮冠状动脉介入", "42000"),
+    ("I20.0:保守", "不稳定型心绞痛 保守治疗", "7400"),
+    ("I50.9:保守", "心力衰竭 保守治疗", "9100"),
+    ("K80.1:51.2301", "胆囊结石伴胆囊炎 腹腔镜胆囊切除", "15800"),
+    ("K35.8:47.0100", "急性阑尾炎 腹腔镜阑尾切除", "11200"),
+    ("K40.9:53.0200", "腹股沟疝 疝修补", "9300"),
+    ("E11.9:保守", "2型糖尿病 保守治疗", "6800"),
+    ("N20.0:98.5100", "肾结石 体外碎石", "7600"),
+    ("S72.0:81.5100", "股骨颈骨折 全髋置换", "52000"),
+    ("M17.1:81.5400", "膝关节病 全膝置换", "56000"),
+    ("O80.0:保守", "顺产", "4300"),
+    ("O82.0:74.1x01", "剖宫产", "7900"),
+    ("C34.9:32.4100", "肺癌 肺叶切除", "61000"),
+    ("C16.9:化疗", "胃癌 化疗", "8200"),
+    ("C50.9:85.4300", "乳腺癌 改良根治", "26000"),
+    ("H25.9:13.4100", "老年性白内障 超声乳化", "6900"),
+    ("综合:手术", "综合病种 手术", "21000"),
+    ("综合:治疗性操作", "综合病种 治疗性操作", "12000"),
+    ("综合:诊断性操作", "综合病种 诊断性操作", "8000"),
+    ("综合:保守", "综合病种 保守治疗", "5600"),
+]
+DIP_BASE_TYPES = {"J18.9:保守", "E11.9:保守", "O80.0:保守"}
+
+
+def fen(value: Decimal) -> Decimal:
+    return value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def published_weights(reference: Path) -> tuple[dict[str, list[Decimal]], dict[str, int]]:
+    """Every published RW per DRG code (placeholders left out) and how many tables call it a base group."""
+    weights: dict[str, list[Decimal]] = {}
+    base_votes: dict[str, int] = {}
+    for path in sorted((reference / "payment").glob("*.csv")):
+        with path.open(encoding="utf-8") as f:
+            rows = list(csv.reader(f))
+        header = [h.strip() for h in rows[0]]
+        weight_columns = [i for i, h in enumerate(header) if h in WEIGHT_HEADERS]
+        if not weight_columns:
+            continue  # e.g. a points table (标准分值): another scale
+        rw_at = weight_columns[0]
+        base_at = header.index("基础病组") if "基础病组" in header else None
+        for row in rows[1:]:
+            code = row[0].strip()
+            try:
+                rw = Decimal(row[rw_at].strip())
+            except (ArithmeticError, IndexError):
+                continue
+            if rw > 0 and rw != PLACEHOLDER_RW:
+                weights.setdefault(code, []).append(rw)
+            if base_at is not None and row[base_at].strip() == "是":
+                base_votes[code] = base_votes.get(code, 0) + 1
+    return weights, base_votes
+
+
+def fallback_rw(code: str) -> Decimal:
+    """Deterministic weight for a code no table prices: by split digit, varied by a hash of the code."""
+    by_split = {"1": Decimal("1.6"), "3": Decimal("1.1"), "5": Decimal("0.8"), "9": Decimal("1.0")}
+    spread = Decimal(int(hashlib.sha256(code.encode()).hexdigest()[:4], 16) % 41) / 100  # 0.00-0.40
+    return by_split.get(code[-1], Decimal("1")) + spread
+
+
+def write_weights(reference: Path) -> int:
+    weights, base_votes = published_weights(reference)
+    drgs = [line.split(maxsplit=1) for line in (reference / "chs-drg-1.1/3_DRG.txt").read_text("utf-8").splitlines() if line.strip()]
+    out = HERE / "weights/chs-drg-1.1-demo.csv"
+    out.parent.mkdir(exist_ok=True)
+    with out.open("w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["DRG编码", "DRG名称", "RW", "基础病组"])
+        for code, name in drgs:
+            published = weights.get(code)
+            rw = statistics.median(published) if published else fallback_rw(code)
+            rw = rw.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+            w.writerow([code, name.replace("~~", "").strip(), rw, "是" if base_votes.get(code, 0) >= 2 else ""])
+    return len(drgs)
+
+
+def write_dip() -> None:
+    out = HERE / "dip/360500-2026.csv"
+    out.parent.mkdir(exist_ok=True)
+    costs = [Decimal(c) for _, _, c in DIP_TYPES]
+    reference_cost = sum(costs) / len(costs)  # ref = mean over types (demo stand-in for all cases)
+    with out.open("w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["code", "name", "score", "mean_cost", "base_group"])
+        for code, name, cost in DIP_TYPES:
+            score = (1000 * Decimal(cost) / reference_cost).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+            w.writerow([code, name, score, cost, "yes" if code in DIP_BASE_TYPES else ""])
+
+
+def write_hospitals() -> None:
+    with (HERE / "hospitals.csv").open("w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["code", "name", "region", "level", "grade", "basic_coefficient", "bonus_coefficient"])
+        w.writerows(HOSPITALS)
+
+
+def pool_budget(cases: int, share: Decimal) -> Decimal:
+    return fen(cases * share * AVERAGE_FUND_DUE * MONTHS_OF_BUDGET)
+
+
+def write_regions() -> None:
+    out = HERE / "regions"
+    out.mkdir(exist_ok=True)
+    for region, name, scheme, merged, employee_rate, resident_rate, cases in REGIONS:
+        table = 'dip_catalogue = "../dip/360500-2026.csv"' if scheme == "DIP" else 'weight_table = "../weights/chs-drg-1.1-demo.csv"'
+        version = "新余 DIP 2026 (demo)" if scheme == "DIP" else "CHS-DRG 1.1"
+        lines = [
+            "# Generated by demo/config/generate.py: demo numbers, not a published policy.",
+            f'region = "{region}"',
+            f'name = "{name}"',
+            f"year = {YEAR}",
+            f'scheme = "{scheme}"',
+            f'scheme_version = "{version}"',
+            table,
+            f"merge_insutypes = {'true' if merged else 'false'}",
+            "merge_origins = false",
+            "",
+            "[bed_day_rates]  # yuan per day",
+            'psychiatric = 320.00',
+            'rehabilitation = 460.00',
+        ]
+        if region == "360100":
+            lines += ["", "[policy.outlier]  # 南昌: thresholds by weight band", "low = 0.4", "high = 2.0",
+                      "[[policy.outlier.bands]]", "rw_below = 1.0", "low = 0.4", "high = 3.0",
+                      "[[policy.outlier.bands]]", "rw_below = 3.0", "low = 0.4", "high = 2.5"]
+        insutypes = [(None, employee_rate, Decimal(1))] if merged else [
+            ("310", employee_rate, EMPLOYEE_SHARE), ("390", resident_rate, 1 - EMPLOYEE_SHARE)]
+        for insutype, rate, share in insutypes:
+            for origin, origin_share in (("local", 1 - CROSS_SHARE), ("cross", CROSS_SHARE)):
+                lines += ["", "[[pools]]"]
+                if insutype:
+                    lines.append(f'insutype = "{insutype}"')
+                lines += [f'origin = "{origin}"', f"provisional_rate = {rate}"]
+                if origin == "cross" and region == "360100":
+                    lines.append('budget_source = "item_fund_payments"  # seed 001 (四): Σ F paid per item')
+                else:
+                    lines.append(f"budget = {pool_budget(cases, share * origin_share)}")
+        (out / f"{region}-{YEAR}.toml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def write_insured_budgets() -> None:
+    with (HERE / "insured_budgets.csv").open("w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["region", "year", "budget"])
+        for region, *_, cases in REGIONS:
+            w.writerow([region, YEAR, pool_budget(cases, CROSS_SHARE)])
+
+
+if __name__ == "__main__":
+    reference = Path(sys.argv[1] if len(sys.argv) > 1 else HERE.parents[2] / "shared/reference")
+    count = write_weights(reference)
+    write_dip()
+    write_hospitals()
+    write_regions()
+    write_insured_budgets()
+    print(f"wrote {count} DRG weights, {len(DIP_TYPES)} DIP types, {len(HOSPITALS)} hospitals, {len(REGIONS)} regions")

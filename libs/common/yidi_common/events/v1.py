@@ -1,0 +1,180 @@
+"""Payloads, schema version 1. Published: change only by adding optional fields."""
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..money import Money
+from ..settlement_list import SettlementList
+
+
+class _Payload(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class FundAmount(_Payload):
+    fund_pay_type: str
+    amount: Money
+
+
+class ClaimFacts(_Payload):
+    """What every stage after intake needs about one claim version (no PII beyond psn_no)."""
+
+    claim_id: str
+    version: int
+    setl_id: str
+    hospital_code: str
+    psn_no: str
+    insu_admdvs: str
+    treat_admdvs: str
+    insutype: str
+    setl_period: str
+    gender: str
+    age: int
+    age_days: int | None = None
+    adm_time: datetime
+    dscg_time: datetime
+    los: int
+    dscg_way: str
+    ventilator_hours: Decimal = Decimal(0)
+    cross_province: bool = False
+    special_case_review: bool = False
+    diagnoses: list[str]
+    procedures: list[str]
+    total_cost: Money
+    basic_fund_payment: Money
+    fund_payments: list[FundAmount]
+    psn_ownpay: Money = Decimal(0)
+    fulamt_ownpay: Money = Decimal(0)
+    fee_by_category: dict[str, Money] = Field(default_factory=dict)
+
+    @property
+    def cross_region(self) -> bool:
+        return self.insu_admdvs != self.treat_admdvs
+
+    @property
+    def fund_payments_total(self) -> Decimal:
+        return sum((f.amount for f in self.fund_payments), Decimal(0))
+
+
+class GroupingOutcome(_Payload):
+    payment_method: Literal["DRG", "DIP"]
+    scheme: str
+    status: Literal["grouped", "ambiguous", "ungroupable"]
+    mdc: str | None = None
+    adrg: str | None = None
+    drg: str | None = None
+    dip_type: str | None = None
+    dip_score: Decimal | None = None
+    complications: list[str] = Field(default_factory=list)
+    explanation: list[str] = Field(default_factory=list)
+
+
+class QcProblem(_Payload):
+    field: str
+    rule: str
+    message: str
+
+
+class SettlementListSubmitted(_Payload):
+    claim_id: str
+    version: int
+    supersedes_version: int | None = None
+    submitted_at: datetime
+    settlement_list: SettlementList
+
+
+class SettlementListGrouped(_Payload):
+    claim: ClaimFacts
+    grouping: GroupingOutcome
+    supersedes_version: int | None = None
+
+
+class SettlementListRejected(_Payload):
+    claim_id: str
+    version: int
+    setl_id: str
+    hospital_code: str
+    treat_admdvs: str
+    insu_admdvs: str
+    problems: list[QcProblem]
+
+
+class PoolRef(_Payload):
+    treat_admdvs: str
+    year: int
+    payment_method: Literal["DRG", "DIP"]
+    insutype: str
+    origin: Literal["local", "cross", "merged"]
+
+    @property
+    def key(self) -> str:
+        return f"{self.treat_admdvs}/{self.year}/{self.payment_method}/{self.insutype}/{self.origin}"
+
+
+class PricingOutcome(_Payload):
+    case_kind: str
+    pool: PoolRef | None = None
+    hospital_level: int | None = None
+    weight: Decimal | None = None
+    rate: Decimal | None = None
+    coefficient: Decimal | None = None
+    standard: Money | None = None
+    cost_ratio: Decimal | None = None
+    low_threshold: Decimal | None = None
+    high_threshold: Decimal | None = None
+    paid_weight: Decimal | None = None
+    payment: Money
+    fund_due: Money
+    explanation: list[str] = Field(default_factory=list)
+
+
+class PaymentPriced(_Payload):
+    claim: ClaimFacts
+    grouping: GroupingOutcome
+    pricing: PricingOutcome
+    supersedes_version: int | None = None
+
+
+class AuditFlagRaised(_Payload):
+    flag_id: str
+    rule_id: str
+    claim_id: str
+    version: int
+    setl_id: str
+    hospital_code: str
+    treat_admdvs: str
+    insu_admdvs: str
+    severity: str
+    suspected_amount: Money
+    evidence: dict[str, Any]
+
+
+class BudgetAlert(_Payload):
+    budget_kind: Literal["pool", "insured-cross-region"]
+    budget_key: str
+    region: str
+    period: str
+    level: Literal["notice", "warning", "critical"]
+    threshold: Decimal
+    consumed: Money
+    budget: Money
+    ratio: Decimal
+
+
+class LedgerLine(_Payload):
+    account: str
+    debit: Money = Decimal("0.00")
+    credit: Money = Decimal("0.00")
+
+
+class LedgerPosted(_Payload):
+    entry_id: str
+    claim_id: str | None = None
+    version: int | None = None
+    kind: str
+    period: str
+    lines: list[LedgerLine]

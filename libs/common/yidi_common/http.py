@@ -1,0 +1,37 @@
+"""HTTP conventions shared by every service: 422 bodies that name every problem with its field path."""
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import ORJSONResponse
+from pydantic import ValidationError
+
+
+def problem_list(errors: list[dict], drop_prefix: tuple = ("body",)) -> list[dict]:
+    problems = []
+    for err in errors:
+        loc = list(err.get("loc", ()))
+        if loc[: len(drop_prefix)] == list(drop_prefix):
+            loc = loc[len(drop_prefix) :]
+        path = ""
+        for part in loc:
+            path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+        problems.append({"field": path or "(body)", "rule": err.get("type", "invalid"), "message": err.get("msg", "")})
+    return problems
+
+
+def unprocessable(problems: list[dict]) -> ORJSONResponse:
+    return ORJSONResponse(
+        status_code=422,
+        content={"title": "invalid request", "status": 422, "problem_count": len(problems), "problems": problems},
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(RequestValidationError)
+    async def _request_invalid(_: Request, exc: RequestValidationError) -> ORJSONResponse:
+        return unprocessable(problem_list(list(exc.errors())))
+
+    @app.exception_handler(ValidationError)
+    async def _model_invalid(_: Request, exc: ValidationError) -> ORJSONResponse:
+        return unprocessable(problem_list(list(exc.errors()), drop_prefix=()))

@@ -1,0 +1,316 @@
+"""Inbox + transactional outbox over Kafka.
+
+A consumer batch runs in one DB transaction: processed-event ids (inbox), the handlers' state
+changes and the events they emit (outbox) commit together, then offsets are committed. The relay
+publishes outbox rows in id order (one relay at a time per service, by advisory lock) and marks
+them published. Redelivery is harmless: the inbox skips what was applied. A message that cannot
+be decoded or handled goes to the service's dead-letter topic (through the outbox) with the error.
+"""
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import traceback
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+import orjson
+import structlog
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.errors import KafkaError
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from .events import Envelope, dead_letter_topic, topic_for
+
+log = structlog.get_logger()
+
+MESSAGING_DDL = [
+    """CREATE TABLE IF NOT EXISTS inbox (
+        event_id text PRIMARY KEY,
+        event_type text NOT NULL,
+        processed_at timestamptz NOT NULL DEFAULT now())""",
+    """CREATE TABLE IF NOT EXISTS outbox (
+        id bigserial PRIMARY KEY,
+        event_id text NOT NULL UNIQUE,
+        topic text NOT NULL,
+        key text NOT NULL,
+        body bytea NOT NULL,
+        headers jsonb NOT NULL DEFAULT '{}'::jsonb,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        published_at timestamptz)""",
+    "CREATE INDEX IF NOT EXISTS outbox_unpublished ON outbox (id) WHERE published_at IS NULL",
+    """CREATE TABLE IF NOT EXISTS dead_letters (
+        event_id text PRIMARY KEY,
+        topic text NOT NULL,
+        partition int NOT NULL,
+        "offset" bigint NOT NULL,
+        error text NOT NULL,
+        body bytea NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now())""",
+]
+
+TRANSIENT_ERRORS = (OperationalError, InterfaceError, ConnectionError, OSError, asyncio.TimeoutError)
+
+
+@dataclass
+class UnitOfWork:
+    """What a handler gets: the open transaction and a place to put the events it emits."""
+
+    conn: AsyncConnection
+    emitted: list[Envelope] = field(default_factory=list)
+
+    def emit(self, event: Envelope, key: str | None = None) -> None:
+        self.emitted.append(event)
+
+
+Handler = Callable[[UnitOfWork, Envelope], Awaitable[None]]
+
+
+async def write_outbox(conn: AsyncConnection, events: Iterable[Envelope]) -> int:
+    rows = [
+        {"event_id": e.id, "topic": topic_for(e.type), "key": e.subject, "body": e.to_bytes(), "headers": "{}"}
+        for e in events
+    ]
+    if rows:
+        await conn.execute(
+            text(
+                "INSERT INTO outbox (event_id, topic, key, body, headers) "
+                "VALUES (:event_id, :topic, :key, :body, CAST(:headers AS jsonb)) ON CONFLICT (event_id) DO NOTHING"
+            ),
+            rows,
+        )
+    return len(rows)
+
+
+def _lock_key(service: str) -> int:
+    return int.from_bytes(hashlib.sha256(f"outbox-relay:{service}".encode()).digest()[:8], "big", signed=True)
+
+
+class OutboxRelay:
+    """Publishes committed outbox rows to Kafka, oldest first; woken right after each commit."""
+
+    def __init__(self, service: str, engine: AsyncEngine, producer: AIOKafkaProducer, batch_size: int = 2000):
+        self.service = service
+        self.engine = engine
+        self.producer = producer
+        self.batch_size = batch_size
+        self._wake = asyncio.Event()
+        self._lock_key = _lock_key(service)
+        self.published = 0
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def publish_pending(self) -> int:
+        async with self.engine.begin() as conn:
+            got = await conn.scalar(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": self._lock_key})
+            if not got:
+                return 0
+            rows = (
+                await conn.execute(
+                    text(
+                        "SELECT id, topic, key, body FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT :n"
+                    ),
+                    {"n": self.batch_size},
+                )
+            ).all()
+            if not rows:
+                return 0
+            futures = [
+                await self.producer.send(r.topic, value=bytes(r.body), key=r.key.encode()) for r in rows
+            ]
+            await asyncio.gather(*futures)
+            await conn.execute(
+                text("UPDATE outbox SET published_at = now() WHERE id = ANY(:ids)"), {"ids": [r.id for r in rows]}
+            )
+        self.published += len(rows)
+        return len(rows)
+
+    async def run(self, poll_interval: float = 1.0) -> None:
+        while True:
+            try:
+                while await self.publish_pending() == self.batch_size:
+                    pass
+            except asyncio.CancelledError:
+                raise
+            except (KafkaError, *TRANSIENT_ERRORS, DBAPIError) as exc:
+                log.warning("outbox relay retry", error=repr(exc))
+                await asyncio.sleep(1.0)
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=poll_interval)
+            except asyncio.TimeoutError:
+                pass
+            self._wake.clear()
+
+
+class EventConsumer:
+    """Consumes topics in a consumer group, one DB transaction per batch, inbox + outbox."""
+
+    def __init__(
+        self,
+        *,
+        service: str,
+        engine: AsyncEngine,
+        bootstrap_servers: str,
+        handlers: dict[str, Handler],
+        relay: OutboxRelay,
+        group_id: str | None = None,
+        batch_size: int = 500,
+    ):
+        self.service = service
+        self.engine = engine
+        self.handlers = handlers
+        self.relay = relay
+        self.batch_size = batch_size
+        self.consumer = AIOKafkaConsumer(
+            *[topic_for(t) for t in handlers],
+            bootstrap_servers=bootstrap_servers,
+            group_id=group_id or service,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            max_poll_records=batch_size,
+            fetch_max_wait_ms=100,
+        )
+        self.processed = 0
+        self.dead_lettered = 0
+
+    async def start(self) -> None:
+        await self.consumer.start()
+
+    async def stop(self) -> None:
+        await self.consumer.stop()
+
+    async def run(self) -> None:
+        while True:
+            batches = await self.consumer.getmany(timeout_ms=500, max_records=self.batch_size)
+            records = [r for msgs in batches.values() for r in msgs]
+            if not records:
+                continue
+            await self._apply_with_retry(records)
+            await self.consumer.commit(
+                {tp: msgs[-1].offset + 1 for tp, msgs in batches.items()}  # type: ignore[arg-type]
+            )
+            self.relay.wake()
+
+    async def _apply_with_retry(self, records: list) -> None:
+        delay = 0.5
+        while True:
+            try:
+                await self._apply_batch(records)
+                return
+            except TRANSIENT_ERRORS as exc:
+                log.warning("consumer batch transient failure, retrying", error=repr(exc), delay=delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 10.0)
+
+    async def _apply_batch(self, records: list) -> None:
+        try:
+            async with self.engine.begin() as conn:
+                await self._apply(conn, records)
+        except TRANSIENT_ERRORS:
+            raise
+        except Exception:
+            # Somewhere in the batch is a message its handler rejects: apply one by one to isolate it.
+            for record in records:
+                try:
+                    async with self.engine.begin() as conn:
+                        await self._apply(conn, [record])
+                except TRANSIENT_ERRORS:
+                    raise
+                except Exception as exc:  # noqa: BLE001 - a poison message, whatever the cause
+                    await self._dead_letter(record, exc)
+
+    async def _apply(self, conn: AsyncConnection, records: list) -> None:
+        envelopes: list[tuple[object, Envelope]] = []
+        for record in records:
+            try:
+                envelopes.append((record, Envelope.from_bytes(record.value)))
+            except Exception as exc:  # noqa: BLE001 - undecodable: dead-letter in this same transaction
+                await self._record_dead_letter(conn, record, exc, event_id=f"{record.topic}:{record.partition}:{record.offset}")
+        if not envelopes:
+            return
+        fresh = set(
+            (
+                await conn.execute(
+                    text(
+                        "INSERT INTO inbox (event_id, event_type) SELECT * FROM unnest(CAST(:ids AS text[]), CAST(:types AS text[])) "
+                        "ON CONFLICT DO NOTHING RETURNING event_id"
+                    ),
+                    {"ids": [e.id for _, e in envelopes], "types": [e.type for _, e in envelopes]},
+                )
+            ).scalars()
+        )
+        uow = UnitOfWork(conn)
+        for _, envelope in envelopes:
+            if envelope.id not in fresh:
+                continue
+            fresh.discard(envelope.id)  # the same id twice in one batch applies once
+            handler = self.handlers.get(envelope.type)
+            if handler is not None:
+                await handler(uow, envelope)
+        await write_outbox(conn, uow.emitted)
+        self.processed += len(records)
+
+    async def _dead_letter(self, record, exc: Exception) -> None:
+        async with self.engine.begin() as conn:
+            try:
+                event_id = Envelope.from_bytes(record.value).id
+            except Exception:  # noqa: BLE001
+                event_id = f"{record.topic}:{record.partition}:{record.offset}"
+            await self._record_dead_letter(conn, record, exc, event_id=event_id)
+            await conn.execute(
+                text("INSERT INTO inbox (event_id, event_type) VALUES (:id, 'dead-letter') ON CONFLICT DO NOTHING"),
+                {"id": event_id},
+            )
+
+    async def _record_dead_letter(self, conn: AsyncConnection, record, exc: Exception, event_id: str) -> None:
+        error = f"{type(exc).__name__}: {exc}"
+        log.error(
+            "dead-lettered message", topic=record.topic, partition=record.partition, offset=record.offset, error=error
+        )
+        body = orjson.dumps(
+            {
+                "error": error,
+                "traceback": traceback.format_exception_only(exc)[-1].strip(),
+                "consumer_group": self.service,
+                "topic": record.topic,
+                "partition": record.partition,
+                "offset": record.offset,
+                "failed_at": datetime.now(timezone.utc).isoformat(),
+                "value": (record.value or b"").decode("utf-8", errors="replace"),
+            }
+        )
+        await conn.execute(
+            text(
+                'INSERT INTO dead_letters (event_id, topic, partition, "offset", error, body) '
+                "VALUES (:id, :t, :p, :o, :e, :b) ON CONFLICT DO NOTHING"
+            ),
+            {"id": event_id, "t": record.topic, "p": record.partition, "o": record.offset, "e": error, "b": record.value or b""},
+        )
+        await conn.execute(
+            text(
+                "INSERT INTO outbox (event_id, topic, key, body) VALUES (:id, :topic, :key, :body) "
+                "ON CONFLICT (event_id) DO NOTHING"
+            ),
+            {
+                "id": f"dlq:{self.service}:{event_id}",
+                "topic": dead_letter_topic(self.service),
+                "key": (record.key or b"").decode("utf-8", errors="replace"),
+                "body": body,
+            },
+        )
+        self.dead_lettered += 1
+
+
+def make_producer(bootstrap_servers: str) -> AIOKafkaProducer:
+    return AIOKafkaProducer(
+        bootstrap_servers=bootstrap_servers,
+        acks="all",
+        enable_idempotence=True,
+        linger_ms=5,
+        compression_type=None,
+        max_batch_size=262144,
+    )

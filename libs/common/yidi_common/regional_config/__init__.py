@@ -1,0 +1,65 @@
+"""Regional payment configuration as data: per treatment region and year (DOMAIN.md §5-7).
+
+`load_config(directory)` reads TOML parameters + CSV tables (format and reasons in loader.py)
+and returns a frozen, validated `ProvinceConfig`; `load_weight_table(csv)` reads any published
+regional DRG table layout (weight_table.py). Errors are `ConfigError`s naming file and field.
+"""
+from .errors import ConfigError
+from .loader import load_config, load_dip_catalogue, load_region_year
+from .models import (
+    AlertBasis,
+    AlertLevel,
+    AlertThresholds,
+    BudgetSource,
+    DipCatalogue,
+    DipThresholds,
+    DipType,
+    Hospital,
+    InsuredBudget,
+    Origin,
+    OutlierThresholds,
+    Policy,
+    PoolConfig,
+    PoolKey,
+    ProvinceConfig,
+    Qualified,
+    RecoveredSplit,
+    RegionYear,
+    Scheme,
+    ThresholdBand,
+    WeightEntry,
+    WeightTable,
+    pick_qualified,
+)
+from .weight_table import load_weight_table
+
+__all__ = [
+    "AlertBasis",
+    "AlertLevel",
+    "AlertThresholds",
+    "BudgetSource",
+    "ConfigError",
+    "DipCatalogue",
+    "DipThresholds",
+    "DipType",
+    "Hospital",
+    "InsuredBudget",
+    "Origin",
+    "OutlierThresholds",
+    "Policy",
+    "PoolConfig",
+    "PoolKey",
+    "ProvinceConfig",
+    "Qualified",
+    "RecoveredSplit",
+    "RegionYear",
+    "Scheme",
+    "ThresholdBand",
+    "WeightEntry",
+    "WeightTable",
+    "load_config",
+    "load_dip_catalogue",
+    "load_region_year",
+    "load_weight_table",
+    "pick_qualified",
+]

@@ -1,0 +1,361 @@
+"""Configuration models: one province, its treatment regions per year, pools, hospitals, policy.
+
+Every number the money domain uses is a field here; DOMAIN.md's defaults are the field defaults.
+Models are frozen so a loaded configuration can be shared between requests safely.
+"""
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from ..settlement_list import InsuranceType
+
+RegionCode = Annotated[str, Field(pattern=r"^\d{6}$")]
+Share = Annotated[Decimal, Field(ge=0, le=1)]
+Positive = Annotated[Decimal, Field(gt=0)]
+NonNegative = Annotated[Decimal, Field(ge=0)]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Scheme(StrEnum):
+    DRG = "DRG"
+    DIP = "DIP"
+
+
+class Origin(StrEnum):
+    LOCAL = "local"  # insured in the treatment region
+    CROSS = "cross"  # insured in another region of the province (省内异地)
+
+
+class AlertLevel(StrEnum):
+    NOTICE = "notice"
+    WARNING = "warning"
+    CRITICAL = "critical"
+
+
+class BudgetSource(StrEnum):
+    FIXED = "fixed"  # the budget field
+    ITEM_FUND_PAYMENTS = "item_fund_payments"  # Σ F the insured regions paid per item (seed 001 (四))
+
+
+class AlertBasis(StrEnum):
+    BUDGET = "budget"  # consumption / B_p
+    DISTRIBUTABLE = "distributable"  # consumption / A_p
+
+
+# ---------------------------------------------------------------- policy parameters
+
+
+class ThresholdBand(_Frozen):
+    """Low/high cost-ratio thresholds for weights below `rw_below` (open-ended when None)."""
+
+    rw_below: Positive | None = None
+    low: NonNegative
+    high: Positive
+
+
+class OutlierThresholds(_Frozen):
+    """DRG low/high outlier thresholds on k = T / S; bands by RW override the flat pair."""
+
+    low: NonNegative = Decimal("0.4")
+    high: Positive = Decimal("2.0")
+    bands: tuple[ThresholdBand, ...] = ()
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "OutlierThresholds":
+        for low, high in [(self.low, self.high)] + [(b.low, b.high) for b in self.bands]:
+            if low >= high:
+                raise ValueError(f"low threshold {low} must be below high threshold {high}")
+        bounds = [b.rw_below for b in self.bands]
+        if None in bounds[:-1] or bounds[:-1] != sorted(bounds[:-1]):
+            raise ValueError("bands must be ordered by rw_below ascending, only the last may be open")
+        return self
+
+    def for_weight(self, rw: Decimal) -> tuple[Decimal, Decimal]:
+        for band in self.bands:
+            if band.rw_below is None or rw < band.rw_below:
+                return band.low, band.high
+        return self.low, self.high
+
+
+class DipThresholds(_Frozen):
+    """DIP thresholds as multiples of the type's mean cost."""
+
+    low: NonNegative = Decimal("0.5")
+    high: Positive = Decimal("2.0")
+    special_review: Positive = Decimal("5.0")
+
+
+class AlertThresholds(_Frozen):
+    notice: Positive = Decimal("0.8")
+    warning: Positive = Decimal("0.9")
+    critical: Positive = Decimal("1.0")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "AlertThresholds":
+        if not self.notice < self.warning < self.critical:
+            raise ValueError("alert thresholds must satisfy notice < warning < critical")
+        return self
+
+    def levels(self) -> tuple[tuple[AlertLevel, Decimal], ...]:
+        return (
+            (AlertLevel.NOTICE, self.notice),
+            (AlertLevel.WARNING, self.warning),
+            (AlertLevel.CRITICAL, self.critical),
+        )
+
+
+class RecoveredSplit(_Frozen):
+    """Shares of recovered funds (seed 000 三(一)); the province takes the fen remainder."""
+
+    treatment_region: Share = Decimal("0.4")
+    insured_region: Share = Decimal("0.4")
+    province: Share = Decimal("0.2")
+
+    @model_validator(mode="after")
+    def _sums_to_one(self) -> "RecoveredSplit":
+        total = self.treatment_region + self.insured_region + self.province
+        if total != 1:
+            raise ValueError(f"recovered split shares must sum to 1, got {total}")
+        return self
+
+
+class Policy(_Frozen):
+    """Per region-year policy parameters (province defaults merged with region overrides)."""
+
+    risk_reserve: Share = Decimal("0.05")  # ρ
+    guarantee_share: Share = Decimal("0.05")  # q
+    overrun_share: Share = Decimal("0.5")  # s
+    overrun_cap: Share = Decimal("0.10")  # c
+    base_group_coefficient: Positive = Decimal("1")  # C_h for base groups (基础病组)
+    ungroupable_paid_by_weight: bool = False  # True: 0000/歧义组 priced by the table's weight if listed
+    final_rate_places: int = Field(default=4, ge=0, le=12)  # decimals of R_final / V_p final
+    alert_basis: AlertBasis = AlertBasis.BUDGET
+    outlier: OutlierThresholds = OutlierThresholds()
+    dip: DipThresholds = DipThresholds()
+    alerts: AlertThresholds = AlertThresholds()
+    recovered_split: RecoveredSplit = RecoveredSplit()
+
+
+# ---------------------------------------------------------------- weight tables and catalogues
+
+
+class Qualified(_Frozen):
+    """A value that may depend on the hospital class (level or grade) and the insurance type.
+
+    `hospital_class` is "1"/"2"/"3" for 一级/二级/三级 columns, or the published label ("三甲").
+    None means the value applies to every class / insurance type.
+    """
+
+    value: Decimal
+    hospital_class: str | None = None
+    insutype: InsuranceType | None = None
+
+
+def pick_qualified(values: tuple[Qualified, ...], classes: tuple[str, ...], insutype: str) -> Decimal | None:
+    """Most specific match: a listed class with the insurance type, the class alone, then unqualified."""
+    for wanted_class in (*classes, None):
+        for wanted_type in (insutype, None):
+            for q in values:
+                if q.hospital_class == wanted_class and q.insutype == wanted_type:
+                    return q.value
+    return None
+
+
+class WeightEntry(_Frozen):
+    code: str
+    name: str = ""
+    rw: Positive | None = None  # None: not weight-paid in this region (未覆盖/按项目)
+    base_group: bool = False
+    per_item_reason: str | None = None  # why the group is paid per item, when rw is None
+    tags: tuple[str, ...] = ()  # informative markers (不稳定病组, 中医优势病组, ...)
+    rates: tuple[Qualified, ...] = ()  # per-group rate override (费率)
+    coefficients: tuple[Qualified, ...] = ()  # per-group hospital coefficient (basic part)
+    standards: tuple[Qualified, ...] = ()  # published payment standard S (支付标准)
+    low_ratios: tuple[Qualified, ...] = ()  # per-group low threshold on k
+    high_ratios: tuple[Qualified, ...] = ()
+    low_amounts: tuple[Qualified, ...] = ()  # per-group low threshold in yuan (临界值)
+    high_amounts: tuple[Qualified, ...] = ()
+
+
+class WeightTable(_Frozen):
+    name: str
+    source: str
+    weight_header: str = "RW"
+    entries: dict[str, WeightEntry]
+    ignored_columns: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+    def get(self, code: str) -> WeightEntry | None:
+        return self.entries.get(code)
+
+
+class DipType(_Frozen):
+    code: str
+    name: str = ""
+    score: Positive  # D_g
+    mean_cost: Positive  # mean_g, yuan
+    base_group: bool = False
+
+
+class DipCatalogue(_Frozen):
+    name: str
+    source: str
+    entries: dict[str, DipType]
+
+    def get(self, code: str) -> DipType | None:
+        return self.entries.get(code)
+
+
+# ---------------------------------------------------------------- pools, regions, hospitals
+
+
+class PoolKey(_Frozen):
+    """A pool; insutype / origin are None when the region merges them."""
+
+    region: RegionCode
+    year: int
+    scheme: Scheme
+    insutype: InsuranceType | None = None
+    origin: Origin | None = None
+
+    @property
+    def label(self) -> str:
+        return "-".join(
+            [self.region, str(self.year), self.scheme.value, self.insutype or "all", self.origin or "all"]
+        )
+
+
+class PoolConfig(_Frozen):
+    key: PoolKey
+    provisional_rate: Positive  # R_p yuan per RW (DRG) or V_p yuan per point (DIP)
+    budget_source: BudgetSource = BudgetSource.FIXED
+    budget: NonNegative | None = None  # B_p; required when budget_source is fixed
+
+    @model_validator(mode="after")
+    def _budget_given(self) -> "PoolConfig":
+        if self.budget_source is BudgetSource.FIXED and self.budget is None:
+            raise ValueError("budget is required when budget_source is 'fixed'")
+        return self
+
+
+class RegionYear(_Frozen):
+    region: RegionCode
+    name: str = ""
+    year: int
+    scheme: Scheme
+    scheme_version: str
+    merge_insutypes: bool = False
+    merge_origins: bool = False
+    weight_table: WeightTable | None = None
+    dip_catalogue: DipCatalogue | None = None
+    pools: dict[str, PoolConfig]  # by PoolKey.label
+    bed_day_rates: dict[str, Positive] = {}  # yuan per day, by bed-day category
+    policy: Policy = Policy()
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "RegionYear":
+        if self.scheme is Scheme.DRG and self.weight_table is None:
+            raise ValueError("a DRG region needs a weight_table")
+        if self.scheme is Scheme.DIP and self.dip_catalogue is None:
+            raise ValueError("a DIP region needs a dip_catalogue")
+        for pool in self.pools.values():
+            k = pool.key
+            if (k.region, k.year, k.scheme) != (self.region, self.year, self.scheme):
+                raise ValueError(f"pool {k.label} does not belong to {self.region}/{self.year}/{self.scheme}")
+            if (k.insutype is None) != self.merge_insutypes or (k.origin is None) != self.merge_origins:
+                raise ValueError(f"pool {k.label} does not match the merge flags")
+        missing = [k.label for k in self.expected_pool_keys() if k.label not in self.pools]
+        if missing:
+            raise ValueError(f"pools missing: {', '.join(missing)}")
+        return self
+
+    def expected_pool_keys(self) -> list[PoolKey]:
+        insutypes = [None] if self.merge_insutypes else list(InsuranceType)
+        origins = [None] if self.merge_origins else list(Origin)
+        return [
+            PoolKey(region=self.region, year=self.year, scheme=self.scheme, insutype=i, origin=o)
+            for i in insutypes
+            for o in origins
+        ]
+
+    def pool_key(self, insutype: str, cross_region: bool) -> PoolKey:
+        return PoolKey(
+            region=self.region,
+            year=self.year,
+            scheme=self.scheme,
+            insutype=None if self.merge_insutypes else InsuranceType(insutype),
+            origin=None if self.merge_origins else (Origin.CROSS if cross_region else Origin.LOCAL),
+        )
+
+
+class Hospital(_Frozen):
+    code: str = Field(min_length=1)
+    name: str
+    region: RegionCode
+    level: int = Field(ge=1, le=3)
+    grade: str | None = None  # finer class label used by published tables, e.g. 三甲
+    basic_coefficient: Positive
+    bonus_coefficient: Decimal = Decimal("0")
+
+    @property
+    def coefficient(self) -> Decimal:
+        """C_h = basic + bonus (等级系数 + 加成系数)."""
+        return self.basic_coefficient + self.bonus_coefficient
+
+    @property
+    def classes(self) -> tuple[str, ...]:
+        """Class labels to look up in per-group tables, most specific first."""
+        return (self.grade, str(self.level)) if self.grade else (str(self.level),)
+
+
+class InsuredBudget(_Frozen):
+    """An insured region's annual budget for its insured people's cross-region inpatient care."""
+
+    region: RegionCode
+    year: int
+    budget: NonNegative
+
+
+class ProvinceConfig(_Frozen):
+    province: RegionCode
+    name: str = ""
+    version: str = Field(min_length=1)
+    effective_date: date
+    source_dir: Path
+    hospitals: dict[str, Hospital]
+    region_years: dict[str, RegionYear]  # by "region-year"
+    insured_budgets: dict[str, InsuredBudget] = {}  # by "region-year"
+    policy: Policy = Policy()  # province defaults (recovered split is read from here)
+
+    def hospital(self, code: str) -> Hospital:
+        try:
+            return self.hospitals[code]
+        except KeyError:
+            raise KeyError(f"hospital {code} is not configured") from None
+
+    def region_year(self, region: str, year: int) -> RegionYear:
+        try:
+            return self.region_years[f"{region}-{year}"]
+        except KeyError:
+            raise KeyError(f"region {region} has no configuration for {year}") from None
+
+    def pool_for(self, region: str, year: int, insutype: str, cross_region: bool) -> PoolKey:
+        return self.region_year(region, year).pool_key(insutype, cross_region)
+
+    def pool(self, key: PoolKey) -> PoolConfig:
+        return self.region_year(key.region, key.year).pools[key.label]
+
+    def pools(self, region: str, year: int) -> list[PoolConfig]:
+        return list(self.region_year(region, year).pools.values())
+
+    def insured_budget(self, region: str, year: int) -> InsuredBudget | None:
+        return self.insured_budgets.get(f"{region}-{year}")

@@ -1,0 +1,129 @@
+"""How every service process runs: FastAPI for HTTP, plus its event consumer and outbox relay."""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import structlog
+import uvicorn
+from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from .db import migrate, service_engine
+from .http import install_error_handlers
+from .logging import configure_logging
+from .messaging import EventConsumer, Handler, OutboxRelay, make_producer
+from .settings import get_settings
+
+
+@dataclass
+class ServiceRuntime:
+    """The live parts of a service, reachable from request handlers as app.state.runtime."""
+
+    name: str
+    engine: AsyncEngine
+    relay: OutboxRelay
+    consumer: EventConsumer | None
+    extras: dict = field(default_factory=dict)
+
+
+def create_service_app(
+    name: str,
+    *,
+    handlers: dict[str, Handler],
+    routers: list,
+    title: str,
+    description: str,
+    on_startup: Callable[[ServiceRuntime], object] | None = None,
+) -> FastAPI:
+    settings = get_settings()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        log = configure_logging(name, settings.log_level, settings.log_format)
+        engine = service_engine(name)
+        producer = make_producer(settings.kafka_bootstrap_servers)
+        await producer.start()
+        relay = OutboxRelay(name, engine, producer, settings.relay_batch_size)
+        consumer = None
+        if handlers:
+            consumer = EventConsumer(
+                service=name,
+                engine=engine,
+                bootstrap_servers=settings.kafka_bootstrap_servers,
+                handlers=handlers,
+                relay=relay,
+                batch_size=settings.consumer_batch_size,
+            )
+            await consumer.start()
+        runtime = ServiceRuntime(name, engine, relay, consumer)
+        app.state.runtime = runtime
+        if on_startup:
+            result = on_startup(runtime)
+            if asyncio.iscoroutine(result):
+                await result
+        tasks = [asyncio.create_task(relay.run(), name="outbox-relay")]
+        if consumer:
+            tasks.append(asyncio.create_task(consumer.run(), name="consumer"))
+        for t in tasks:
+            t.add_done_callback(_crash_on_failure)
+        log.info("service started", topics=sorted(handlers))
+        try:
+            yield
+        finally:
+            for t in tasks:
+                t.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            if consumer:
+                await consumer.stop()
+            await producer.stop()
+            await engine.dispose()
+            log.info("service stopped")
+
+    app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan)
+    install_error_handlers(app)
+
+    @app.get("/healthz", tags=["operations"])
+    async def healthz() -> dict:
+        rt: ServiceRuntime = app.state.runtime
+        return {
+            "service": name,
+            "status": "ok",
+            "consumed": rt.consumer.processed if rt.consumer else 0,
+            "dead_lettered": rt.consumer.dead_lettered if rt.consumer else 0,
+            "published": rt.relay.published,
+        }
+
+    for router in routers:
+        app.include_router(router)
+    return app
+
+
+def _crash_on_failure(task: asyncio.Task) -> None:
+    if task.cancelled():
+        return
+    exc = task.exception()
+    if exc is not None:
+        structlog.get_logger().critical("background task died, exiting", task=task.get_name(), error=repr(exc))
+        import os
+
+        os._exit(70)  # let the supervisor restart the process; committed work is safe
+
+
+def run_service(name: str, app_path: str, migrations_dir: Path) -> None:
+    """Entry point of `yidi-<service>`: migrate, then serve HTTP and consume events."""
+    settings = get_settings()
+    configure_logging(name, settings.log_level, settings.log_format)
+    migrate(name, migrations_dir)
+    uvicorn.run(
+        app_path,
+        host="0.0.0.0",
+        port=settings.service_port(name),
+        log_level="warning",
+        access_log=False,
+        loop="uvloop",
+        http="httptools",
+    )

@@ -1,0 +1,48 @@
+"""Process settings from the environment. KAFKA_BOOTSTRAP_SERVERS / DATABASE_URL point at existing servers."""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+
+REPO_ROOT = Path(__file__).resolve().parents[3]
+
+SERVICE_PORTS = {"grouper": 8101, "pricing": 8102, "budget": 8103, "audit": 8104, "clearing": 8105}
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="", extra="ignore")
+
+    kafka_bootstrap_servers: str = "127.0.0.1:19092"
+    database_url: str = "postgresql://postgres@127.0.0.1:55432/postgres"
+    topic_partitions: int = 12
+    log_level: str = "INFO"
+    log_format: str = "json"  # json | console
+    yidi_config_dir: Path = REPO_ROOT / "demo" / "config"
+    yidi_reference_dir: Path = REPO_ROOT.parent / "shared" / "reference"
+    yidi_scheme_dir: Path | None = None
+    consumer_batch_size: int = 500
+    relay_batch_size: int = 2000
+
+    def service_database_url(self, service: str) -> str:
+        """Each service owns database yidi_<service> on the configured server."""
+        import os
+
+        override = os.environ.get(f"{service.upper()}_DATABASE_URL")
+        url = make_url(override or self.database_url)
+        if not override:
+            ns = os.environ.get("YIDI_NAMESPACE", "")
+            url = url.set(database=f"yidi_{ns}_{service}" if ns else f"yidi_{service}")
+        return url.set(drivername="postgresql+asyncpg").render_as_string(hide_password=False)
+
+    def service_port(self, service: str) -> int:
+        import os
+
+        return int(os.environ.get(f"{service.upper()}_PORT", SERVICE_PORTS[service]))
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,61 @@
+"""Clearing's event handlers: post each priced claim version to the ledger, reversing what it supersedes."""
+from __future__ import annotations
+
+from yidi_common.events import Envelope, new_event
+from yidi_common.events.registry import LEDGER_POSTED, PAYMENT_PRICED
+from yidi_common.events.v1 import LedgerLine, LedgerPosted, PaymentPriced
+from yidi_common.messaging import Handler, UnitOfWork
+
+from ..adapters import ledger_repository as ledger
+from ..domain.ledger import ClaimMoney, JournalEntry, claim_entry, reversal_of
+
+SOURCE = "/yidi/clearing"
+
+
+def claim_money(msg: PaymentPriced) -> ClaimMoney:
+    c, p = msg.claim, msg.pricing
+    return ClaimMoney(
+        claim_id=c.claim_id,
+        version=c.version,
+        period=c.setl_period,
+        hospital_code=c.hospital_code,
+        insured_region=c.insu_admdvs,
+        treatment_region=c.treat_admdvs,
+        pool_key=p.pool.key if p.pool else None,
+        cross_province=c.cross_province,
+        basic_fund=c.basic_fund_payment,
+        other_funds=c.fund_payments_total - c.basic_fund_payment,
+        fund_due=p.fund_due,
+    )
+
+
+def _posted_event(entry: JournalEntry, cause: Envelope) -> Envelope:
+    return new_event(
+        type=LEDGER_POSTED, source=SOURCE, subject=entry.claim_id or entry.entry_id, correlationid=cause.correlationid,
+        event_id=entry.entry_id,
+        payload=LedgerPosted(
+            entry_id=entry.entry_id, claim_id=entry.claim_id, version=entry.version, kind=entry.kind,
+            period=entry.period, lines=[LedgerLine(account=l.account, debit=l.debit, credit=l.credit) for l in entry.lines],
+        ),
+    )
+
+
+async def on_priced(uow: UnitOfWork, event: Envelope) -> None:
+    msg: PaymentPriced = event.payload()  # type: ignore[assignment]
+    money = claim_money(msg)
+    previous = await ledger.cleared_entry_id(uow.conn, money.claim_id)
+    if previous is not None and previous[0] >= money.version:
+        return  # an older version arriving late changes nothing
+    entries: list[JournalEntry] = []
+    if previous is not None:
+        old = await ledger.load_entry(uow.conn, previous[1])
+        if old is not None:
+            entries.append(reversal_of(old, superseded_by=money.version))
+    entry = claim_entry(money)
+    entries.append(entry)
+    for posted in await ledger.post(uow.conn, entries):
+        uow.emit(_posted_event(posted, event))
+    await ledger.mark_cleared(uow.conn, money.claim_id, money.version, entry.entry_id)
+
+
+HANDLERS: dict[str, Handler] = {PAYMENT_PRICED: on_priced}

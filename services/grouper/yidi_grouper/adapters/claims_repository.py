@@ -1,0 +1,125 @@
+"""SQL for settlement list versions, claim status and the stage timeline."""
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from ..domain.intake import StoredVersion
+
+
+async def lock_claim(conn: AsyncConnection, claim_id: str) -> None:
+    """Serialise concurrent posts of the same claim."""
+    await conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:c))"), {"c": claim_id})
+
+
+async def stored_versions(conn: AsyncConnection, claim_id: str) -> list[StoredVersion]:
+    rows = await conn.execute(
+        text("SELECT version, content_hash FROM settlement_lists WHERE claim_id = :c ORDER BY version"),
+        {"c": claim_id},
+    )
+    return [StoredVersion(r.version, r.content_hash) for r in rows]
+
+
+async def insert_version(
+    conn: AsyncConnection, *, claim_id: str, version: int, hospital_code: str, setl_id: str, content_hash: str,
+    body: dict, treat_admdvs: str, insu_admdvs: str, setl_period: str,
+) -> None:
+    await conn.execute(
+        text(
+            "INSERT INTO settlement_lists (claim_id, version, hospital_code, setl_id, content_hash, body) "
+            "VALUES (:c, :v, :h, :s, :hash, CAST(:body AS jsonb))"
+        ),
+        {"c": claim_id, "v": version, "h": hospital_code, "s": setl_id, "hash": content_hash,
+         "body": orjson.dumps(body).decode()},
+    )
+    await conn.execute(
+        text(
+            "INSERT INTO claims (claim_id, hospital_code, setl_id, treat_admdvs, insu_admdvs, setl_period, current_version, stage) "
+            "VALUES (:c, :h, :s, :t, :i, :p, :v, 'submitted') "
+            "ON CONFLICT (claim_id) DO UPDATE SET current_version = EXCLUDED.current_version, stage = 'submitted', "
+            "setl_period = EXCLUDED.setl_period, updated_at = now()"
+        ),
+        {"c": claim_id, "h": hospital_code, "s": setl_id, "t": treat_admdvs, "i": insu_admdvs, "p": setl_period, "v": version},
+    )
+
+
+async def load_version(conn: AsyncConnection, claim_id: str, version: int) -> dict | None:
+    return await conn.scalar(
+        text("SELECT body FROM settlement_lists WHERE claim_id = :c AND version = :v"), {"c": claim_id, "v": version}
+    )
+
+
+async def record_stage(
+    conn: AsyncConnection, *, claim_id: str, version: int, stage: str, event_id: str, result: dict[str, Any]
+) -> None:
+    """Append to the claim's timeline; the claim's stage follows its current version only."""
+    await conn.execute(
+        text(
+            "INSERT INTO claim_stages (claim_id, version, stage, event_id, result) "
+            "VALUES (:c, :v, :s, :e, CAST(:r AS jsonb)) ON CONFLICT (event_id) DO NOTHING"
+        ),
+        {"c": claim_id, "v": version, "s": stage, "e": event_id, "r": orjson.dumps(result).decode()},
+    )
+    if stage in STAGE_ORDER:
+        await conn.execute(
+            text(
+                "UPDATE claims SET stage = :s, updated_at = now() WHERE claim_id = :c AND current_version = :v "
+                "AND array_position(CAST(:order AS text[]), stage) < array_position(CAST(:order AS text[]), CAST(:s AS text))"
+            ),
+            {"c": claim_id, "v": version, "s": stage, "order": list(STAGE_ORDER)},
+        )
+
+
+STAGE_ORDER = ("submitted", "rejected", "grouped", "priced", "posted")
+
+
+async def claim_view(conn: AsyncConnection, claim_id: str) -> dict | None:
+    claim = (await conn.execute(text("SELECT * FROM claims WHERE claim_id = :c"), {"c": claim_id})).mappings().first()
+    if claim is None:
+        return None
+    versions = (
+        await conn.execute(
+            text("SELECT version, content_hash, received_at FROM settlement_lists WHERE claim_id = :c ORDER BY version"),
+            {"c": claim_id},
+        )
+    ).mappings().all()
+    stages = (
+        await conn.execute(
+            text("SELECT version, stage, result, at FROM claim_stages WHERE claim_id = :c ORDER BY id"), {"c": claim_id}
+        )
+    ).mappings().all()
+    return {
+        "claim_id": claim["claim_id"],
+        "hospital_code": claim["hospital_code"],
+        "setl_id": claim["setl_id"],
+        "treat_admdvs": claim["treat_admdvs"],
+        "insu_admdvs": claim["insu_admdvs"],
+        "setl_period": claim["setl_period"],
+        "current_version": claim["current_version"],
+        "stage": claim["stage"],
+        "updated_at": claim["updated_at"],
+        "versions": [dict(v) for v in versions],
+        "timeline": [dict(s) for s in stages],
+    }
+
+
+async def list_claims(
+    conn: AsyncConnection, *, hospital_code: str | None, stage: str | None, limit: int, offset: int
+) -> list[dict]:
+    rows = await conn.execute(
+        text(
+            "SELECT claim_id, hospital_code, setl_id, current_version, stage, updated_at FROM claims "
+            "WHERE (CAST(:h AS text) IS NULL OR hospital_code = :h) AND (CAST(:s AS text) IS NULL OR stage = :s) "
+            "ORDER BY updated_at DESC, claim_id LIMIT :l OFFSET :o"
+        ),
+        {"h": hospital_code, "s": stage, "l": limit, "o": offset},
+    )
+    return [dict(r) for r in rows.mappings()]
+
+
+async def stage_counts(conn: AsyncConnection) -> dict[str, int]:
+    rows = await conn.execute(text("SELECT stage, count(*) AS n FROM claims GROUP BY stage"))
+    return {r.stage: r.n for r in rows}

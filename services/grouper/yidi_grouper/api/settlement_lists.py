@@ -1,0 +1,114 @@
+"""HIS intake: hospitals post settlement lists (医保结算清单), correct them and follow them down the chain."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import JSONResponse
+
+from yidi_common.events import deterministic_event_id, new_event
+from yidi_common.events.registry import SETTLEMENT_LIST_SUBMITTED
+from yidi_common.events.v1 import SettlementListSubmitted
+from yidi_common.messaging import write_outbox
+from yidi_common.settlement_list import SettlementList
+
+from ..adapters import claims_repository as repo
+from ..domain.intake import Decision, Outcome, claim_id_for, content_hash, decide
+
+router = APIRouter(prefix="/v1/settlement-lists", tags=["settlement lists (HIS)"])
+
+
+def _accepted(claim_id: str, decision: Decision) -> JSONResponse:
+    return JSONResponse(
+        status_code=202,
+        content={
+            "claim_id": claim_id,
+            "version": decision.version,
+            "status": "accepted" if decision.outcome is Outcome.ACCEPTED else "already accepted",
+            "links": {"self": f"/v1/settlement-lists/{claim_id}"},
+        },
+    )
+
+
+async def _store(request: Request, sl: SettlementList, *, correction_of: str | None) -> JSONResponse:
+    info = sl.setlinfo
+    claim_id = claim_id_for(info.fixmedins_code, info.setl_id)
+    if correction_of is not None and correction_of != claim_id:
+        raise HTTPException(409, detail={
+            "title": "correction names another claim",
+            "claim_id": correction_of,
+            "message": f"the body's (fixmedins_code, setl_id) belong to claim {claim_id}",
+        })
+    digest = content_hash(sl)
+    runtime = request.app.state.runtime
+    async with runtime.engine.begin() as conn:
+        await repo.lock_claim(conn, claim_id)
+        decision = decide(await repo.stored_versions(conn, claim_id), digest, correction=correction_of is not None)
+        if decision.outcome is Outcome.NOT_FOUND:
+            raise HTTPException(404, detail={"title": "no such claim", "claim_id": correction_of})
+        if decision.outcome is Outcome.CONFLICT:
+            raise HTTPException(409, detail={
+                "title": "settlement list already posted with other content",
+                "claim_id": claim_id,
+                "current_version": decision.version,
+                "message": f"to replace it, POST the corrected list to /v1/settlement-lists/{claim_id}/corrections",
+            })
+        if decision.outcome is Outcome.ACCEPTED:
+            body = sl.model_dump(mode="json")
+            await repo.insert_version(
+                conn, claim_id=claim_id, version=decision.version, hospital_code=info.fixmedins_code,
+                setl_id=info.setl_id, content_hash=digest, body=body, treat_admdvs=info.treat_admdvs,
+                insu_admdvs=info.insu_admdvs, setl_period=info.setl_period,
+            )
+            event_id = deterministic_event_id(claim_id, str(decision.version), SETTLEMENT_LIST_SUBMITTED)
+            await repo.record_stage(conn, claim_id=claim_id, version=decision.version, stage="submitted",
+                                    event_id=event_id, result={"supersedes_version": decision.supersedes})
+            await write_outbox(conn, [new_event(
+                type=SETTLEMENT_LIST_SUBMITTED, source="/yidi/grouper/intake", subject=claim_id,
+                correlationid=claim_id, event_id=event_id,
+                payload=SettlementListSubmitted(
+                    claim_id=claim_id, version=decision.version, supersedes_version=decision.supersedes,
+                    submitted_at=datetime.now(timezone.utc), settlement_list=sl,
+                ),
+            )])
+    if decision.outcome is Outcome.ACCEPTED:
+        runtime.relay.wake()
+    return _accepted(claim_id, decision)
+
+
+@router.post("", status_code=202, summary="Post one settlement list",
+             responses={409: {"description": "same (hospital, setl_id) already posted with other content"},
+                        422: {"description": "invalid list: every problem with its field path"}})
+async def post_settlement_list(sl: SettlementList, request: Request) -> JSONResponse:
+    """Posting the same list again answers the same and creates nothing."""
+    return await _store(request, sl, correction_of=None)
+
+
+@router.post("/{claim_id}/corrections", status_code=202, summary="Post a corrected version of a list",
+             responses={404: {"description": "no such claim"}, 422: {"description": "invalid list"}})
+async def post_correction(claim_id: str, sl: SettlementList, request: Request) -> JSONResponse:
+    """The new version supersedes the previous one all the way down the chain."""
+    return await _store(request, sl, correction_of=claim_id)
+
+
+@router.get("/{claim_id}", summary="Where a claim is, with each stage's result")
+async def get_settlement_list(claim_id: str, request: Request) -> dict:
+    async with request.app.state.runtime.engine.connect() as conn:
+        view = await repo.claim_view(conn, claim_id)
+    if view is None:
+        raise HTTPException(404, detail={"title": "no such claim", "claim_id": claim_id})
+    return view
+
+
+@router.get("", summary="Claims by hospital and stage (e.g. the rejected lists to correct)")
+async def list_settlement_lists(
+    request: Request,
+    hospital_code: str | None = None,
+    stage: str | None = Query(None, pattern="^(submitted|rejected|grouped|priced|posted)$"),
+    limit: int = Query(100, ge=1, le=1000),
+    offset: int = Query(0, ge=0),
+) -> dict:
+    async with request.app.state.runtime.engine.connect() as conn:
+        items = await repo.list_claims(conn, hospital_code=hospital_code, stage=stage, limit=limit, offset=offset)
+        counts = await repo.stage_counts(conn)
+    return {"items": items, "stage_counts": counts}

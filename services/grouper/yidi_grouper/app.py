@@ -1,0 +1,18 @@
+"""The grouper service: HIS intake (REST), settlement-list QC and DRG/DIP grouping (Kafka)."""
+from yidi_common.runtime import create_service_app
+from yidi_common.settings import get_settings
+
+from .adapters.grouping_engine import GroupingEngine
+from .api.settlement_lists import router as settlement_lists_router
+from .consumers.handlers import make_handlers
+
+engine = GroupingEngine.from_settings(get_settings())
+
+app = create_service_app(
+    "grouper",
+    handlers=make_handlers(engine),
+    routers=[settlement_lists_router],
+    title="Yidi grouper: HIS intake and DRG/DIP grouping",
+    description="Hospitals post settlement lists (医保结算清单) here; each is quality-checked and grouped.",
+)
+app.state.grouping_engine = engine

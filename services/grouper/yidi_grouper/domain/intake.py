@@ -1,0 +1,57 @@
+"""Intake decisions for a posted settlement list: new claim, repeat, conflict or correction."""
+from __future__ import annotations
+
+import hashlib
+import uuid
+from dataclasses import dataclass
+from enum import StrEnum
+
+import orjson
+
+from yidi_common.settlement_list import SettlementList
+
+CLAIM_NAMESPACE = uuid.UUID("0c7d9f0e-5b7a-4a43-8f0a-3f1c2d4e5a60")
+
+
+def claim_id_for(hospital_code: str, setl_id: str) -> str:
+    """One claim per (hospital, settlement list id), whatever its versions."""
+    return str(uuid.uuid5(CLAIM_NAMESPACE, f"{hospital_code}|{setl_id}"))
+
+
+def content_hash(sl: SettlementList) -> str:
+    return hashlib.sha256(orjson.dumps(sl.model_dump(mode="json"), option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+class Outcome(StrEnum):
+    ACCEPTED = "accepted"  # a new version was stored
+    REPEATED = "repeated"  # identical to a stored version: same answer, nothing created
+    CONFLICT = "conflict"  # same id, different content, not sent as a correction
+    NOT_FOUND = "not_found"  # a correction for a claim never posted
+
+
+@dataclass(frozen=True)
+class StoredVersion:
+    version: int
+    content_hash: str
+
+
+@dataclass(frozen=True)
+class Decision:
+    outcome: Outcome
+    version: int | None
+    supersedes: int | None = None
+
+
+def decide(stored: list[StoredVersion], new_hash: str, *, correction: bool) -> Decision:
+    """stored: the claim's versions, oldest first."""
+    for v in stored:
+        if v.content_hash == new_hash:
+            return Decision(Outcome.REPEATED, v.version)
+    if not stored:
+        if correction:
+            return Decision(Outcome.NOT_FOUND, None)
+        return Decision(Outcome.ACCEPTED, 1)
+    latest = stored[-1].version
+    if not correction:
+        return Decision(Outcome.CONFLICT, latest)
+    return Decision(Outcome.ACCEPTED, latest + 1, supersedes=latest)

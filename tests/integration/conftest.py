@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+
+import pytest
+
+from .harness import ServiceProcess, servers, session_env
+
+pytestmark = pytest.mark.integration
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "tests/integration" in str(item.fspath):
+            item.add_marker(pytest.mark.integration)
+
+
+@pytest.fixture(scope="session")
+def stack_env(tmp_path_factory) -> dict[str, str]:
+    with servers() as (kafka, database):
+        env = session_env(kafka, database)
+        saved = {k: os.environ.get(k) for k in ("KAFKA_BOOTSTRAP_SERVERS", "DATABASE_URL", "YIDI_NAMESPACE")}
+        os.environ.update({k: env[k] for k in saved})
+        from yidi_common.kafka_admin import ensure_topics
+
+        asyncio.run(ensure_topics(kafka, partitions=4))
+        yield env
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+@pytest.fixture(scope="session")
+def log_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("service-logs")
+
+
+@pytest.fixture(scope="session")
+def start_service(stack_env, log_dir):
+    started: list[ServiceProcess] = []
+
+    def _start(service: str, name: str | None = None) -> ServiceProcess:
+        proc = ServiceProcess(service, stack_env, log_dir, name).start()
+        started.append(proc)
+        return proc
+
+    yield _start
+    for proc in started:
+        proc.stop()

@@ -1,0 +1,84 @@
+"""The clearing consumer on real Kafka and PostgreSQL: exact postings, duplicates, poison messages, SIGKILL."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+import httpx
+import orjson
+
+from yidi_common.events.registry import PAYMENT_PRICED, dead_letter_topic, topic_for
+
+from .factories import priced_event
+from .harness import produce, read_topic, wait_until
+
+
+async def _tb(url: str) -> dict:
+    return httpx.get(f"{url}/v1/ledger/trial-balance", timeout=5).json()
+
+
+async def _entries(url: str) -> int:
+    return (await _tb(url))["entries"]
+
+
+async def test_priced_claims_post_balanced_entries_once_despite_duplicates_and_a_kill(stack_env, start_service):
+    kafka = stack_env["KAFKA_BOOTSTRAP_SERVERS"]
+    clearing = start_service("clearing")
+    topic = topic_for(PAYMENT_PRICED)
+
+    first = [priced_event(n) for n in range(300)]
+    # every message twice, and a poison message in the middle
+    messages = [(e.subject.encode(), e.to_bytes()) for e in first for _ in range(2)]
+    messages.insert(150, (b"poison", b"{not json"))
+    await produce(kafka, topic, messages[:300])
+    await wait_until(lambda: _entries_at_least(clearing.url, 1), what="first postings")
+    clearing.kill()  # SIGKILL mid-stream
+    await produce(kafka, topic, messages[300:])
+    clearing.start()
+    await wait_until(lambda: _entries_at_least(clearing.url, 300), timeout=90, what="300 entries")
+
+    tb = await _tb(clearing.url)
+    # per claim: insured book 6500 + province 6500 + treatment-region receivable 6500 on the debit side
+    assert tb["entries"] == 300
+    assert Decimal(tb["debits"]) == Decimal("5850000.00")
+    assert Decimal(tb["credits"]) == Decimal("5850000.00")
+    assert tb["difference"] == "0.00"
+
+    accounts = {a["account"]: Decimal(a["balance"]) for a in
+                httpx.get(f"{clearing.url}/v1/ledger/accounts", timeout=5).json()["accounts"]}
+    assert accounts["360100:payable-to-province"] == Decimal("-1950000.00")
+    assert accounts["province:receivable:360100"] == Decimal("1950000.00")
+    assert accounts["360700:hospital-payable:H36070001"] == Decimal("-1710000.00")  # (5200 + 500) × 300
+    assert accounts["360700:pool-settlement:360700/2026/DRG/310/cross"] == Decimal("-240000.00")  # (6000 − 5200) × 300
+
+    dead = await read_topic(kafka, dead_letter_topic("clearing"), min_count=1)
+    assert len(dead) == 1
+    assert dead[0]["topic"] == topic and dead[0]["value"] == "{not json"
+    assert "JSONDecodeError" in dead[0]["error"] or "decode" in dead[0]["error"].lower()
+
+    posted = await read_topic(kafka, topic_for("ledger.posted"), min_count=300)
+    assert len({orjson.dumps(p["id"]) for p in posted}) == 300
+
+
+async def test_a_correction_reverses_the_superseded_version(stack_env, start_service):
+    kafka = stack_env["KAFKA_BOOTSTRAP_SERVERS"]
+    clearing = start_service("clearing", name="clearing-corrections")
+    v1 = priced_event(9001, fund_due="5200.00")
+    v2 = priced_event(9001, fund_due="4800.00", version=2)
+    await produce(kafka, topic_for(PAYMENT_PRICED), [(v1.subject.encode(), v1.to_bytes()), (v2.subject.encode(), v2.to_bytes())])
+
+    async def journal():
+        entries = httpx.get(f"{clearing.url}/v1/ledger/claims/{v1.subject}", timeout=5).json()["entries"]
+        return entries if len(entries) == 3 else None
+
+    entries = await wait_until(journal, what="claim, reversal, corrected claim")
+    assert [e["kind"] for e in entries].count("claim.reversal") == 1
+    hospital = "360700:hospital-payable:H36070001"
+    net = sum(Decimal(l["credit"]) - Decimal(l["debit"]) for e in entries for l in e["lines"] if l["account"] == hospital)
+    assert net == Decimal("5300.00")  # only version 2 remains: 4800 + 500
+
+
+async def _entries_at_least(url: str, n: int) -> bool:
+    try:
+        return await _entries(url) >= n
+    except httpx.HTTPError:
+        return False
