@@ -94,6 +94,7 @@ DIP_TYPES = [
     ("综合:诊断性操作", "综合病种 诊断性操作", "8000"),
     ("综合:保守", "综合病种 保守治疗", "5600"),
 ]
+DIP_REFERENCE_COST = Decimal("10000")  # demo mean cost of all cases: D_g = 1000 × mean_g / 10000
 DIP_BASE_TYPES = {"J18.9:保守", "E11.9:保守", "O80.0:保守"}
 
 
@@ -153,13 +154,11 @@ def write_weights(reference: Path) -> int:
 def write_dip() -> None:
     out = HERE / "dip/360500-2026.csv"
     out.parent.mkdir(exist_ok=True)
-    costs = [Decimal(c) for _, _, c in DIP_TYPES]
-    reference_cost = sum(costs) / len(costs)  # ref = mean over types (demo stand-in for all cases)
     with out.open("w", encoding="utf-8", newline="") as f:
         w = csv.writer(f)
         w.writerow(["code", "name", "score", "mean_cost", "base_group"])
         for code, name, cost in DIP_TYPES:
-            score = (1000 * Decimal(cost) / reference_cost).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+            score = (1000 * Decimal(cost) / DIP_REFERENCE_COST).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
             w.writerow([code, name, score, cost, "yes" if code in DIP_BASE_TYPES else ""])
 
 

@@ -48,7 +48,7 @@ async def test_priced_claims_post_balanced_entries_once_despite_duplicates_and_a
     assert accounts["360100:payable-to-province"] == Decimal("-1950000.00")
     assert accounts["province:receivable:360100"] == Decimal("1950000.00")
     assert accounts["360700:hospital-payable:H36070001"] == Decimal("-1710000.00")  # (5200 + 500) × 300
-    assert accounts["360700:pool-settlement:360700/2026/DRG/310/cross"] == Decimal("-240000.00")  # (6000 − 5200) × 300
+    assert accounts["360700:pool-settlement:360700-2026-DRG-310-cross"] == Decimal("-240000.00")  # (6000 − 5200) × 300
 
     dead = await read_topic(kafka, dead_letter_topic("clearing"), min_count=1)
     assert len(dead) == 1

@@ -53,6 +53,18 @@ MESSAGING_DDL = [
 ]
 
 TRANSIENT_ERRORS = (OperationalError, InterfaceError, ConnectionError, OSError, asyncio.TimeoutError)
+RETRYABLE_SQLSTATES = {"40001", "40P01", "55P03", "57P01", "57P02", "57P03", "53300"}  # serialization, deadlock, lock, shutdown, too many connections
+
+
+class TransientFailure(Exception):
+    """Worth retrying as it is: the message is fine, the moment was not."""
+
+
+def is_transient(exc: BaseException) -> bool:
+    if isinstance(exc, TRANSIENT_ERRORS):
+        return True
+    sqlstate = getattr(getattr(exc, "orig", None), "sqlstate", None) or getattr(exc, "sqlstate", None)
+    return sqlstate in RETRYABLE_SQLSTATES
 
 
 @dataclass
@@ -103,6 +115,10 @@ class OutboxRelay:
 
     def wake(self) -> None:
         self._wake.set()
+
+    async def pending(self) -> int:
+        async with self.engine.connect() as conn:
+            return await conn.scalar(text("SELECT count(*) FROM outbox WHERE published_at IS NULL"))
 
     async def publish_pending(self) -> int:
         async with self.engine.begin() as conn:
@@ -180,6 +196,18 @@ class EventConsumer:
     async def start(self) -> None:
         await self.consumer.start()
 
+    async def lag(self) -> int:
+        """Messages on this process's partitions not yet committed by the group."""
+        partitions = self.consumer.assignment()
+        if not partitions:
+            return 0
+        ends = await self.consumer.end_offsets(list(partitions))
+        total = 0
+        for tp in partitions:
+            committed = await self.consumer.committed(tp)
+            total += max(0, ends[tp] - (committed or 0))
+        return total
+
     async def stop(self) -> None:
         await self.consumer.stop()
 
@@ -201,7 +229,7 @@ class EventConsumer:
             try:
                 await self._apply_batch(records)
                 return
-            except TRANSIENT_ERRORS as exc:
+            except TransientFailure as exc:
                 log.warning("consumer batch transient failure, retrying", error=repr(exc), delay=delay)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 10.0)
@@ -210,17 +238,17 @@ class EventConsumer:
         try:
             async with self.engine.begin() as conn:
                 await self._apply(conn, records)
-        except TRANSIENT_ERRORS:
-            raise
-        except Exception:
+        except Exception as exc:  # noqa: BLE001
+            if is_transient(exc):
+                raise TransientFailure(repr(exc)) from exc
             # Somewhere in the batch is a message its handler rejects: apply one by one to isolate it.
             for record in records:
                 try:
                     async with self.engine.begin() as conn:
                         await self._apply(conn, [record])
-                except TRANSIENT_ERRORS:
-                    raise
                 except Exception as exc:  # noqa: BLE001 - a poison message, whatever the cause
+                    if is_transient(exc):
+                        raise TransientFailure(repr(exc)) from exc
                     await self._dead_letter(record, exc)
 
     async def _apply(self, conn: AsyncConnection, records: list) -> None:

@@ -97,6 +97,16 @@ def create_service_app(
             "published": rt.relay.published,
         }
 
+    @app.get("/v1/ops/progress", tags=["operations"], summary="Consumer lag and unpublished outbox rows")
+    async def progress() -> dict:
+        rt: ServiceRuntime = app.state.runtime
+        return {
+            "service": name,
+            "consumer_lag": await rt.consumer.lag() if rt.consumer else 0,
+            "outbox_pending": await rt.relay.pending(),
+            "dead_lettered": rt.consumer.dead_lettered if rt.consumer else 0,
+        }
+
     for router in routers:
         app.include_router(router)
     return app

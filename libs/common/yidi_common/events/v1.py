@@ -104,15 +104,17 @@ class SettlementListRejected(_Payload):
 
 
 class PoolRef(_Payload):
+    """A pool; "all" where the region merges insurance types or origins."""
+
     treat_admdvs: str
     year: int
     payment_method: Literal["DRG", "DIP"]
-    insutype: str
-    origin: Literal["local", "cross", "merged"]
+    insutype: Literal["310", "390", "all"]
+    origin: Literal["local", "cross", "all"]
 
     @property
     def key(self) -> str:
-        return f"{self.treat_admdvs}/{self.year}/{self.payment_method}/{self.insutype}/{self.origin}"
+        return f"{self.treat_admdvs}-{self.year}-{self.payment_method}-{self.insutype}-{self.origin}"
 
 
 class PricingOutcome(_Payload):

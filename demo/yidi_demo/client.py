@@ -1,0 +1,107 @@
+"""Talking to a running stack: post lists with a progress bar, wait for the chain to drain."""
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+
+import httpx
+from tqdm import tqdm
+
+from yidi_common.settings import SERVICE_PORTS, get_settings
+
+
+def service_url(service: str) -> str:
+    return f"http://127.0.0.1:{get_settings().service_port(service)}"
+
+
+@dataclass
+class PostResults:
+    statuses: Counter = field(default_factory=Counter)
+    accepted: list[dict] = field(default_factory=list)  # 202 bodies, first post of each
+    rejected_422: list[dict] = field(default_factory=list)
+    conflicts: list[dict] = field(default_factory=list)
+    sent_at: dict[str, float] = field(default_factory=dict)  # claim id -> when its first post was answered
+
+
+async def post_all(lists: list[dict], *, concurrency: int = 32, desc: str = "posting settlement lists",
+                   corrections: list[tuple[str, dict]] | None = None, rate: float | None = None,
+                   progress: bool = True) -> PostResults:
+    """Posts every list (or correction, given as (claim id, list)); rate: lists per second, None = as fast as possible."""
+    results = PostResults()
+    jobs: list[tuple[str, dict]] = [("/v1/settlement-lists", sl) for sl in lists]
+    jobs += [(f"/v1/settlement-lists/{cid}/corrections", sl) for cid, sl in corrections or []]
+    queue: asyncio.Queue = asyncio.Queue()
+    for i, job in enumerate(jobs):
+        queue.put_nowait((i, job))
+    bar = tqdm(total=len(jobs), desc=desc, unit="list", disable=not progress, dynamic_ncols=True)
+    start = time.monotonic()
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(base_url=service_url("grouper"), timeout=30, limits=limits) as client:
+        async def worker() -> None:
+            while not queue.empty():
+                i, (path, body) = queue.get_nowait()
+                if rate:
+                    await asyncio.sleep(max(0.0, start + i / rate - time.monotonic()))
+                for attempt in range(5):
+                    try:
+                        resp = await client.post(path, json=body)
+                        break
+                    except httpx.TransportError:
+                        await asyncio.sleep(0.5 * (attempt + 1))
+                else:
+                    results.statuses["unreachable"] += 1
+                    bar.update()
+                    continue
+                results.statuses[resp.status_code] += 1
+                data = resp.json()
+                if resp.status_code == 202:
+                    results.accepted.append(data)
+                    results.sent_at.setdefault(data["claim_id"], time.monotonic())
+                elif resp.status_code == 422:
+                    results.rejected_422.append(data)
+                elif resp.status_code == 409:
+                    results.conflicts.append(data)
+                bar.update()
+
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+    bar.close()
+    return results
+
+
+async def chain_progress(client: httpx.AsyncClient, urls: list[str]) -> list[dict]:
+    out = []
+    for url in urls:
+        try:
+            out.append((await client.get(f"{url}/v1/ops/progress", timeout=10)).json())
+        except httpx.HTTPError as e:
+            out.append({"service": url, "error": repr(e), "consumer_lag": -1, "outbox_pending": -1})
+    return out
+
+
+async def wait_for_chain(*, timeout: float = 600, progress: bool = True) -> tuple[bool, dict]:
+    """Until every service has no consumer lag, no unpublished outbox and no claim in flight."""
+    urls = [service_url(s) for s in SERVICE_PORTS]
+    deadline = time.monotonic() + timeout
+    quiet = 0
+    bar = tqdm(desc="waiting for the chain", unit="claim", disable=not progress, dynamic_ncols=True)
+    async with httpx.AsyncClient() as client:
+        while time.monotonic() < deadline:
+            states = await chain_progress(client, urls)
+            counts = (await client.get(f"{service_url('grouper')}/v1/settlement-lists", params={"limit": 1})).json()["stage_counts"]
+            total = sum(counts.values())
+            done = counts.get("posted", 0) + counts.get("rejected", 0)
+            bar.total = total
+            bar.n = done
+            bar.set_postfix(lag=sum(max(s["consumer_lag"], 0) for s in states),
+                            outbox=sum(max(s["outbox_pending"], 0) for s in states))
+            bar.refresh()
+            idle = all(s.get("consumer_lag") == 0 and s.get("outbox_pending") == 0 for s in states)
+            quiet = quiet + 1 if idle and done == total else 0
+            if quiet >= 3:
+                bar.close()
+                return True, counts
+            await asyncio.sleep(1.0)
+    bar.close()
+    return False, counts

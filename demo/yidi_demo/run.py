@@ -1,0 +1,114 @@
+"""`make demo`: a month of Jiangxi discharges through the running stack, then a summary.
+
+Exit 0 only if the trial balance is zero and nothing is stuck.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import time
+from collections import Counter
+from decimal import Decimal
+
+import httpx
+
+from yidi_common.regional_config import load_config
+from yidi_common.settings import SERVICE_PORTS, get_settings
+from yidi_grouper.adapters.grouping_engine import resolve_scheme_dir
+from yidi_grouper.domain.scheme import load_scheme
+
+from .client import post_all, service_url, wait_for_chain
+from .workload import generate
+
+
+def _table(title: str, header: list[str], rows: list[list], out=sys.stdout) -> None:
+    widths = [max(len(str(x)) for x in col) for col in zip(header, *rows)] if rows else [len(h) for h in header]
+    print(f"\n{title}", file=out)
+    print("  " + "  ".join(str(h).ljust(w) for h, w in zip(header, widths)), file=out)
+    print("  " + "  ".join("-" * w for w in widths), file=out)
+    for r in rows:
+        print("  " + "  ".join(str(x).rjust(w) if isinstance(x, (int, Decimal)) else str(x).ljust(w)
+                               for x, w in zip(r, widths)), file=out)
+
+
+def _get(service: str, path: str, **params) -> dict:
+    return httpx.get(f"{service_url(service)}{path}", params=params, timeout=60).json()
+
+
+def summarise(results, counts: dict, workload) -> bool:
+    _table("Settlement lists posted", ["answer", "count"],
+           [[str(k), v] for k, v in sorted(results.statuses.items(), key=lambda kv: str(kv[0]))])
+    reasons = Counter(p["field"] + ": " + p["rule"] for r in results.rejected_422 for p in r["problems"])
+    _table("Refused at the door (422), by problem", ["field: rule", "count"], [[k, v] for k, v in reasons.most_common(8)])
+    _table("Claims by stage", ["stage", "claims"], [[k, v] for k, v in sorted(counts.items())])
+    rejected = _get("grouper", "/v1/settlement-lists", stage="rejected", limit=1000)["items"]
+    qc = Counter()
+    for item in rejected[:200]:
+        view = _get("grouper", f"/v1/settlement-lists/{item['claim_id']}")
+        for step in view["timeline"]:
+            if step["stage"] == "rejected" and step["version"] == view["current_version"]:
+                qc.update(p["rule"] for p in step["result"]["problems"])
+    _table("Rejected by quality control, by rule", ["rule", "count"], [[k, v] for k, v in qc.most_common(10)])
+
+    accounts = _get("clearing", "/v1/ledger/accounts")["accounts"]
+    per_region: dict[str, dict[str, Decimal]] = {}
+    for a in accounts:
+        book, kind = a["account"].split(":")[:2]
+        per_region.setdefault(book, Counter())[kind] += Decimal(a["balance"])  # type: ignore[arg-type]
+    rows = []
+    for region in sorted(per_region):
+        k = per_region[region]
+        rows.append([region, k.get("cross-region-medical-expense", Decimal(0)), -k.get("payable-to-province", Decimal(0)),
+                     k.get("receivable-from-province", Decimal(0)), -k.get("hospital-payable", Decimal(0)),
+                     -k.get("pool-settlement", Decimal(0))])
+    _table("Per region (yuan): insured-side cross-region expense and remittance; treatment-side receipts and hospital payables",
+           ["book", "x-region expense", "owed to province", "due from province", "owed to hospitals", "pool settlement"], rows)
+    tb = _get("clearing", "/v1/ledger/trial-balance")
+    _table("Trial balance", ["debits", "credits", "difference", "entries"],
+           [[tb["debits"], tb["credits"], tb["difference"], tb["entries"]]])
+    return Decimal(tb["difference"]) == 0
+
+
+async def main_async(args) -> int:
+    settings = get_settings()
+    started = time.monotonic()
+    config = load_config(settings.yidi_config_dir)
+    scheme = load_scheme(resolve_scheme_dir(settings))
+    workload = generate(config, scheme, count=args.lists, period=args.period, seed=args.seed)
+    print(f"generated {len(workload.lists)} posts ({workload.expected}) for {args.period} "
+          f"from {len(config.hospitals)} hospitals in {len(config.region_years)} pools")
+    results = await post_all(workload.lists, concurrency=args.concurrency)
+    claim_of = {}
+    for body in results.accepted:
+        claim_of.setdefault(body["claim_id"], body)
+    from yidi_grouper.domain.intake import claim_id_for
+
+    fixes = [(claim_id_for(sl["setlinfo"]["fixmedins_code"], sl["setlinfo"]["setl_id"]), sl) for _, sl in workload.corrections]
+    fixed = await post_all([], corrections=fixes, concurrency=args.concurrency, desc="posting corrections")
+    results.statuses.update({f"correction {k}": v for k, v in fixed.statuses.items()})
+    drained, counts = await wait_for_chain(timeout=args.timeout)
+    balanced = summarise(results, counts, workload)
+    print(f"\nfinished in {time.monotonic() - started:.1f} s; the stack keeps running:")
+    for service in SERVICE_PORTS:
+        print(f"  {service:<9} {service_url(service)}/docs")
+    print("  stop it with `make down`; see what runs with `make status`")
+    if not drained:
+        print("NOT OK: the chain did not drain in time (see `make status` and .local/run/*.log)")
+    if not balanced:
+        print("NOT OK: the trial balance is not zero")
+    return 0 if drained and balanced else 1
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--lists", type=int, default=3000, help="discharges to generate")
+    parser.add_argument("--period", default="2026-10", help="settlement month")
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--timeout", type=float, default=900, help="seconds to wait for the chain")
+    sys.exit(asyncio.run(main_async(parser.parse_args())))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,166 @@
+"""A month of discharges in Jiangxi as hospital HIS systems would post them.
+
+Cases are drawn from the grouping scheme itself (yidi_grouper.domain.casegen); costs are drawn
+lognormally around each case's payment standard (RW × rate × hospital coefficient) from the
+configuration, so outliers of both kinds occur. Seeded: the same arguments give the same lists.
+Some lists are malformed (rejected with 422), some fail quality control, some are posted twice,
+some are corrected later.
+"""
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from yidi_common.money import to_fen
+from yidi_common.regional_config import ProvinceConfig, pick_qualified
+from yidi_grouper.domain.casegen import generate_cases
+from yidi_grouper.domain.drg import GroupingInput, group_case
+from yidi_grouper.domain.scheme import Scheme
+
+# charge-category shares of a stay's cost, surgical vs medical (sum to 1)
+SURGICAL_MIX = {"01": .05, "02": .02, "03": .07, "04": .08, "05": .08, "06": .16, "07": .04, "08": .22, "09": .22, "11": .04, "14": .02}
+MEDICAL_MIX = {"01": .08, "02": .03, "03": .10, "04": .13, "05": .10, "07": .05, "08": .06, "09": .33, "10": .03, "11": .07, "14": .02}
+BASIC_FUND_SHARE = {"310": (0.62, 0.78), "390": (0.50, 0.66)}
+
+
+@dataclass
+class Workload:
+    lists: list[dict]  # what is posted, in order (duplicates included)
+    corrections: list[tuple[int, dict]] = field(default_factory=list)  # (index of the original, corrected list)
+    expected: dict[str, int] = field(default_factory=dict)  # counts by kind, for the summary
+
+
+def _fee_items(total: Decimal, surgical: bool, rng: random.Random) -> list[dict]:
+    mix = SURGICAL_MIX if surgical else MEDICAL_MIX
+    items, left = [], total
+    cats = list(mix)
+    for i, cat in enumerate(cats):
+        amt = left if i == len(cats) - 1 else to_fen(total * Decimal(str(mix[cat] * rng.uniform(0.8, 1.2))))
+        amt = min(amt, left)
+        left -= amt
+        if amt > 0:
+            ownpay = to_fen(amt * Decimal(str(rng.choice([0, 0, 0, 0.02, 0.05]))))
+            items.append({"med_chrgitm_type": cat, "amt": str(amt), "claa_sumfee": str(amt - ownpay),
+                          "fulamt_ownpay_amt": str(ownpay)})
+    return items
+
+
+def _standard(config: ProvinceConfig, hospital, region: str, year: int, insutype: str, cross: bool, drg: str | None) -> Decimal:
+    ry = config.region_year(region, year)
+    pool = ry.pools[ry.pool_key(insutype, cross).label]
+    entry = ry.weight_table.get(drg) if (ry.weight_table and drg) else None
+    rw = entry.rw if entry and entry.rw else Decimal("0.8")
+    rate = pick_qualified(entry.rates, hospital.classes, insutype) if entry else None
+    return rw * (rate or pool.provisional_rate) * hospital.coefficient
+
+
+def build_list(case: dict, *, n: int, hospital, insured: str, insutype: str, period: str, total: Decimal,
+               rng: random.Random, cross_province: bool = False) -> dict:
+    year, month = map(int, period.split("-"))
+    los = max(int(case["los"]), 1)
+    dscg = datetime(year, month, 1, 9) + timedelta(days=rng.randrange(0, 28), hours=rng.randrange(0, 8))
+    adm = dscg - timedelta(days=los, hours=rng.randrange(0, 6))
+    age = int(case["age"])
+    birth = adm.date() - timedelta(days=int(case.get("age_days") or 0) if age == 0 else age * 365 + rng.randrange(0, 300))
+    items = _fee_items(total, bool(case["procedures"]), rng)
+    fund_low, fund_high = BASIC_FUND_SHARE[insutype]
+    basic = to_fen(total * Decimal(str(rng.uniform(fund_low, fund_high))))
+    funds = [{"fund_pay_type": f"{insutype}100", "fund_payamt": str(basic)}]
+    if total > 50000:
+        big = to_fen((total - basic) * Decimal("0.5"))
+        funds.append({"fund_pay_type": "330100" if insutype == "310" else "390200", "fund_payamt": str(big)})
+    patient = total - sum(Decimal(f["fund_payamt"]) for f in funds)
+    ownpay = sum(Decimal(i["fulamt_ownpay_amt"]) for i in items)
+    setl = {
+        "setl_id": f"{hospital.code[-6:]}{period.replace('-', '')}{n:06d}",
+        "fixmedins_code": hospital.code,
+        "psn_no": f"{insured}{n % 9000 + 1000:04d}{rng.randrange(10**6):06d}",
+        "certno": f"{insured}{birth:%Y%m%d}{rng.randrange(1000):03d}X",
+        "psn_name": f"患者{n:06d}",
+        "gend": str(case["gender"]),
+        "brdy": birth.isoformat(),
+        "age": age,
+        "insutype": insutype,
+        "insu_admdvs": insured,
+        "treat_admdvs": hospital.region,
+        "adm_time": adm.isoformat(),
+        "dscg_time": dscg.isoformat(),
+        "act_ipt_days": los,
+        "dscg_way": str(case.get("discharge_way") or "1"),
+        "vent_used_dura": str(case.get("ventilator_hours") or 0),
+        "setl_period": period,
+        "cross_province": cross_province,
+    }
+    if age == 0 and case.get("age_days") is not None:
+        setl["nwb_age_days"] = int(case["age_days"])
+        if case.get("birth_weight"):
+            setl["nwb_bir_wt"] = int(case["birth_weight"])
+    return {
+        "setlinfo": setl,
+        "diseinfo": [{"diag_code": c, "maindiag_flag": i == 0} for i, c in enumerate(case["diagnoses"])],
+        "oprninfo": [{"oprn_code": c, "main_oprn_flag": i == 0} for i, c in enumerate(case["procedures"])],
+        "iteminfo": items,
+        "payinfo": {"funds": funds, "psn_selfpay": str(patient - ownpay), "psn_ownpay": str(ownpay),
+                    "psn_cash_pay": str(patient)},
+    }
+
+
+def generate(config: ProvinceConfig, scheme: Scheme, *, count: int, period: str = "2026-10", seed: int = 2026,
+             cross_share: float = 0.25, error_share: float = 0.02, qc_share: float = 0.02,
+             duplicate_share: float = 0.02, correction_share: float = 0.01) -> Workload:
+    rng = random.Random(seed)
+    year = int(period[:4])
+    hospitals = sorted(config.hospitals.values(), key=lambda h: h.code)
+    regions = sorted({ry.region for ry in config.region_years.values() if ry.year == year})
+    weights = [h.level ** 2 for h in hospitals]  # big hospitals discharge more
+    out = Workload(lists=[], expected={"valid": 0, "malformed": 0, "qc_failures": 0, "duplicates": 0,
+                                       "corrections": 0, "cross_region": 0, "cross_province": 0})
+    cases: Iterator[dict] = iter(generate_cases(scheme, count, seed))
+    for n, case in enumerate(cases):
+        hospital = rng.choices(hospitals, weights)[0]
+        cross = rng.random() < cross_share
+        insured = rng.choice([r for r in regions if r != hospital.region]) if cross else hospital.region
+        cross_province = cross and rng.random() < 0.04
+        insutype = rng.choice(["310", "390"])
+        grouped = group_case(GroupingInput(id=str(n), gender=str(case["gender"]), age=int(case["age"]),
+                                           age_days=case.get("age_days"), birth_weight=case.get("birth_weight"),
+                                           los=int(case["los"]), discharge_way=str(case.get("discharge_way") or "1"),
+                                           ventilator_hours=case.get("ventilator_hours") or 0,
+                                           diagnoses=list(case["diagnoses"]), procedures=list(case["procedures"])),
+                             scheme)
+        standard = _standard(config, hospital, hospital.region, year, insutype, cross, grouped.drg)
+        total = to_fen(standard * Decimal(str(math.exp(rng.gauss(-0.05, 0.45)))))
+        total = max(total, Decimal("300.00"))
+        sl = build_list(case, n=n, hospital=hospital, insured=insured, insutype=insutype, period=period,
+                        total=total, rng=rng, cross_province=cross_province)
+        roll = rng.random()
+        if roll < error_share:
+            sl["setlinfo"]["insu_admdvs"] = "36A1"  # structural errors: 422 naming both fields
+            sl["diseinfo"] = []
+            out.expected["malformed"] += 1
+            out.lists.append(sl)
+            continue
+        out.expected["valid"] += 1
+        out.expected["cross_region"] += cross and not cross_province
+        out.expected["cross_province"] += cross_province
+        if roll < error_share + qc_share:
+            # fee items no longer add up to the payments: QC rejects it, the hospital corrects it
+            broken = {**sl, "iteminfo": [dict(i) for i in sl["iteminfo"]]}
+            broken["iteminfo"][0]["amt"] = str(Decimal(sl["iteminfo"][0]["amt"]) + Decimal("100.00"))
+            out.lists.append(broken)
+            out.corrections.append((len(out.lists) - 1, sl))
+            out.expected["qc_failures"] += 1
+            continue
+        out.lists.append(sl)
+        if rng.random() < duplicate_share:
+            out.lists.append(sl)
+            out.expected["duplicates"] += 1
+        elif len(sl["diseinfo"]) > 1 and rng.random() < correction_share:
+            # the hospital withdraws a secondary diagnosis it coded by mistake
+            out.corrections.append((len(out.lists) - 1, {**sl, "diseinfo": sl["diseinfo"][:-1]}))
+            out.expected["corrections"] += 1
+    return out
