@@ -126,12 +126,7 @@ def generate(config: ProvinceConfig, scheme: Scheme, *, count: int, period: str 
         insured = rng.choice([r for r in regions if r != hospital.region]) if cross else hospital.region
         cross_province = cross and rng.random() < 0.04
         insutype = rng.choice(["310", "390"])
-        grouped = group_case(GroupingInput(id=str(n), gender=str(case["gender"]), age=int(case["age"]),
-                                           age_days=case.get("age_days"), birth_weight=case.get("birth_weight"),
-                                           los=int(case["los"]), discharge_way=str(case.get("discharge_way") or "1"),
-                                           ventilator_hours=case.get("ventilator_hours") or 0,
-                                           diagnoses=list(case["diagnoses"]), procedures=list(case["procedures"])),
-                             scheme)
+        grouped = group_case(GroupingInput.from_dict(case), scheme)
         standard = _standard(config, hospital, hospital.region, year, insutype, cross, grouped.drg)
         total = to_fen(standard * Decimal(str(math.exp(rng.gauss(-0.05, 0.45)))))
         total = max(total, Decimal("300.00"))

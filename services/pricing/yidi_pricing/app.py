@@ -2,7 +2,7 @@
 from yidi_common.runtime import create_service_app
 from yidi_common.settings import get_settings
 
-from .adapters.config_provider import ConfigProvider
+from yidi_common.config_provider import ConfigProvider
 from .api.pricing import router
 from .consumers.handlers import make_handlers
 

@@ -13,6 +13,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from ..money import to_fen
 from ..settlement_list import InsuranceType
 
 RegionCode = Annotated[str, Field(pattern=r"^\d{6}$")]
@@ -144,6 +145,10 @@ class Policy(_Frozen):
     alerts: AlertThresholds = AlertThresholds()
     recovered_split: RecoveredSplit = RecoveredSplit()
 
+    def distributable(self, budget: Decimal) -> Decimal:
+        """A_p = B_p × (1 − ρ), to the fen; the rest is the pool's risk reserve."""
+        return to_fen(budget * (1 - self.risk_reserve))
+
 
 # ---------------------------------------------------------------- weight tables and catalogues
 
@@ -239,6 +244,10 @@ class PoolConfig(_Frozen):
     provisional_rate: Positive  # R_p yuan per RW (DRG) or V_p yuan per point (DIP)
     budget_source: BudgetSource = BudgetSource.FIXED
     budget: NonNegative | None = None  # B_p; required when budget_source is fixed
+
+    def budget_for(self, item_fund_payments: Decimal) -> Decimal:
+        """B_p: the fixed budget, or Σ F the insured regions paid per item for the pool's cases."""
+        return item_fund_payments if self.budget_source is BudgetSource.ITEM_FUND_PAYMENTS else self.budget
 
     @model_validator(mode="after")
     def _budget_given(self) -> "PoolConfig":

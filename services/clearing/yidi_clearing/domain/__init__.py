@@ -1,0 +1,41 @@
+"""Clearing (DOMAIN.md §6-7): monthly pre-settlement, annual clearing with final rates and
+overrun sharing, two-level cross-region statements, recovered-funds split. Pure functions."""
+from .allocation import pro_rata_fen
+from .annual import (
+    AnnualClearing,
+    HospitalAdjustments,
+    HospitalAnnual,
+    HospitalPoolLine,
+    PoolClearing,
+    annual_clearing,
+)
+from .cases import ClearingCases
+from .cross_region import (
+    ConfirmedDeduction,
+    CrossRegionClearing,
+    CrossRegionLine,
+    RegionTotal,
+    cross_region_statements,
+)
+from .monthly import MonthlyLine, monthly_presettlement
+from .recovered import RecoveredShares, split_recovered
+
+__all__ = [
+    "AnnualClearing",
+    "ClearingCases",
+    "ConfirmedDeduction",
+    "CrossRegionClearing",
+    "CrossRegionLine",
+    "HospitalAdjustments",
+    "HospitalAnnual",
+    "HospitalPoolLine",
+    "MonthlyLine",
+    "PoolClearing",
+    "RecoveredShares",
+    "RegionTotal",
+    "annual_clearing",
+    "cross_region_statements",
+    "monthly_presettlement",
+    "pro_rata_fen",
+    "split_recovered",
+]

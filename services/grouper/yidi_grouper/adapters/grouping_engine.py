@@ -39,8 +39,8 @@ class GroupingEngine:
         icd_dir = settings.yidi_reference_dir / "icd"
         codes = CodeTables.load(icd_dir) if icd_dir.is_dir() and scheme_dir != DEMO_SCHEME else None
         log.info("grouping engine ready", scheme=str(scheme_dir), code_tables=bool(codes),
-                 warnings=len(getattr(scheme, "load_warnings", [])))
-        return cls(scheme, codes, f"CHS-DRG {getattr(scheme, 'version', scheme_dir.name)}")
+                 warnings=len(scheme.load_warnings))
+        return cls(scheme, codes, f"CHS-DRG {scheme.version}")
 
     def quality_problems(self, sl: SettlementList) -> list[QcProblem]:
         return [QcProblem(field=p.field, rule=p.rule, message=p.message) for p in run_qc(sl, self.codes)]
@@ -54,6 +54,6 @@ class GroupingEngine:
             mdc=result.mdc,
             adrg=result.adrg,
             drg=result.drg,
-            complications=list(getattr(result, "complications", []) or []),
-            explanation=[str(step) for step in result.explanation],
+            complications=list(result.counted),
+            explanation=list(result.reasons),
         )

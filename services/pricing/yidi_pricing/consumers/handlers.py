@@ -9,7 +9,7 @@ from yidi_common.events.registry import PAYMENT_PRICED, SETTLEMENT_LIST_GROUPED
 from yidi_common.events.v1 import PaymentPriced, SettlementListGrouped
 from yidi_common.messaging import Handler, UnitOfWork
 
-from ..adapters.config_provider import ConfigProvider
+from yidi_common.config_provider import ConfigProvider
 from ..adapters.mapping import case_inputs, pricing_outcome
 from ..domain.pricing import price_case
 

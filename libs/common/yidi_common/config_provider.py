@@ -6,7 +6,7 @@ from pathlib import Path
 
 import structlog
 
-from yidi_common.regional_config import ProvinceConfig, load_config
+from .regional_config import ProvinceConfig, load_config
 
 log = structlog.get_logger()
 

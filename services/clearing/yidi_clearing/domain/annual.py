@@ -1,0 +1,228 @@
+"""Annual clearing (DOMAIN.md §6-7): final rate per pool, FundDue re-priced, overrun sharing.
+
+Per pool p, over its weight-paid cases (Σ_w) and fixed-amount cases (Σ_item: per item, bed-day):
+
+    R_final = (A_p − Σ_item FundDue + Σ_w (T − F)) / Σ_w (w × C_h)         (DIP: points, V_p)
+
+computed as (…) × R_p / Σ_w X with X = w × R_p × C_h the unrounded provisional payment, then
+rounded half-up to `final_rate_places` and floored at 0. Each weight case pays
+to_fen(X × R_final / R_p), case kinds fixed as priced, and FundDue = max(0, F + Payment − T).
+Σ FundDue = A_p but for the floor at 0 and the rounding (of the rate and of each case):
+the residue A_p − Σ FundDue posts to the pool's reserve, which also holds B_p − A_p.
+
+Overrun sharing per hospital and pool: overrun = Σ T − Σ Payment (final); the reserve pays
+s × min(overrun, c × Σ Payment) (to the fen, half-up), pro rata (largest remainder) when short;
+what the reserve has left returns to the fund.
+
+Kernel: two passes over integer-fen columns (cases.py); one Decimal multiply per weight case.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from yidi_common.money import to_fen
+from yidi_common.regional_config import PoolKey, ProvinceConfig
+
+from .allocation import pro_rata_fen
+from .cases import ClearingCases, fen, yuan
+
+
+@dataclass(frozen=True, slots=True)
+class HospitalAdjustments:
+    deductions: Decimal = Decimal("0.00")  # confirmed audit deductions of the year
+    penalties: Decimal = Decimal("0.00")  # assessment penalty (考核扣款)
+    paid_monthly: Decimal = Decimal("0.00")  # Σ paid in monthly pre-settlement (net of withholding)
+
+
+@dataclass(frozen=True, slots=True)
+class PoolClearing:
+    pool: PoolKey
+    cases: int
+    weight_cases: int
+    budget: Decimal  # B_p
+    risk_reserve: Decimal  # ρ
+    distributable: Decimal  # A_p
+    provisional_rate: Decimal  # R_p / V_p
+    item_fund_due: Decimal  # Σ_item FundDue
+    weight_cost_less_fund: Decimal  # Σ_w (T − F)
+    weight_units: Decimal  # Σ_w (w × C_h), DIP Σ P
+    final_rate: Decimal | None  # None when the pool has no weight-paid case
+    fund_due_provisional: Decimal
+    fund_due_final: Decimal
+    residue: Decimal  # A_p − Σ FundDue final, posted to the reserve
+    reserve: Decimal  # (B_p − A_p) + residue
+    overrun_claims: Decimal
+    overrun_paid: Decimal
+    reserve_returned: Decimal  # reserve − overrun paid, back to the fund
+
+
+@dataclass(frozen=True, slots=True)
+class HospitalPoolLine:
+    pool: PoolKey
+    hospital: str
+    cases: int
+    total_cost: Decimal  # Σ T
+    payment_final: Decimal  # Σ Payment at the final rate
+    fund_due_provisional: Decimal
+    fund_due_final: Decimal
+    overrun: Decimal  # max(0, Σ T − Σ Payment)
+    overrun_claim: Decimal  # s × min(overrun, c × Σ Payment)
+    overrun_paid: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class HospitalAnnual:
+    hospital: str
+    fund_due_final: Decimal
+    overrun_paid: Decimal
+    deductions: Decimal
+    penalties: Decimal
+    paid_monthly: Decimal
+    balance: Decimal  # > 0 paid to the hospital, < 0 recovered from it
+
+
+@dataclass(frozen=True, slots=True)
+class AnnualClearing:
+    pools: list[PoolClearing]
+    lines: list[HospitalPoolLine]
+    hospitals: list[HospitalAnnual]
+
+
+def annual_clearing(
+    cases: ClearingCases,
+    config: ProvinceConfig,
+    adjustments: dict[str, HospitalAdjustments] | None = None,
+) -> AnnualClearing:
+    n_pools, n_hospitals = len(cases.pools), len(cases.hospitals)
+    sums = _aggregate(cases, n_pools)
+    terms = [_final_terms(config, pool, sums, p) for p, pool in enumerate(cases.pools)]
+    per_line = _reprice(cases, n_hospitals, [t["factor100"] for t in terms])
+    pools, lines = [], []
+    for p, pool in enumerate(cases.pools):
+        t = terms[p]
+        line_ids = sorted(k for k in per_line if k // n_hospitals == p)
+        fund_due_final = sum(per_line[k][3] for k in line_ids)
+        residue = t["distributable"] - fund_due_final
+        reserve = t["budget"] - t["distributable"] + residue
+        claims = [_overrun_claim(per_line[k], t["share"], t["cap"]) for k in line_ids]
+        paid = pro_rata_fen(max(0, reserve), [c for _, c in claims])
+        for k, (overrun, claim), paid_fen in zip(line_ids, claims, paid):
+            count, total, payment, due_final, due_provisional = per_line[k]
+            lines.append(HospitalPoolLine(
+                pool, cases.hospitals[k % n_hospitals], count, yuan(total), yuan(payment),
+                yuan(due_provisional), yuan(due_final), yuan(overrun), yuan(claim), yuan(paid_fen),
+            ))
+        pools.append(PoolClearing(
+            pool=pool,
+            cases=sums["count"][p],
+            weight_cases=sums["weight_count"][p],
+            budget=yuan(t["budget"]),
+            risk_reserve=t["rho"],
+            distributable=yuan(t["distributable"]),
+            provisional_rate=t["rate"],
+            item_fund_due=yuan(sums["item_fund_due"][p]),
+            weight_cost_less_fund=yuan(sums["weight_cost_less_fund"][p]),
+            weight_units=t["units"],
+            final_rate=t["final_rate"],
+            fund_due_provisional=yuan(sum(per_line[k][4] for k in line_ids)),
+            fund_due_final=yuan(fund_due_final),
+            residue=yuan(residue),
+            reserve=yuan(reserve),
+            overrun_claims=yuan(sum(c for _, c in claims)),
+            overrun_paid=yuan(sum(paid)),
+            reserve_returned=yuan(reserve - sum(paid)),
+        ))
+    return AnnualClearing(pools, lines, _hospital_statements(lines, adjustments or {}))
+
+
+def _aggregate(cases: ClearingCases, n_pools: int) -> dict[str, list]:
+    """Pass 1: per-pool sums (integer fen, Decimal only for Σ X)."""
+    count, weight_count = [0] * n_pools, [0] * n_pools
+    basic, item_due, cost_less_fund = [0] * n_pools, [0] * n_pools, [0] * n_pools
+    exact_sum = [Decimal(0)] * n_pools
+    for p, t, f, due, x in zip(
+        cases.pool_index, cases.total_fen, cases.basic_fund_fen, cases.fund_due_fen, cases.payment_exact
+    ):
+        count[p] += 1
+        basic[p] += f
+        if x is None:
+            item_due[p] += due
+        else:
+            weight_count[p] += 1
+            cost_less_fund[p] += t - f
+            exact_sum[p] += x
+    return {"count": count, "weight_count": weight_count, "basic": basic, "item_fund_due": item_due,
+            "weight_cost_less_fund": cost_less_fund, "exact_sum": exact_sum}
+
+
+def _final_terms(config: ProvinceConfig, pool: PoolKey, sums: dict[str, list], p: int) -> dict:
+    pool_config = config.pool(pool)
+    policy = config.region_year(pool.region, pool.year).policy
+    budget = pool_config.budget_for(yuan(sums["basic"][p]))
+    distributable = policy.distributable(budget)
+    rate = pool_config.provisional_rate
+    exact_sum = sums["exact_sum"][p]
+    final_rate = None
+    factor100 = None
+    if exact_sum > 0:
+        numerator = distributable - yuan(sums["item_fund_due"][p]) + yuan(sums["weight_cost_less_fund"][p])
+        quantum = Decimal(1).scaleb(-policy.final_rate_places)
+        final_rate = max(Decimal(0), (numerator * rate / exact_sum).quantize(quantum, rounding=ROUND_HALF_UP))
+        factor100 = (final_rate / rate).scaleb(2)  # exactly 100 when R_final = R_p
+    return {
+        "budget": fen(budget), "distributable": fen(distributable), "rho": policy.risk_reserve,
+        "rate": rate, "units": exact_sum / rate, "final_rate": final_rate, "factor100": factor100,
+        "share": policy.overrun_share, "cap": policy.overrun_cap,
+    }
+
+
+def _reprice(cases: ClearingCases, n_hospitals: int, factor100: list[Decimal | None]) -> dict[int, list[int]]:
+    """Pass 2: per (pool, hospital) [cases, Σ T, Σ Payment final, Σ FundDue final, Σ FundDue provisional]."""
+    lines: dict[int, list[int]] = {}
+    for p, h, t, f, pay, due, x in zip(
+        cases.pool_index, cases.hospital_index, cases.total_fen, cases.basic_fund_fen,
+        cases.payment_fen, cases.fund_due_fen, cases.payment_exact,
+    ):
+        provisional_due = due
+        if x is not None:
+            pay = int((x * factor100[p]).to_integral_value(ROUND_HALF_UP))
+            due = f + pay - t
+            if due < 0:
+                due = 0
+        line = lines.get(p * n_hospitals + h)
+        if line is None:
+            line = lines[p * n_hospitals + h] = [0, 0, 0, 0, 0]
+        line[0] += 1
+        line[1] += t
+        line[2] += pay
+        line[3] += due
+        line[4] += provisional_due
+    return lines
+
+
+def _overrun_claim(line: list[int], share: Decimal, cap: Decimal) -> tuple[int, int]:
+    _, total, payment, _, _ = line
+    overrun = max(0, total - payment)
+    if overrun == 0:
+        return 0, 0
+    claim = to_fen(share * min(yuan(overrun), cap * yuan(payment)))
+    return overrun, fen(claim)
+
+
+def _hospital_statements(lines: list[HospitalPoolLine], adjustments: dict[str, HospitalAdjustments]) -> list[HospitalAnnual]:
+    due: dict[str, Decimal] = {}
+    shared: dict[str, Decimal] = {}
+    for line in lines:
+        due[line.hospital] = due.get(line.hospital, Decimal("0.00")) + line.fund_due_final
+        shared[line.hospital] = shared.get(line.hospital, Decimal("0.00")) + line.overrun_paid
+    result = []
+    for hospital in sorted(due.keys() | adjustments.keys()):
+        adj = adjustments.get(hospital, HospitalAdjustments())
+        fund_due_final = due.get(hospital, Decimal("0.00"))
+        overrun_paid = shared.get(hospital, Decimal("0.00"))
+        balance = fund_due_final + overrun_paid - adj.deductions - adj.penalties - adj.paid_monthly
+        result.append(HospitalAnnual(
+            hospital, fund_due_final, overrun_paid, adj.deductions, adj.penalties, adj.paid_monthly, balance,
+        ))
+    return result

@@ -1,0 +1,76 @@
+"""Column layout of a year's priced cases for the annual clearing kernel.
+
+Amounts are integer fen: T, F, Payment and FundDue of a priced case are whole fen (inputs are
+validated to the fen; Payment is rounded half-up to the fen), so `int(amount * 100)` is exact and
+sums of ints are exact. Only the unrounded weight payment X (= w × R_p × C_h, or P × V_p) stays
+Decimal, because the final rate rescales it before it is rounded.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from yidi_common.regional_config import PoolKey
+from yidi_pricing.domain import PricedCase
+
+
+@dataclass(slots=True)
+class ClearingCases:
+    pools: list[PoolKey] = field(default_factory=list)
+    hospitals: list[str] = field(default_factory=list)
+    pool_index: list[int] = field(default_factory=list)
+    hospital_index: list[int] = field(default_factory=list)
+    total_fen: list[int] = field(default_factory=list)  # T
+    basic_fund_fen: list[int] = field(default_factory=list)  # F
+    payment_fen: list[int] = field(default_factory=list)  # Payment at the provisional rate
+    fund_due_fen: list[int] = field(default_factory=list)  # FundDue at the provisional rate
+    payment_exact: list[Decimal | None] = field(default_factory=list)  # X, None when not weight-paid
+    _ids: dict = field(default_factory=dict, repr=False)
+
+    def __len__(self) -> int:
+        return len(self.pool_index)
+
+    def add(self, pool: PoolKey, hospital: str, total_fen: int, basic_fund_fen: int,
+            payment_fen: int, fund_due_fen: int, payment_exact: Decimal | None) -> None:
+        self.pool_index.append(self._id(self.pools, pool))
+        self.hospital_index.append(self._id(self.hospitals, hospital))
+        self.total_fen.append(total_fen)
+        self.basic_fund_fen.append(basic_fund_fen)
+        self.payment_fen.append(payment_fen)
+        self.fund_due_fen.append(fund_due_fen)
+        self.payment_exact.append(payment_exact)
+
+    def _id(self, items: list, item) -> int:
+        key = (id(items), item)
+        if key not in self._ids:
+            self._ids[key] = len(items)
+            items.append(item)
+        return self._ids[key]
+
+    @classmethod
+    def from_priced(cls, cases: Iterable[PricedCase]) -> "ClearingCases":
+        """Every pool case (cross-province cases are outside the pools and left out)."""
+        columns = cls()
+        for case in cases:
+            if case.pool is None:
+                continue
+            columns.add(
+                case.pool,
+                case.inputs.hospital_code,
+                fen(case.inputs.total_cost),
+                fen(case.inputs.basic_fund_payment),
+                fen(case.payment),
+                fen(case.fund_due),
+                case.payment_exact if case.weight_paid else None,
+            )
+        return columns
+
+
+def fen(amount: Decimal) -> int:
+    """Whole fen of an amount already rounded to the fen (exact)."""
+    return int(amount.scaleb(2))
+
+
+def yuan(fen_amount: int) -> Decimal:
+    return Decimal(fen_amount).scaleb(-2)

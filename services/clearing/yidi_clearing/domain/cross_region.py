@@ -1,0 +1,75 @@
+"""Two-level cross-region clearing (省、市两级清算, seed 001 (三), DOMAIN.md §7).
+
+Every fund payment on a cross-region list (all fund types, per item) is owed by the insured
+region. Per period: each insured region remits (上解) Σ those payments − its confirmed
+deductions (冲减) to the province; the province pays (拨付) each treatment region the same
+amounts by treatment region. Lines are per (insured, treatment) pair, so both sides reconcile:
+Σ remittances = Σ province payments.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from yidi_pricing.domain import CaseInputs
+
+ZERO = Decimal("0.00")
+
+
+@dataclass(frozen=True, slots=True)
+class ConfirmedDeduction:
+    setl_id: str
+    insured_region: str
+    treatment_region: str
+    amount: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class CrossRegionLine:
+    insured_region: str
+    treatment_region: str
+    cases: int
+    fund_payments: Decimal
+    deductions: Decimal
+    net: Decimal  # fund_payments − deductions
+
+
+@dataclass(frozen=True, slots=True)
+class RegionTotal:
+    region: str
+    fund_payments: Decimal
+    deductions: Decimal
+    net: Decimal  # insured side: remittance to the province; treatment side: paid by the province
+
+
+@dataclass(frozen=True, slots=True)
+class CrossRegionClearing:
+    lines: list[CrossRegionLine]
+    remittances: list[RegionTotal]  # per insured region
+    payments: list[RegionTotal]  # per treatment region
+    total: Decimal  # Σ remittances = Σ payments
+
+
+def cross_region_statements(cases: Iterable[CaseInputs], deductions: Iterable[ConfirmedDeduction] = ()) -> CrossRegionClearing:
+    sums: dict[tuple[str, str], list] = {}
+    for case in cases:
+        if case.cross_region:
+            s = sums.setdefault((case.insured_region, case.treatment_region), [0, ZERO, ZERO])
+            s[0] += 1
+            s[1] += case.fund_payments
+    for d in deductions:
+        sums.setdefault((d.insured_region, d.treatment_region), [0, ZERO, ZERO])[2] += d.amount
+    lines = [CrossRegionLine(i, t, n, paid, ded, paid - ded) for (i, t), (n, paid, ded) in sorted(sums.items())]
+    remittances = _totals(lines, lambda line: line.insured_region)
+    payments = _totals(lines, lambda line: line.treatment_region)
+    return CrossRegionClearing(lines, remittances, payments, sum((line.net for line in lines), ZERO))
+
+
+def _totals(lines: list[CrossRegionLine], region_of) -> list[RegionTotal]:
+    sums: dict[str, list[Decimal]] = {}
+    for line in lines:
+        s = sums.setdefault(region_of(line), [ZERO, ZERO])
+        s[0] += line.fund_payments
+        s[1] += line.deductions
+    return [RegionTotal(region, paid, ded, paid - ded) for region, (paid, ded) in sorted(sums.items())]

@@ -1,0 +1,121 @@
+"""The whole chain on real Kafka and PostgreSQL: HIS intake → grouper → pricing → budget, audit → clearing.
+
+Amounts are checked against what the posted lists themselves say, independently of the services.
+"""
+from __future__ import annotations
+
+import asyncio
+import os
+from collections import defaultdict
+from decimal import Decimal
+
+import httpx
+import pytest
+
+from yidi_common.regional_config import load_config
+from yidi_common.settings import REPO_ROOT
+from yidi_demo.workload import generate
+from yidi_grouper.adapters.grouping_engine import resolve_scheme_dir
+from yidi_grouper.domain.intake import claim_id_for
+from yidi_grouper.domain.scheme import load_scheme
+
+from .harness import wait_until
+
+SERVICES = ("grouper", "pricing", "budget", "audit", "clearing")
+
+
+@pytest.fixture(scope="module")
+def chain(start_service):
+    return {s: start_service(s, name=f"chain-{s}") for s in SERVICES}
+
+
+@pytest.fixture(scope="module")
+def workload():
+    from yidi_common.settings import get_settings
+
+    config = load_config(REPO_ROOT / "demo" / "config")
+    scheme = load_scheme(resolve_scheme_dir(get_settings()))
+    return generate(config, scheme, count=240, seed=7, error_share=0.03, qc_share=0.03, duplicate_share=0.05,
+                    correction_share=0.05)
+
+
+def _expected_remittances(lists: list[dict]) -> dict[str, Decimal]:
+    """Σ fund payments (every fund type, per item) of valid cross-region lists, per insured region."""
+    owed: dict[str, Decimal] = defaultdict(Decimal)
+    for sl in lists:
+        info = sl["setlinfo"]
+        if info["insu_admdvs"] != info["treat_admdvs"] and not info["cross_province"]:
+            owed[info["insu_admdvs"]] += sum(Decimal(f["fund_payamt"]) for f in sl["payinfo"]["funds"])
+    return owed
+
+
+async def _post(client: httpx.AsyncClient, path: str, body: dict) -> httpx.Response:
+    return await client.post(path, json=body)
+
+
+async def _drained(chain) -> bool:
+    async with httpx.AsyncClient(timeout=10) as client:
+        for proc in chain.values():
+            p = (await client.get(f"{proc.url}/v1/ops/progress")).json()
+            if p["consumer_lag"] or p["outbox_pending"]:
+                return False
+        counts = (await client.get(f"{chain['grouper'].url}/v1/settlement-lists", params={"limit": 1})).json()["stage_counts"]
+    return set(counts) <= {"posted", "rejected"}
+
+
+async def test_lists_travel_the_chain_and_end_balanced_in_the_ledger(chain, workload):
+    grouper, clearing = chain["grouper"].url, chain["clearing"].url
+    async with httpx.AsyncClient(base_url=grouper, timeout=30) as client:
+        answers = await asyncio.gather(*[_post(client, "/v1/settlement-lists", sl) for sl in workload.lists])
+        statuses = [a.status_code for a in answers]
+        assert statuses.count(422) == workload.expected["malformed"]
+        assert statuses.count(202) == len(workload.lists) - workload.expected["malformed"]
+        malformed = next(a.json() for a in answers if a.status_code == 422)
+        assert {p["field"] for p in malformed["problems"]} >= {"setlinfo.insu_admdvs", "diseinfo"}
+
+        # a repeated post answers the same claim and version and creates nothing
+        first_valid = next(sl for sl, a in zip(workload.lists, answers) if a.status_code == 202)
+        again = await _post(client, "/v1/settlement-lists", first_valid)
+        assert again.status_code == 202 and again.json()["status"] == "already accepted"
+        # the same list id with other content is a conflict, unless sent as a correction
+        altered = {**first_valid, "setlinfo": {**first_valid["setlinfo"], "psn_name": "改名"}}
+        conflict = await _post(client, "/v1/settlement-lists", altered)
+        assert conflict.status_code == 409
+
+        await wait_until(lambda: _drained(chain), timeout=180, what="the chain to drain")
+        fixes = [(claim_id_for(sl["setlinfo"]["fixmedins_code"], sl["setlinfo"]["setl_id"]), sl)
+                 for _, sl in workload.corrections]
+        fixed = await asyncio.gather(*[_post(client, f"/v1/settlement-lists/{cid}/corrections", sl) for cid, sl in fixes])
+        assert [f.json()["version"] for f in fixed] == [2] * len(fixes)
+        await wait_until(lambda: _drained(chain), timeout=180, what="the corrections to drain")
+
+        counts = (await client.get("/v1/settlement-lists", params={"limit": 1})).json()["stage_counts"]
+        valid_claims = workload.expected["valid"]
+        assert counts == {"posted": valid_claims}, counts  # every QC failure was corrected and went through
+
+        rejected_once = fixes[0][0] if workload.expected["qc_failures"] else None
+        if rejected_once:
+            view = (await client.get(f"/v1/settlement-lists/{rejected_once}")).json()
+            stages = [(s["version"], s["stage"]) for s in view["timeline"]]
+            assert (1, "rejected") in stages and (2, "posted") in stages
+            problems = next(s["result"]["problems"] for s in view["timeline"] if s["stage"] == "rejected")
+            assert problems and all({"field", "rule", "message"} <= set(p) for p in problems)
+
+    async with httpx.AsyncClient(base_url=clearing, timeout=30) as client:
+        tb = (await client.get("/v1/ledger/trial-balance")).json()
+        assert tb["difference"] == "0.00"
+        balances = {a["account"]: Decimal(a["balance"]) for a in (await client.get("/v1/ledger/accounts")).json()["accounts"]}
+
+    final_lists = {}
+    for sl in workload.lists:
+        key = (sl["setlinfo"]["fixmedins_code"], sl["setlinfo"]["setl_id"])
+        final_lists.setdefault(key, sl)
+    for _, sl in workload.corrections:
+        final_lists[(sl["setlinfo"]["fixmedins_code"], sl["setlinfo"]["setl_id"])] = sl
+    valid = [sl for sl in final_lists.values() if sl["diseinfo"]]
+    expected = _expected_remittances(valid)
+    assert expected, "the workload has cross-region claims"
+    for region, amount in expected.items():
+        assert balances[f"{region}:payable-to-province"] == -amount, region
+        assert balances[f"province:receivable:{region}"] == amount, region
+    assert sum(v for k, v in balances.items() if k.startswith("province:payable:")) == -sum(expected.values())
