@@ -59,7 +59,7 @@ def _standard(config: ProvinceConfig, hospital, region: str, year: int, insutype
 
 
 def build_list(case: dict, *, n: int, hospital, insured: str, insutype: str, period: str, total: Decimal,
-               rng: random.Random, cross_province: bool = False) -> dict:
+               rng: random.Random, cross_province: bool = False, id_prefix: str = "") -> dict:
     year, month = map(int, period.split("-"))
     los = max(int(case["los"]), 1)
     dscg = datetime(year, month, 1, 9) + timedelta(days=rng.randrange(0, 28), hours=rng.randrange(0, 8))
@@ -76,7 +76,7 @@ def build_list(case: dict, *, n: int, hospital, insured: str, insutype: str, per
     patient = total - sum(Decimal(f["fund_payamt"]) for f in funds)
     ownpay = sum(Decimal(i["fulamt_ownpay_amt"]) for i in items)
     setl = {
-        "setl_id": f"{hospital.code[-6:]}{period.replace('-', '')}{n:06d}",
+        "setl_id": f"{id_prefix}{hospital.code[-6:]}{period.replace('-', '')}{n:06d}",
         "fixmedins_code": hospital.code,
         "psn_no": f"{insured}{n % 9000 + 1000:04d}{rng.randrange(10**6):06d}",
         "certno": f"{insured}{birth:%Y%m%d}{rng.randrange(1000):03d}X",
@@ -111,7 +111,7 @@ def build_list(case: dict, *, n: int, hospital, insured: str, insutype: str, per
 
 def generate(config: ProvinceConfig, scheme: Scheme, *, count: int, period: str = "2026-10", seed: int = 2026,
              cross_share: float = 0.25, error_share: float = 0.02, qc_share: float = 0.02,
-             duplicate_share: float = 0.02, correction_share: float = 0.01) -> Workload:
+             duplicate_share: float = 0.02, correction_share: float = 0.01, id_prefix: str = "") -> Workload:
     rng = random.Random(seed)
     year = int(period[:4])
     hospitals = sorted(config.hospitals.values(), key=lambda h: h.code)
@@ -131,7 +131,7 @@ def generate(config: ProvinceConfig, scheme: Scheme, *, count: int, period: str 
         total = to_fen(standard * Decimal(str(math.exp(rng.gauss(-0.05, 0.45)))))
         total = max(total, Decimal("300.00"))
         sl = build_list(case, n=n, hospital=hospital, insured=insured, insutype=insutype, period=period,
-                        total=total, rng=rng, cross_province=cross_province)
+                        total=total, rng=rng, cross_province=cross_province, id_prefix=id_prefix)
         roll = rng.random()
         if roll < error_share:
             sl["setlinfo"]["insu_admdvs"] = "36A1"  # structural errors: 422 naming both fields

@@ -173,6 +173,8 @@ def _pre_mdc(work: _Case, scheme: Scheme):
                     return f"principal {work.principal} is a newborn diagnosis but age in days is missing"
                 continue
             if work.days >= INFANT_DAYS:
+                work.decisions.append(Decision(
+                    "pre-mdc", f"MDC{mdc}", f"MDC{mdc} not taken: age {work.source.age} years is not under one year"))
                 continue
             detail = f"MDC{mdc}: principal {work.principal} in MDC{mdc} list, age {work.days} days < 1 year"
         elif mdc == "Z":
@@ -205,7 +207,10 @@ def _regular_mdc(work: _Case, scheme: Scheme):
     listed = [mdc for mdc in scheme.principal_mdcs.get(work.principal, ()) if mdc not in PRE_MDC]
     if not listed:
         if work.principal in scheme.principal_mdcs:
-            return f"principal {work.principal} belongs only to pre-MDC lists and the case meets none of them"
+            lists = "/".join(f"MDC{mdc}" for mdc in scheme.principal_mdcs[work.principal])
+            if scheme.newborn_mdc in scheme.principal_mdcs[work.principal] and (work.days or 0) >= INFANT_DAYS:
+                return f"principal {work.principal} is a newborn diagnosis ({lists}) but the patient is {work.source.age} years old"
+            return f"principal {work.principal} is only in pre-MDC lists ({lists}) and the case meets none of their conditions"
         return f"principal {work.principal} is in no MDC principal-diagnosis list (invalid or not a valid principal)"
     gender = work.source.gender
     allowed = [mdc for mdc in listed if scheme.mdc_sex.get(mdc, gender) == gender]
@@ -366,5 +371,6 @@ def _ambiguous(work: _Case, mdc: str) -> GroupingResult:
 
 def _ungroupable(case: GroupingInput, mdc: str, reason: str, decisions: list[Decision]) -> GroupingResult:
     trail = [*decisions, Decision("ungroupable", UNGROUPABLE_DRG, reason)]
+    reasons = tuple(d.detail for d in decisions if d.step in ("pre-mdc", "mdc")) + (f"0000: {reason}",)
     return GroupingResult(id=case.id, mdc=mdc, adrg="", drg=UNGROUPABLE_DRG, status=UNGROUPABLE,
-                          decisions=tuple(trail), reasons=(f"0000: {reason}",))
+                          decisions=tuple(trail), reasons=reasons)

@@ -1,0 +1,121 @@
+"""`make bench`: end-to-end throughput (lists/s from POST to ledger) and latency percentiles.
+
+Phase 1 posts BENCH_LISTS lists as fast as the intake takes them and times until the last one is
+posted to the ledger. Phase 2 posts at a fixed rate and reports p50/p95/p99 of POST → ledger.posted.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import statistics
+import time
+import uuid
+
+import orjson
+from aiokafka import AIOKafkaConsumer
+
+from yidi_common.events.registry import LEDGER_POSTED, topic_for
+from yidi_common.regional_config import load_config
+from yidi_common.settings import get_settings
+from yidi_grouper.adapters.grouping_engine import resolve_scheme_dir
+from yidi_grouper.domain.intake import claim_id_for
+from yidi_grouper.domain.scheme import load_scheme
+
+from .client import post_all
+from .workload import generate
+
+
+class LedgerWatch:
+    """Records when each claim's ledger entry is published."""
+
+    def __init__(self) -> None:
+        self.seen: dict[str, float] = {}
+        self._consumer = AIOKafkaConsumer(topic_for(LEDGER_POSTED), bootstrap_servers=get_settings().kafka_bootstrap_servers,
+                                          group_id=f"bench-{uuid.uuid4().hex[:8]}", auto_offset_reset="latest",
+                                          enable_auto_commit=False)
+
+    async def start(self) -> None:
+        await self._consumer.start()
+        while not self._consumer.assignment():
+            await asyncio.sleep(0.1)
+        for tp in self._consumer.assignment():
+            await self._consumer.seek_to_end(tp)
+        self._task = asyncio.create_task(self._run())
+
+    async def _run(self) -> None:
+        async for record in self._consumer:
+            self.seen.setdefault(orjson.loads(record.value)["subject"], time.monotonic())
+
+    async def wait_for(self, claims: set[str], timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if claims <= self.seen.keys():
+                return True
+            await asyncio.sleep(0.05)
+        return False
+
+    async def stop(self) -> None:
+        self._task.cancel()
+        await self._consumer.stop()
+
+
+def _lists(count: int, seed: int, tag: str) -> list[dict]:
+    s = get_settings()
+    w = generate(load_config(s.yidi_config_dir), load_scheme(resolve_scheme_dir(s)), count=count, seed=seed,
+                 error_share=0, qc_share=0, duplicate_share=0, correction_share=0, id_prefix=tag)
+    return w.lists
+
+
+def _claims(lists: list[dict]) -> set[str]:
+    return {claim_id_for(sl["setlinfo"]["fixmedins_code"], sl["setlinfo"]["setl_id"]) for sl in lists}
+
+
+def _pct(values: list[float], q: float) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[q - 1] if len(values) > 1 else values[0]
+
+
+async def main_async(args) -> None:
+    tag = f"B{uuid.uuid4().hex[:5].upper()}"
+    watch = LedgerWatch()
+    await watch.start()
+    rows = []
+
+    lists = _lists(args.lists, 11, tag + "T")
+    t0 = time.monotonic()
+    res = await post_all(lists, concurrency=args.concurrency, desc="throughput: posting")
+    t_posted = time.monotonic()
+    ok = await watch.wait_for(_claims(lists), args.timeout)
+    t_done = max(watch.seen[c] for c in _claims(lists) if c in watch.seen)
+    rows.append(["sustained (max rate)", len(lists), f"{len(lists) / (t_posted - t0):.0f}",
+                 f"{len(lists) / (t_done - t0):.0f}", "", "", "", "" if ok else "INCOMPLETE"])
+
+    lists = _lists(args.latency_lists, 12, tag + "L")
+    res = await post_all(lists, concurrency=args.concurrency, rate=args.rate, desc=f"latency: {args.rate:.0f} lists/s")
+    ok = await watch.wait_for(_claims(lists), args.timeout)
+    lat = [watch.seen[c] - res.sent_at[c] for c in _claims(lists) if c in watch.seen and c in res.sent_at]
+    rows.append([f"fixed {args.rate:.0f} lists/s", len(lists), f"{args.rate:.0f}", "",
+                 f"{_pct(lat, 50) * 1000:.0f}", f"{_pct(lat, 95) * 1000:.0f}", f"{_pct(lat, 99) * 1000:.0f}",
+                 "" if ok else "INCOMPLETE"])
+    await watch.stop()
+
+    header = ["run", "lists", "posted/s", "POST→ledger lists/s", "p50 ms", "p95 ms", "p99 ms", "note"]
+    widths = [max(len(str(x)) for x in col) for col in zip(header, *rows)]
+    print(f"\nmachine: {os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}")
+    for r in [header, ["-" * w for w in widths], *rows]:
+        print("  ".join(str(x).ljust(w) for x, w in zip(r, widths)))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--lists", type=int, default=int(os.environ.get("BENCH_LISTS", 6000)))
+    parser.add_argument("--latency-lists", type=int, default=int(os.environ.get("BENCH_LATENCY_LISTS", 3000)))
+    parser.add_argument("--rate", type=float, default=float(os.environ.get("BENCH_RATE", 100)))
+    parser.add_argument("--concurrency", type=int, default=64)
+    parser.add_argument("--timeout", type=float, default=600)
+    asyncio.run(main_async(parser.parse_args()))
+
+
+if __name__ == "__main__":
+    main()
