@@ -22,7 +22,7 @@ def priced_event(
 ) -> Envelope:
     claim_id = f"claim-{n:05d}"
     claim = ClaimFacts(
-        claim_id=claim_id, version=version, setl_id=f"S{n:05d}", hospital_code="H36070001", psn_no=f"P{n:05d}",
+        claim_id=claim_id, version=version, setl_id=f"S{n:05d}", hospital_code="H36070000002", psn_no=f"P{n:05d}",
         insu_admdvs=insured, treat_admdvs=treatment, insutype="310", setl_period="2026-10", gender="1", age=60,
         adm_time=datetime(2026, 10, 1, 8, tzinfo=timezone.utc), dscg_time=datetime(2026, 10, 9, 10, tzinfo=timezone.utc),
         los=8, dscg_way="1", diagnoses=["I63.900"], procedures=[], total_cost=Decimal(total),

@@ -47,7 +47,7 @@ async def test_priced_claims_post_balanced_entries_once_despite_duplicates_and_a
                 httpx.get(f"{clearing.url}/v1/ledger/accounts", timeout=5).json()["accounts"]}
     assert accounts["360100:payable-to-province"] == Decimal("-1950000.00")
     assert accounts["province:receivable:360100"] == Decimal("1950000.00")
-    assert accounts["360700:hospital-payable:H36070001"] == Decimal("-1710000.00")  # (5200 + 500) × 300
+    assert accounts["360700:hospital-payable:H36070000002"] == Decimal("-1710000.00")  # (5200 + 500) × 300
     assert accounts["360700:pool-settlement:360700-2026-DRG-310-cross"] == Decimal("-240000.00")  # (6000 − 5200) × 300
 
     dead = await read_topic(kafka, dead_letter_topic("clearing"), min_count=1)
@@ -72,7 +72,7 @@ async def test_a_correction_reverses_the_superseded_version(stack_env, start_ser
 
     entries = await wait_until(journal, what="claim, reversal, corrected claim")
     assert [e["kind"] for e in entries].count("claim.reversal") == 1
-    hospital = "360700:hospital-payable:H36070001"
+    hospital = "360700:hospital-payable:H36070000002"
     net = sum(Decimal(l["credit"]) - Decimal(l["debit"]) for e in entries for l in e["lines"] if l["account"] == hospital)
     assert net == Decimal("5300.00")  # only version 2 remains: 4800 + 500
 
@@ -82,3 +82,34 @@ async def _entries_at_least(url: str, n: int) -> bool:
         return await _entries(url) >= n
     except httpx.HTTPError:
         return False
+
+
+async def test_clearing_runs_are_exact_and_idempotent(stack_env, start_service):
+    """Monthly pre-settlement and two-level clearing over the claims posted above (claims 0-299 and 9001)."""
+    clearing = start_service("clearing", name="clearing-runs")
+    await wait_until(lambda: _entries_at_least(clearing.url, 301), what="earlier postings")
+    month = httpx.post(f"{clearing.url}/v1/clearing/monthly/360700/2026-10", timeout=30).json()
+    assert month["ran"] is True
+    (line,) = month["lines"]
+    # 300 claims × FundDue 5200 + claim 9001's corrected FundDue 4800; q = 5 % withheld
+    assert line["hospital"] == "H36070000002" and line["cases"] == 301
+    assert Decimal(line["fund_due"]) == Decimal("1564800.00")
+    assert Decimal(line["withheld"]) == Decimal("78240.00")
+    assert Decimal(line["paid"]) == Decimal("1486560.00")
+    again = httpx.post(f"{clearing.url}/v1/clearing/monthly/360700/2026-10", timeout=30).json()
+    assert again["ran"] is False and again["lines"] == month["lines"]
+
+    xr = httpx.post(f"{clearing.url}/v1/clearing/cross-region/2026-10", timeout=30).json()
+    # 301 cross-region claims from 360100 treated in 360700, each with 6000 + 500 of fund payments
+    assert [(r["region"], Decimal(r["net"])) for r in xr["remittances"]] == [("360100", Decimal("1956500.00"))]
+    assert [(p["region"], Decimal(p["net"])) for p in xr["payments"]] == [("360700", Decimal("1956500.00"))]
+    csv_text = httpx.get(f"{clearing.url}/v1/clearing/cross-region/2026-10", params={"format": "csv"}, timeout=30).text
+    assert csv_text.splitlines()[0].startswith("region,") and "360100" in csv_text
+    xlsx = httpx.get(f"{clearing.url}/v1/clearing/monthly/360700/2026-10", params={"format": "xlsx"}, timeout=30)
+    assert xlsx.content[:2] == b"PK"
+
+    balances = {a["account"]: Decimal(a["balance"]) for a in
+                httpx.get(f"{clearing.url}/v1/ledger/accounts", timeout=5).json()["accounts"]}
+    assert balances["360100:payable-to-province"] == Decimal("0.00")  # remitted in full
+    assert balances["province:bank"] == Decimal("0.00")  # what came in went out
+    assert (await _tb(clearing.url))["difference"] == "0.00"

@@ -129,6 +129,8 @@ class PricingOutcome(_Payload):
     low_threshold: Decimal | None = None
     high_threshold: Decimal | None = None
     paid_weight: Decimal | None = None
+    basis: str | None = None  # weight / per_item / bed_day / outside_pool
+    payment_exact: Decimal | None = None  # unrounded weight payment, rescaled at the final rate
     payment: Money
     fund_due: Money
     explanation: list[str] = Field(default_factory=list)

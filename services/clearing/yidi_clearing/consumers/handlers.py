@@ -6,6 +6,7 @@ from yidi_common.events.registry import LEDGER_POSTED, PAYMENT_PRICED
 from yidi_common.events.v1 import LedgerLine, LedgerPosted, PaymentPriced
 from yidi_common.messaging import Handler, UnitOfWork
 
+from ..adapters import cases_repository as cases
 from ..adapters import ledger_repository as ledger
 from ..domain.ledger import ClaimMoney, JournalEntry, claim_entry, reversal_of
 
@@ -46,6 +47,7 @@ async def on_priced(uow: UnitOfWork, event: Envelope) -> None:
     previous = await ledger.cleared_entry_id(uow.conn, money.claim_id)
     if previous is not None and previous[0] >= money.version:
         return  # an older version arriving late changes nothing
+    await cases.upsert_case(uow.conn, msg)
     entries: list[JournalEntry] = []
     if previous is not None:
         old = await ledger.load_entry(uow.conn, previous[1])

@@ -110,3 +110,47 @@ def reversal_of(entry: JournalEntry, superseded_by: int) -> JournalEntry:
         version=superseded_by,
         lines=tuple(Line(l.account, debit=l.credit, credit=l.debit) for l in entry.lines),
     )
+
+
+def monthly_entry(region: str, month: str, lines) -> JournalEntry:
+    """Monthly pre-settlement: the basic fund pays each hospital (1 − q) of what it is owed, withholds q,
+    and keeps confirmed deductions (lines: MonthlyLine)."""
+    out: list[Line] = []
+    for l in lines:
+        hospital = f"{region}:hospital-payable:{l.hospital}"
+        out += [_dr(hospital, l.paid + l.withheld), _cr(f"{region}:fund-bank", l.paid),
+                _cr(f"{region}:guarantee-withheld:{l.hospital}", l.withheld)]
+        if l.deductions:
+            out += [_dr(hospital, l.deductions), _cr(f"{region}:audit-deductions:{l.hospital}", l.deductions)]
+    return JournalEntry(entry_id(region, month, "monthly"), "clearing.monthly", month, None, None,
+                        tuple(x for x in out if x.debit or x.credit))
+
+
+def annual_entry(region: str, year: str, lines, hospitals) -> JournalEntry:
+    """Annual clearing: FundDue moves from the provisional to the final rate (against the pool), the
+    reserve pays reasonable overruns, and each hospital's balance is paid or recovered, its guarantee
+    released (lines: HospitalPoolLine, hospitals: HospitalAnnual)."""
+    out: list[Line] = []
+    for l in lines:
+        hospital = f"{region}:hospital-payable:{l.hospital}"
+        out += [_dr(f"{region}:pool-settlement:{l.pool.label}", l.fund_due_final - l.fund_due_provisional),
+                _cr(hospital, l.fund_due_final - l.fund_due_provisional),
+                _dr(f"{region}:pool-reserve:{l.pool.label}", l.overrun_paid), _cr(hospital, l.overrun_paid)]
+    for h in hospitals:
+        out += [_dr(f"{region}:hospital-payable:{h.hospital}", h.balance), _cr(f"{region}:fund-bank", h.balance)]
+    return JournalEntry(entry_id(region, year, "annual"), "clearing.annual", f"{year}-12", None, None,
+                        tuple(x for x in out if x.debit or x.credit))
+
+
+def cross_region_entry(month: str, clearing) -> JournalEntry:
+    """Two-level clearing: each insured region remits its net to the province, which pays each
+    treatment region its net (clearing: CrossRegionClearing)."""
+    out: list[Line] = []
+    for r in clearing.remittances:
+        out += [_dr(f"{r.region}:payable-to-province", r.net), _cr(f"{r.region}:fund-bank", r.net),
+                _dr(f"{PROVINCE_BOOK}:bank", r.net), _cr(f"{PROVINCE_BOOK}:receivable:{r.region}", r.net)]
+    for p in clearing.payments:
+        out += [_dr(f"{PROVINCE_BOOK}:payable:{p.region}", p.net), _cr(f"{PROVINCE_BOOK}:bank", p.net),
+                _dr(f"{p.region}:fund-bank", p.net), _cr(f"{p.region}:receivable-from-province", p.net)]
+    return JournalEntry(entry_id("province", month, "cross-region"), "clearing.cross-region", month, None, None,
+                        tuple(x for x in out if x.debit or x.credit))

@@ -162,7 +162,7 @@ def _pre_mdc(work: _Case, scheme: Scheme):
         if mdc == "A":
             rule = _first_match(work, scheme, scheme.adrgs_by_mdc.get("A", ()))
             if rule:
-                work.decisions.append(Decision("pre-mdc", "MDCA", f"先期分组 MDCA: {rule.code} {rule.name}"))
+                work.decisions.insert(len(work.decisions) - 1, Decision("pre-mdc", "MDCA", "先期分组 MDCA"))
                 return "A", rule
             continue
         if mdc not in principal_mdcs:

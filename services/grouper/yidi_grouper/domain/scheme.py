@@ -129,7 +129,7 @@ def load_scheme(path: str | Path, cache_dir: str | Path | None = None) -> Scheme
 
 def _hash_inputs(directory: Path) -> str:
     digest = hashlib.sha256(_CACHE_FORMAT.encode())
-    files = [directory / name for name in SCHEME_FILES]
+    files = [directory / name for name in (*SCHEME_FILES, "VERSION") if (directory / name).is_file()]
     mdc_dir = directory / "MDC"
     if mdc_dir.is_dir():
         files += sorted(mdc_dir.glob("*.dat"))
@@ -187,8 +187,10 @@ def compile_scheme(directory: Path, digest: str = "") -> Scheme:
                 mdcs.append(mdc)
     trauma = principal_lists.get("Z", PrincipalList()).regions
     mdc_order = tuple(mdc_names) or tuple(sorted(adrgs_by_mdc))
+    version_file = directory / "VERSION"
+    version = version_file.read_text(encoding="utf-8").strip() if version_file.is_file() else directory.resolve().name
     return Scheme(
-        version=directory.resolve().name,
+        version=version,
         mdc_names=mdc_names,
         adrg_names=adrg_names,
         drg_names=drg_names,

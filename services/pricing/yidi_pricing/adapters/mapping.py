@@ -48,6 +48,8 @@ def pricing_outcome(priced: PricedCase, config: ProvinceConfig) -> PricingOutcom
         low_threshold=priced.low_threshold,
         high_threshold=priced.high_threshold,
         paid_weight=priced.paid_weight,
+        basis=priced.basis.value,
+        payment_exact=priced.payment_exact if priced.weight_paid else None,
         payment=priced.payment,
         fund_due=priced.fund_due,
         explanation=[f"basis={priced.basis.value}", *([priced.note] if priced.note else [])],

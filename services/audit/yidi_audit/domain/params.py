@@ -1,0 +1,92 @@
+"""Rule parameters per treatment region: province defaults, sparse region overrides, one TOML file.
+
+The treatment region audits its cases with its own standards (seed 001 (八)), so a claim is
+audited with `config.for_region(claim.treat_admdvs)`. File layout (see demo/audit/rules.toml):
+
+    [province.self_pay]          # province-wide values, over the built-in defaults
+    max_share = 0.10
+    [regions.360100.self_pay]    # a region's overrides, over the province values
+    max_share = 0.08
+
+Numbers are read as Decimal (tomllib parse_float=Decimal), never as floats.
+"""
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from .rules.cost_shifting import Params as CostShiftingParams
+from .rules.early_discharge import Params as EarlyDischargeParams
+from .rules.lowered_admission import Params as LoweredAdmissionParams
+from .rules.self_pay import Params as SelfPayParams
+from .rules.split_admission import Params as SplitAdmissionParams
+from .rules.symptom_principal import Params as SymptomPrincipalParams
+from .rules.upcoding import Params as UpcodingParams
+
+REGION_CODE = re.compile(r"^\d{6}$")
+
+
+class AuditParams(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    split_admission: SplitAdmissionParams = SplitAdmissionParams()
+    upcoding: UpcodingParams = UpcodingParams()
+    lowered_admission: LoweredAdmissionParams = LoweredAdmissionParams()
+    cost_shifting: CostShiftingParams = CostShiftingParams()
+    early_discharge: EarlyDischargeParams = EarlyDischargeParams()
+    self_pay: SelfPayParams = SelfPayParams()
+    symptom_principal: SymptomPrincipalParams = SymptomPrincipalParams()
+
+
+@dataclass(frozen=True, slots=True)
+class AuditConfig:
+    province: AuditParams = AuditParams()
+    regions: Mapping[str, AuditParams] = field(default_factory=dict)
+
+    def for_region(self, region: str) -> AuditParams:
+        return self.regions.get(region, self.province)
+
+
+class AuditConfigError(ValueError):
+    pass
+
+
+def merged(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    """`override` over `base`, table by table."""
+    out = dict(base)
+    for key, value in override.items():
+        out[key] = merged(out[key], value) if isinstance(value, Mapping) and isinstance(out.get(key), Mapping) else value
+    return out
+
+
+def audit_config(raw: Mapping[str, Any], source: str = "<dict>") -> AuditConfig:
+    unknown = set(raw) - {"province", "regions"}
+    if unknown:
+        raise AuditConfigError(f"{source}: unknown top-level tables {sorted(unknown)}; expected province, regions")
+    province_raw = raw.get("province", {})
+    regions: dict[str, AuditParams] = {}
+    try:
+        province = AuditParams.model_validate(province_raw)
+        for code, override in raw.get("regions", {}).items():
+            if not REGION_CODE.match(code):
+                raise AuditConfigError(f"{source}: regions.{code} is not a six-digit region code")
+            regions[code] = AuditParams.model_validate(merged(province_raw, override))
+    except ValidationError as e:
+        raise AuditConfigError(f"{source}: {e}") from None
+    return AuditConfig(province=province, regions=regions)
+
+
+def load_audit_config(path: Path) -> AuditConfig:
+    with path.open("rb") as f:
+        try:
+            raw = tomllib.load(f, parse_float=Decimal)
+        except tomllib.TOMLDecodeError as e:
+            raise AuditConfigError(f"{path}: {e}") from None
+    return audit_config(raw, str(path))

@@ -1,0 +1,86 @@
+"""Each claim's current priced version, as clearing needs it; clearing runs and their statements."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+import orjson
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from yidi_common.events.v1 import PaymentPriced
+
+
+async def upsert_case(conn: AsyncConnection, msg: PaymentPriced) -> None:
+    c, p = msg.claim, msg.pricing
+    await conn.execute(
+        text(
+            "INSERT INTO clearing_cases VALUES (:claim_id, :version, :setl_id, :hospital, :treat, :insu, :insutype, "
+            ":period, :year, :pool, :kind, :xprov, :t, :f, :other, :payment, :due, :exact) "
+            "ON CONFLICT (claim_id) DO UPDATE SET version = EXCLUDED.version, pool = EXCLUDED.pool, "
+            "case_kind = EXCLUDED.case_kind, total_cost = EXCLUDED.total_cost, basic_fund = EXCLUDED.basic_fund, "
+            "other_funds = EXCLUDED.other_funds, payment = EXCLUDED.payment, fund_due = EXCLUDED.fund_due, "
+            "payment_exact = EXCLUDED.payment_exact, period = EXCLUDED.period, insutype = EXCLUDED.insutype "
+            "WHERE clearing_cases.version < EXCLUDED.version"
+        ),
+        {"claim_id": c.claim_id, "version": c.version, "setl_id": c.setl_id, "hospital": c.hospital_code,
+         "treat": c.treat_admdvs, "insu": c.insu_admdvs, "insutype": c.insutype, "period": c.setl_period,
+         "year": int(c.setl_period[:4]), "pool": p.pool.key if p.pool else None, "kind": p.case_kind,
+         "xprov": c.cross_province, "t": c.total_cost, "f": c.basic_fund_payment,
+         "other": c.fund_payments_total - c.basic_fund_payment, "payment": p.payment, "due": p.fund_due,
+         "exact": p.payment_exact},
+    )
+
+
+async def cases(conn: AsyncConnection, *, treat: str | None = None, year: int | None = None,
+                period: str | None = None):
+    return (
+        await conn.execute(
+            text(
+                "SELECT * FROM clearing_cases WHERE (CAST(:t AS text) IS NULL OR treat_admdvs = :t) "
+                "AND (CAST(:y AS int) IS NULL OR year = :y) AND (CAST(:p AS text) IS NULL OR period = :p)"
+            ),
+            {"t": treat, "y": year, "p": period},
+        )
+    ).all()
+
+
+async def deductions(conn: AsyncConnection, *, treat: str | None = None, year: int | None = None,
+                     month: str | None = None):
+    """Confirmed deductions: those confirmed in the month, or in the year."""
+    return (
+        await conn.execute(
+            text(
+                "SELECT * FROM deductions WHERE (CAST(:t AS text) IS NULL OR treat_admdvs = :t) "
+                "AND (CAST(:y AS int) IS NULL OR extract(year FROM confirmed_at) = :y) "
+                "AND (CAST(:m AS text) IS NULL OR to_char(confirmed_at, 'YYYY-MM') <= :m AND "
+                "(applied_in IS NULL OR applied_in = :m))"
+            ),
+            {"t": treat, "y": year, "m": month},
+        )
+    ).all()
+
+
+async def stored_run(conn: AsyncConnection, kind: str, scope: str, period: str) -> dict | None:
+    return await conn.scalar(
+        text("SELECT statement FROM clearing_runs WHERE kind = :k AND scope = :s AND period = :p"),
+        {"k": kind, "s": scope, "p": period},
+    )
+
+
+async def store_run(conn: AsyncConnection, kind: str, scope: str, period: str, statement: dict) -> bool:
+    row = await conn.execute(
+        text("INSERT INTO clearing_runs (kind, scope, period, statement) VALUES (:k, :s, :p, CAST(:b AS json)) "
+             "ON CONFLICT DO NOTHING RETURNING kind"),
+        {"k": kind, "s": scope, "p": period, "b": orjson.dumps(statement, default=str).decode()},
+    )
+    return row.first() is not None
+
+
+async def mark_deductions_applied(conn: AsyncConnection, flag_ids: list[str], month: str) -> None:
+    if flag_ids:
+        await conn.execute(text("UPDATE deductions SET applied_in = :m WHERE flag_id = ANY(:ids) AND applied_in IS NULL"),
+                           {"m": month, "ids": flag_ids})
+
+
+def as_decimal(v) -> Decimal:
+    return v if isinstance(v, Decimal) else Decimal(str(v))

@@ -1,0 +1,152 @@
+"""Settlement-list quality control (质控) before grouping, DOMAIN.md §3.
+
+`run_qc` returns every failed rule (field path, stable rule id, message), never only the
+first. Without code tables (`codes=None`) only the structural and arithmetic rules run.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+from .codes import canonical_code
+
+TOLERANCE = Decimal("0.01")
+INFANT_DAYS = 365
+
+
+@dataclass(frozen=True, slots=True)
+class QcError:
+    field: str
+    rule: str
+    message: str
+
+
+@dataclass(frozen=True)
+class CodeTables:
+    """医保版 ICD-10 and ICD-9-CM-3 code lists of one coding version, with gray codes."""
+
+    version: str
+    diagnoses: frozenset[str]
+    procedures: frozenset[str]
+    gray_diagnoses: frozenset[str]
+    gray_procedures: frozenset[str]
+
+    @classmethod
+    def load(cls, icd_dir: str | Path, version: str = "2.0") -> "CodeTables":
+        directory = Path(icd_dir)
+
+        def codes(name: str, required: bool = True) -> frozenset[str]:
+            path = directory / name
+            if not path.is_file():
+                if required:
+                    raise FileNotFoundError(f"{path}: code list for version {version} missing")
+                return frozenset()
+            lines = path.read_text(encoding="utf-8-sig").splitlines()
+            return frozenset(canonical_code(line.split()[0]) for line in lines if line.strip())
+
+        return cls(
+            version=version,
+            diagnoses=codes(f"icd10-chs-{version}.dat"),
+            procedures=codes(f"icd9cm3-chs-{version}.dat"),
+            gray_diagnoses=codes(f"icd10-chs-{version}-gray.dat", required=False),
+            gray_procedures=codes(f"icd9cm3-chs-{version}-gray.dat", required=False),
+        )
+
+
+# ICD-10 ranges restricted by sex or age (category = letter + two digits).
+FEMALE_ONLY = (("O00", "O99"), ("N70", "N98"), ("C51", "C58"), ("D06", "D06"), ("D25", "D28"), ("Z32", "Z37"),
+               ("Z39", "Z39"))
+MALE_ONLY = (("N40", "N53"), ("C60", "C63"), ("D29", "D29"))
+NEWBORN = (("P00", "P96"),)
+
+
+def _in_ranges(code: str, ranges) -> bool:
+    category = code[:3]
+    return any(low <= category <= high for low, high in ranges)
+
+
+def run_qc(sl, codes: CodeTables | None = None, newborn_max_days: int = INFANT_DAYS) -> list[QcError]:
+    """Every failed QC rule of a settlement list.
+
+    newborn_max_days: perinatal codes (P00-P96) are accepted up to this age in days; the
+    default (one year) keeps CHS-DRG's PV1 (29 days to 1 year) reachable.
+    """
+    errors: list[QcError] = []
+    errors += _diagnosis_rules(sl, codes, newborn_max_days)
+    errors += _procedure_rules(sl, codes)
+    errors += _stay_rules(sl)
+    errors += _money_rules(sl)
+    return errors
+
+
+def _diagnosis_rules(sl, codes: CodeTables | None, newborn_max_days: int) -> list[QcError]:
+    errors = []
+    info = sl.setlinfo
+    gender = str(getattr(info.gend, "value", info.gend))
+    days = info.nwb_age_days if info.nwb_age_days is not None else info.age * INFANT_DAYS
+    principals = [i for i, d in enumerate(sl.diseinfo) if d.maindiag_flag]
+    if not principals or not sl.diseinfo[principals[0]].diag_code.strip():
+        errors.append(QcError("diseinfo", "QC-DIAG-PRINCIPAL-MISSING", "no principal diagnosis (maindiag_flag)"))
+    for index, diagnosis in enumerate(sl.diseinfo):
+        path = f"diseinfo[{index}].diag_code"
+        code = canonical_code(diagnosis.diag_code)
+        if codes is not None and code not in codes.diagnoses:
+            errors.append(QcError(path, "QC-DIAG-UNKNOWN", f"{diagnosis.diag_code} is not in 医保版 ICD-10 {codes.version}"))
+        if codes is not None and diagnosis.maindiag_flag and code in codes.gray_diagnoses:
+            errors.append(QcError(path, "QC-DIAG-GRAY-PRINCIPAL", f"{diagnosis.diag_code} is a gray code (灰码) and cannot be the principal diagnosis"))
+        if gender == "1" and _in_ranges(code, FEMALE_ONLY):
+            errors.append(QcError(path, "QC-SEX-FEMALE-CODE", f"{diagnosis.diag_code} is for women only; gender is male"))
+        if gender == "2" and _in_ranges(code, MALE_ONLY):
+            errors.append(QcError(path, "QC-SEX-MALE-CODE", f"{diagnosis.diag_code} is for men only; gender is female"))
+        if _in_ranges(code, NEWBORN) and days >= newborn_max_days:
+            errors.append(QcError(path, "QC-AGE-NEWBORN-CODE",
+                                  f"{diagnosis.diag_code} is a perinatal/newborn code; patient is {info.age} years old"))
+    if info.age == 0 and info.nwb_age_days is None:
+        errors.append(QcError("setlinfo.nwb_age_days", "QC-AGE-DAYS-MISSING", "age 0 requires the age in days"))
+    if info.nwb_age_days is not None and info.nwb_age_days < 29 and info.nwb_bir_wt is None:
+        errors.append(QcError("setlinfo.nwb_bir_wt", "QC-NEWBORN-WEIGHT-MISSING", "newborn under 29 days needs the birth weight"))
+    return errors
+
+
+def _procedure_rules(sl, codes: CodeTables | None) -> list[QcError]:
+    errors = []
+    for index, procedure in enumerate(sl.oprninfo):
+        path = f"oprninfo[{index}].oprn_code"
+        code = canonical_code(procedure.oprn_code)
+        if codes is not None and code not in codes.procedures:
+            errors.append(QcError(path, "QC-OPRN-UNKNOWN", f"{procedure.oprn_code} is not in 医保版 ICD-9-CM-3 {codes.version}"))
+        if codes is not None and procedure.main_oprn_flag and code in codes.gray_procedures:
+            errors.append(QcError(path, "QC-OPRN-GRAY-MAIN", f"{procedure.oprn_code} is a gray code (灰码) and cannot be the main procedure"))
+    return errors
+
+
+def _stay_rules(sl) -> list[QcError]:
+    info = sl.setlinfo
+    errors = []
+    if info.dscg_time < info.adm_time:
+        errors.append(QcError("setlinfo.dscg_time", "QC-DATES-ORDER", "discharge is before admission"))
+        return errors
+    span = (info.dscg_time.date() - info.adm_time.date()).days
+    if info.act_ipt_days not in (span, max(span, 1)):
+        errors.append(QcError("setlinfo.act_ipt_days", "QC-LOS-DATES",
+                              f"act_ipt_days {info.act_ipt_days} but the dates span {span} day(s)"))
+    return errors
+
+
+def _money_rules(sl) -> list[QcError]:
+    errors = []
+    for index, item in enumerate(sl.iteminfo):
+        parts = item.claa_sumfee + item.clab_amt + item.fulamt_ownpay_amt + item.oth_amt
+        if parts and abs(parts - item.amt) > TOLERANCE:
+            errors.append(QcError(f"iteminfo[{index}].amt", "QC-FEE-ITEM-SPLIT",
+                                  f"甲类+乙类+全自费+其他 = {parts} but amt = {item.amt}"))
+    total = sl.total_cost
+    if total <= 0:
+        errors.append(QcError("iteminfo", "QC-FEE-TOTAL-ZERO", "total cost of the fee items is zero"))
+    paid = sl.fund_payments_total + sl.payinfo.psn_selfpay + sl.payinfo.psn_ownpay
+    if abs(paid - total) > TOLERANCE:
+        errors.append(QcError("payinfo", "QC-PAY-BALANCE",
+                              f"fund payments {sl.fund_payments_total} + patient self-pay {sl.payinfo.psn_selfpay} "
+                              f"+ own-pay {sl.payinfo.psn_ownpay} = {paid}, total cost is {total}"))
+    return errors
