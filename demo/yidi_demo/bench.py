@@ -19,9 +19,8 @@ from aiokafka import AIOKafkaConsumer
 from yidi_common.events.registry import LEDGER_POSTED, topic_for
 from yidi_common.regional_config import load_config
 from yidi_common.settings import get_settings
-from yidi_grouper.adapters.grouping_engine import resolve_scheme_dir
+from yidi_grouper.adapters.grouping_engine import GroupingEngine
 from yidi_grouper.domain.intake import claim_id_for
-from yidi_grouper.domain.scheme import load_scheme
 
 from .client import post_all
 from .workload import generate
@@ -63,7 +62,8 @@ class LedgerWatch:
 
 def _lists(count: int, seed: int, tag: str) -> list[dict]:
     s = get_settings()
-    w = generate(load_config(s.yidi_config_dir), load_scheme(resolve_scheme_dir(s)), count=count, seed=seed,
+    engine = GroupingEngine.from_settings(s)
+    w = generate(load_config(s.yidi_config_dir), engine.scheme, count=count, seed=seed, codes=engine.codes,
                  error_share=0, qc_share=0, duplicate_share=0, correction_share=0, id_prefix=tag)
     return w.lists
 

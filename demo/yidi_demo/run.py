@@ -15,8 +15,7 @@ import httpx
 
 from yidi_common.regional_config import load_config
 from yidi_common.settings import SERVICE_PORTS, get_settings
-from yidi_grouper.adapters.grouping_engine import resolve_scheme_dir
-from yidi_grouper.domain.scheme import load_scheme
+from yidi_grouper.adapters.grouping_engine import GroupingEngine
 
 from .client import post_all, service_url, wait_for_chain
 from .workload import generate
@@ -74,8 +73,9 @@ async def main_async(args) -> int:
     settings = get_settings()
     started = time.monotonic()
     config = load_config(settings.yidi_config_dir)
-    scheme = load_scheme(resolve_scheme_dir(settings))
-    workload = generate(config, scheme, count=args.lists, period=args.period, seed=args.seed)
+    engine = GroupingEngine.from_settings(settings)
+    workload = generate(config, engine.scheme, count=args.lists, period=args.period, seed=args.seed,
+                        codes=engine.codes)
     print(f"generated {len(workload.lists)} posts ({workload.expected}) for {args.period} "
           f"from {len(config.hospitals)} hospitals in {len(config.region_years)} pools")
     results = await post_all(workload.lists, concurrency=args.concurrency)

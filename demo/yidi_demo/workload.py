@@ -18,7 +18,9 @@ from decimal import Decimal
 from yidi_common.money import to_fen
 from yidi_common.regional_config import ProvinceConfig, pick_qualified
 from yidi_grouper.domain.casegen import generate_cases
+from yidi_common.settlement_list import SettlementList
 from yidi_grouper.domain.drg import GroupingInput, group_case
+from yidi_grouper.domain.qc import CodeTables, run_qc
 from yidi_grouper.domain.scheme import Scheme
 
 # charge-category shares of a stay's cost, surgical vs medical (sum to 1)
@@ -111,7 +113,8 @@ def build_list(case: dict, *, n: int, hospital, insured: str, insutype: str, per
 
 def generate(config: ProvinceConfig, scheme: Scheme, *, count: int, period: str = "2026-10", seed: int = 2026,
              cross_share: float = 0.25, error_share: float = 0.02, qc_share: float = 0.02,
-             duplicate_share: float = 0.02, correction_share: float = 0.01, id_prefix: str = "") -> Workload:
+             duplicate_share: float = 0.02, correction_share: float = 0.01, id_prefix: str = "",
+             codes: CodeTables | None = None) -> Workload:
     rng = random.Random(seed)
     year = int(period[:4])
     hospitals = sorted(config.hospitals.values(), key=lambda h: h.code)
@@ -119,8 +122,10 @@ def generate(config: ProvinceConfig, scheme: Scheme, *, count: int, period: str 
     weights = [h.level ** 2 for h in hospitals]  # big hospitals discharge more
     out = Workload(lists=[], expected={"valid": 0, "malformed": 0, "qc_failures": 0, "duplicates": 0,
                                        "corrections": 0, "cross_region": 0, "cross_province": 0})
-    cases: Iterator[dict] = iter(generate_cases(scheme, count, seed))
-    for n, case in enumerate(cases):
+    cases: Iterator[dict] = iter(generate_cases(scheme, 10 * count, seed))
+    n = -1
+    while n + 1 < count:
+        case = next(cases)
         hospital = rng.choices(hospitals, weights)[0]
         cross = rng.random() < cross_share
         insured = rng.choice([r for r in regions if r != hospital.region]) if cross else hospital.region
@@ -130,8 +135,11 @@ def generate(config: ProvinceConfig, scheme: Scheme, *, count: int, period: str 
         standard = _standard(config, hospital, hospital.region, year, insutype, cross, grouped.drg)
         total = to_fen(standard * Decimal(str(math.exp(rng.gauss(-0.05, 0.45)))))
         total = max(total, Decimal("300.00"))
-        sl = build_list(case, n=n, hospital=hospital, insured=insured, insutype=insutype, period=period,
+        sl = build_list(case, n=n + 1, hospital=hospital, insured=insured, insutype=insutype, period=period,
                         total=total, rng=rng, cross_province=cross_province, id_prefix=id_prefix)
+        if run_qc(SettlementList.model_validate(sl), codes):
+            continue  # a case the scheme allows but quality control would not: draw another
+        n += 1
         roll = rng.random()
         if roll < error_share:
             sl["setlinfo"]["insu_admdvs"] = "36A1"  # structural errors: 422 naming both fields

@@ -15,9 +15,8 @@ import pytest
 from yidi_common.regional_config import load_config
 from yidi_common.settings import REPO_ROOT
 from yidi_demo.workload import generate
-from yidi_grouper.adapters.grouping_engine import resolve_scheme_dir
+from yidi_grouper.adapters.grouping_engine import GroupingEngine
 from yidi_grouper.domain.intake import claim_id_for
-from yidi_grouper.domain.scheme import load_scheme
 
 from .harness import wait_until
 
@@ -34,8 +33,8 @@ def workload():
     from yidi_common.settings import get_settings
 
     config = load_config(REPO_ROOT / "demo" / "config")
-    scheme = load_scheme(resolve_scheme_dir(get_settings()))
-    return generate(config, scheme, count=240, seed=7, error_share=0.03, qc_share=0.03, duplicate_share=0.05,
+    engine = GroupingEngine.from_settings(get_settings())
+    return generate(config, engine.scheme, count=240, seed=7, codes=engine.codes, error_share=0.03, qc_share=0.03, duplicate_share=0.05,
                     correction_share=0.05)
 
 

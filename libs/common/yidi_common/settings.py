@@ -23,6 +23,7 @@ class Settings(BaseSettings):
     yidi_config_dir: Path = REPO_ROOT / "demo" / "config"
     yidi_reference_dir: Path = REPO_ROOT.parent / "shared" / "reference"
     yidi_scheme_dir: Path | None = None
+    yidi_audit_rules: Path = REPO_ROOT / "demo" / "audit" / "rules.toml"
     consumer_batch_size: int = 500
     relay_batch_size: int = 2000
 

@@ -12,6 +12,7 @@ SETTLEMENT_LIST_GROUPED = "settlement-list.grouped"
 SETTLEMENT_LIST_REJECTED = "settlement-list.rejected"
 PAYMENT_PRICED = "payment.priced"
 AUDIT_FLAG_RAISED = "audit-flag.raised"
+AUDIT_FLAG_CONFIRMED = "audit-flag.confirmed"
 BUDGET_ALERT = "budget.alert"
 LEDGER_POSTED = "ledger.posted"
 
@@ -21,6 +22,7 @@ _MODELS: dict[tuple[str, int], type[BaseModel]] = {
     (SETTLEMENT_LIST_REJECTED, 1): v1.SettlementListRejected,
     (PAYMENT_PRICED, 1): v1.PaymentPriced,
     (AUDIT_FLAG_RAISED, 1): v1.AuditFlagRaised,
+    (AUDIT_FLAG_CONFIRMED, 1): v1.AuditFlagConfirmed,
     (BUDGET_ALERT, 1): v1.BudgetAlert,
     (LEDGER_POSTED, 1): v1.LedgerPosted,
 }

@@ -182,3 +182,19 @@ class LedgerPosted(_Payload):
     kind: str
     period: str
     lines: list[LedgerLine]
+
+
+class AuditFlagConfirmed(_Payload):
+    """A finding both regions agreed on (or the province upheld): a deduction for clearing."""
+
+    flag_id: str
+    rule_id: str
+    claim_id: str
+    version: int
+    setl_id: str
+    hospital_code: str
+    treat_admdvs: str
+    insu_admdvs: str
+    amount: Money
+    confirmed_at: datetime
+    period: str

@@ -146,7 +146,9 @@ def _move(
 
 def _require_status(review: Review, action: str, expected: FlagStatus) -> None:
     if review.status is not expected:
-        raise InvalidTransition(f"cannot {action} flag {review.flag_id}: it is {review.status.value}, {action} needs {expected.value}")
+        raise InvalidTransition(
+            f"cannot {action} flag {review.flag_id}: it is {review.status.value}, {action} needs {expected.value}"
+        )
 
 
 def _amount(amount: Decimal | None, bound: Decimal, bound_name: str) -> Decimal:

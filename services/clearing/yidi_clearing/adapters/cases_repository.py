@@ -7,7 +7,7 @@ import orjson
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from yidi_common.events.v1 import PaymentPriced
+from yidi_common.events.v1 import AuditFlagConfirmed, PaymentPriced
 
 
 async def upsert_case(conn: AsyncConnection, msg: PaymentPriced) -> None:
@@ -84,3 +84,12 @@ async def mark_deductions_applied(conn: AsyncConnection, flag_ids: list[str], mo
 
 def as_decimal(v) -> Decimal:
     return v if isinstance(v, Decimal) else Decimal(str(v))
+
+
+async def insert_deduction(conn: AsyncConnection, d: AuditFlagConfirmed) -> None:
+    await conn.execute(
+        text("INSERT INTO deductions (flag_id, claim_id, setl_id, hospital_code, treat_admdvs, insu_admdvs, amount, "
+             "confirmed_at) VALUES (:f, :c, :s, :h, :t, :i, :a, :at) ON CONFLICT (flag_id) DO NOTHING"),
+        {"f": d.flag_id, "c": d.claim_id, "s": d.setl_id, "h": d.hospital_code, "t": d.treat_admdvs,
+         "i": d.insu_admdvs, "a": d.amount, "at": d.confirmed_at},
+    )

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from yidi_common.events import Envelope, new_event
-from yidi_common.events.registry import LEDGER_POSTED, PAYMENT_PRICED
-from yidi_common.events.v1 import LedgerLine, LedgerPosted, PaymentPriced
+from yidi_common.events.registry import AUDIT_FLAG_CONFIRMED, LEDGER_POSTED, PAYMENT_PRICED
+from yidi_common.events.v1 import AuditFlagConfirmed, LedgerLine, LedgerPosted, PaymentPriced
 from yidi_common.messaging import Handler, UnitOfWork
 
 from ..adapters import cases_repository as cases
@@ -60,4 +60,11 @@ async def on_priced(uow: UnitOfWork, event: Envelope) -> None:
     await ledger.mark_cleared(uow.conn, money.claim_id, money.version, entry.entry_id)
 
 
-HANDLERS: dict[str, Handler] = {PAYMENT_PRICED: on_priced}
+async def on_confirmed(uow: UnitOfWork, event: Envelope) -> None:
+    """A confirmed audit finding: deducted from the hospital in the next monthly run, and from the
+    insured region's remittance in the cross-region clearing of that month."""
+    msg: AuditFlagConfirmed = event.payload()  # type: ignore[assignment]
+    await cases.insert_deduction(uow.conn, msg)
+
+
+HANDLERS: dict[str, Handler] = {PAYMENT_PRICED: on_priced, AUDIT_FLAG_CONFIRMED: on_confirmed}

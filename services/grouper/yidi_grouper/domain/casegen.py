@@ -13,6 +13,7 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 
+from .qc import INFANT_DAYS, fits_patient
 from .scheme import PRE_MDC, AdrgRule, Condition, Scheme
 
 COMPLICATION_MIX = (("", 0.5), ("CC", 0.3), ("MCC", 0.2))
@@ -71,7 +72,8 @@ def case_for_adrg(scheme: Scheme, rule: AdrgRule, rng: random.Random, level: str
     gender = scheme.mdc_sex.get(rule.mdc) or rng.choice("12")
     age, age_days, birth_weight = _age(rng, rule, scheme)
     diagnoses, procedures = _codes(scheme, rule, condition, rng, pools, level)
-    diagnoses += _complications(scheme, diagnoses[0], level, rng, pools)
+    days = age_days if age_days is not None else age * INFANT_DAYS
+    diagnoses += _complications(scheme, diagnoses[0], level, rng, pools, lambda code: fits_patient(code, gender, days))
     ventilator = 0.0
     if condition.ventilator_hours is not None:
         ventilator = float(condition.ventilator_hours + rng.randint(0, 400))
@@ -138,7 +140,7 @@ def counts_as_complication(scheme: Scheme, principal: str, code: str) -> bool:
     return table is not None and not (table and table == scheme.exclusion_table.get(principal))
 
 
-def _complications(scheme: Scheme, principal: str, level: str, rng: random.Random, pools: _Pools) -> list[str]:
+def _complications(scheme: Scheme, principal: str, level: str, rng: random.Random, pools: _Pools, fits) -> list[str]:
     if not level:
         return []
     table = scheme.exclusion_table.get(principal, "")
@@ -146,11 +148,12 @@ def _complications(scheme: Scheme, principal: str, level: str, rng: random.Rando
     picked: list[str] = []
     for _ in range(20):
         code = rng.choice(source)
-        if code != principal and (not table or tables[code] != table):
+        if code != principal and fits(code) and (not table or tables[code] != table):
             picked.append(code)
             break
-    if level == "MCC" and rng.random() < 0.5:
-        picked.append(rng.choice(pools.cc))
+    extra = rng.choice(pools.cc)
+    if level == "MCC" and rng.random() < 0.5 and fits(extra):
+        picked.append(extra)
     return picked
 
 

@@ -80,6 +80,15 @@ def run_qc(sl, codes: CodeTables | None = None, newborn_max_days: int = INFANT_D
     return errors
 
 
+def fits_patient(code: str, gender: str, age_days: int, newborn_max_days: int = INFANT_DAYS) -> bool:
+    """Whether a diagnosis code is consistent with the patient's sex and age."""
+    if gender == "1" and _in_ranges(code, FEMALE_ONLY):
+        return False
+    if gender == "2" and _in_ranges(code, MALE_ONLY):
+        return False
+    return not (_in_ranges(code, NEWBORN) and age_days >= newborn_max_days)
+
+
 def _diagnosis_rules(sl, codes: CodeTables | None, newborn_max_days: int) -> list[QcError]:
     errors = []
     info = sl.setlinfo
