@@ -35,20 +35,50 @@ def _get(service: str, path: str, **params) -> dict:
     return httpx.get(f"{service_url(service)}{path}", params=params, timeout=60).json()
 
 
-def summarise(results, counts: dict, workload) -> bool:
+def _clearing_runs(period: str) -> None:
+    """Monthly pre-settlement per treatment region, the province's two-level clearing, annual clearing."""
+    clearing = service_url("clearing")
+    regions = sorted({p["region"] for p in httpx.get(f"{service_url('pricing')}/v1/config", timeout=30).json()["regions"]})
+    rows = []
+    for region in regions:
+        m = httpx.post(f"{clearing}/v1/clearing/monthly/{region}/{period}", timeout=120).json()["totals"]
+        rows.append([region, m["cases"], Decimal(m["fund_due"]), Decimal(m["deductions"]), Decimal(m["withheld"]),
+                     Decimal(m["paid"])])
+    _table(f"Monthly pre-settlement {period} (yuan)", ["region", "cases", "Σ FundDue", "deductions", "withheld q",
+                                                       "paid"], rows)
+    xr = httpx.post(f"{clearing}/v1/clearing/cross-region/{period}", timeout=120).json()
+    _table(f"Two-level cross-region clearing {period} (yuan)", ["region", "remits to province", "paid by province"],
+           [[r, next((Decimal(x["net"]) for x in xr["remittances"] if x["region"] == r), Decimal(0)),
+             next((Decimal(x["net"]) for x in xr["payments"] if x["region"] == r), Decimal(0))] for r in regions])
+    rows = []
+    for region in regions:
+        a = httpx.post(f"{clearing}/v1/clearing/annual/{region}/{period[:4]}", timeout=300).json()
+        for p in a["pools"]:
+            rows.append([p["pool"], p["cases"], Decimal(p["distributable"]), p["provisional_rate"],
+                         p["final_rate"] or "-", Decimal(p["fund_due_final"]), Decimal(p["residue"])])
+    _table(f"Annual clearing {period[:4]} per pool (on this demo's month)", ["pool", "cases", "A_p", "R_p",
+                                                                         "R_final", "Σ FundDue final", "residue"], rows)
+    print(f"\nstatements: {clearing}/v1/clearing/monthly/<region>/{period}?format=xlsx, "
+          f"{clearing}/v1/clearing/cross-region/{period}?format=csv, {clearing}/v1/clearing/annual/<region>/{period[:4]}")
+
+
+def summarise(results, counts: dict, workload, period: str) -> bool:
     _table("Settlement lists posted", ["answer", "count"],
            [[str(k), v] for k, v in sorted(results.statuses.items(), key=lambda kv: str(kv[0]))])
     reasons = Counter(p["field"] + ": " + p["rule"] for r in results.rejected_422 for p in r["problems"])
     _table("Refused at the door (422), by problem", ["field: rule", "count"], [[k, v] for k, v in reasons.most_common(8)])
     _table("Claims by stage", ["stage", "claims"], [[k, v] for k, v in sorted(counts.items())])
-    rejected = _get("grouper", "/v1/settlement-lists", stage="rejected", limit=1000)["items"]
-    qc = Counter()
-    for item in rejected[:200]:
-        view = _get("grouper", f"/v1/settlement-lists/{item['claim_id']}")
-        for step in view["timeline"]:
-            if step["stage"] == "rejected" and step["version"] == view["current_version"]:
-                qc.update(p["rule"] for p in step["result"]["problems"])
-    _table("Rejected by quality control, by rule", ["rule", "count"], [[k, v] for k, v in qc.most_common(10)])
+    qc = _get("grouper", "/v1/settlement-lists/rejections")["rules"]
+    _table("Rejected by quality control (then corrected by the hospital), by rule",
+           ["rule", "example field", "problems", "claims"],
+           [[r["rule"], r["example_field"], r["problems"], r["claims"]] for r in qc[:10]])
+    flags = _get("audit", "/v1/flags", limit=1)["summary"]
+    _table("Audit flags raised, by rule", ["rule", "status", "flags", "suspected yuan"],
+           [[f["rule_id"], f["status"], f["flags"], Decimal(f["suspected"])] for f in flags])
+    alerts = _get("budget", "/v1/alerts")["alerts"]
+    by_level = Counter((a["budget_kind"], a["level"]) for a in alerts)
+    _table("Budget alerts (each level once per budget and year)", ["budget", "level", "alerts"],
+           [[k, l, n] for (k, l), n in sorted(by_level.items())])
 
     accounts = _get("clearing", "/v1/ledger/accounts")["accounts"]
     per_region: dict[str, dict[str, Decimal]] = {}
@@ -63,6 +93,7 @@ def summarise(results, counts: dict, workload) -> bool:
                      -k.get("pool-settlement", Decimal(0))])
     _table("Per region (yuan): insured-side cross-region expense and remittance; treatment-side receipts and hospital payables",
            ["book", "x-region expense", "owed to province", "due from province", "owed to hospitals", "pool settlement"], rows)
+    _clearing_runs(period)
     tb = _get("clearing", "/v1/ledger/trial-balance")
     _table("Trial balance", ["debits", "credits", "difference", "entries"],
            [[tb["debits"], tb["credits"], tb["difference"], tb["entries"]]])
@@ -88,7 +119,7 @@ async def main_async(args) -> int:
     fixed = await post_all([], corrections=fixes, concurrency=args.concurrency, desc="posting corrections")
     results.statuses.update({f"correction {k}": v for k, v in fixed.statuses.items()})
     drained, counts = await wait_for_chain(timeout=args.timeout)
-    balanced = summarise(results, counts, workload)
+    balanced = summarise(results, counts, workload, args.period)
     print(f"\nfinished in {time.monotonic() - started:.1f} s; the stack keeps running:")
     for service in SERVICE_PORTS:
         print(f"  {service:<9} {service_url(service)}/docs")

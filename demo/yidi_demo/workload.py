@@ -111,17 +111,27 @@ def build_list(case: dict, *, n: int, hospital, insured: str, insutype: str, per
     }
 
 
+def readmission(first: dict, n: int, rng: random.Random, id_prefix: str = "") -> dict:
+    info = dict(first["setlinfo"])
+    adm = datetime.fromisoformat(info["dscg_time"]) + timedelta(days=rng.randint(2, 10), hours=3)
+    los = max(1, int(info["act_ipt_days"]) // 2)
+    info.update(setl_id=f"{id_prefix}{info['fixmedins_code'][-6:]}{info['setl_period'].replace('-', '')}{n:06d}",
+                adm_time=adm.isoformat(), dscg_time=(adm + timedelta(days=los)).isoformat(), act_ipt_days=los)
+    return {**first, "setlinfo": info}
+
+
 def generate(config: ProvinceConfig, scheme: Scheme, *, count: int, period: str = "2026-10", seed: int = 2026,
              cross_share: float = 0.25, error_share: float = 0.02, qc_share: float = 0.02,
-             duplicate_share: float = 0.02, correction_share: float = 0.01, id_prefix: str = "",
-             codes: CodeTables | None = None) -> Workload:
+             duplicate_share: float = 0.02, correction_share: float = 0.01, readmission_share: float = 0.01,
+             id_prefix: str = "", codes: CodeTables | None = None) -> Workload:
     rng = random.Random(seed)
     year = int(period[:4])
     hospitals = sorted(config.hospitals.values(), key=lambda h: h.code)
     regions = sorted({ry.region for ry in config.region_years.values() if ry.year == year})
     weights = [h.level ** 2 for h in hospitals]  # big hospitals discharge more
     out = Workload(lists=[], expected={"valid": 0, "malformed": 0, "qc_failures": 0, "duplicates": 0,
-                                       "corrections": 0, "cross_region": 0, "cross_province": 0})
+                                       "corrections": 0, "cross_region": 0, "cross_province": 0,
+                                       "readmissions": 0})
     cases: Iterator[dict] = iter(generate_cases(scheme, 10 * count, seed))
     n = -1
     while n + 1 < count:
@@ -159,6 +169,11 @@ def generate(config: ProvinceConfig, scheme: Scheme, *, count: int, period: str 
             out.expected["qc_failures"] += 1
             continue
         out.lists.append(sl)
+        if rng.random() < readmission_share and datetime.fromisoformat(sl["setlinfo"]["dscg_time"]).day <= 15:
+            n += 1  # 分解住院: the same patient back in the same hospital for the same condition within days
+            out.lists.append(readmission(sl, n, rng, id_prefix))
+            out.expected["valid"] += 1
+            out.expected["readmissions"] += 1
         if rng.random() < duplicate_share:
             out.lists.append(sl)
             out.expected["duplicates"] += 1

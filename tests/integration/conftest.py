@@ -6,9 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from .harness import ServiceProcess, servers, session_env
-
-pytestmark = pytest.mark.integration
+from .harness import ServiceProcess, drop_namespace, servers, session_env
 
 
 def pytest_collection_modifyitems(items):
@@ -18,20 +16,28 @@ def pytest_collection_modifyitems(items):
 
 
 @pytest.fixture(scope="session")
-def stack_env(tmp_path_factory) -> dict[str, str]:
-    with servers() as (kafka, database):
-        env = session_env(kafka, database)
-        saved = {k: os.environ.get(k) for k in ("KAFKA_BOOTSTRAP_SERVERS", "DATABASE_URL", "YIDI_NAMESPACE")}
-        os.environ.update({k: env[k] for k in saved})
-        from yidi_common.kafka_admin import ensure_topics
+def kafka_and_database():
+    with servers() as found:
+        yield found
 
-        asyncio.run(ensure_topics(kafka, partitions=4))
-        yield env
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+
+@pytest.fixture(scope="module")
+def stack_env(kafka_and_database):
+    """Each test module gets its own namespace: its own topics and databases."""
+    kafka, database = kafka_and_database
+    env = session_env(kafka, database)
+    saved = {k: os.environ.get(k) for k in ("KAFKA_BOOTSTRAP_SERVERS", "DATABASE_URL", "YIDI_NAMESPACE")}
+    os.environ.update({k: env[k] for k in saved})
+    from yidi_common.kafka_admin import ensure_topics
+
+    asyncio.run(ensure_topics(kafka, partitions=4))
+    yield env
+    asyncio.run(drop_namespace(kafka, database, env["YIDI_NAMESPACE"]))
+    for k, v in saved.items():
+        if v is None:
+            os.environ.pop(k, None)
+        else:
+            os.environ[k] = v
 
 
 @pytest.fixture(scope="session")
@@ -39,7 +45,7 @@ def log_dir(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("service-logs")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def start_service(stack_env, log_dir):
     started: list[ServiceProcess] = []
 

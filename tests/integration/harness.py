@@ -173,3 +173,27 @@ async def wait_until(predicate, timeout: float = 60, interval: float = 0.5, what
             return last
         await asyncio.sleep(interval)
     raise AssertionError(f"timed out waiting for {what}; last value: {last!r}")
+
+
+async def drop_namespace(kafka: str, database: str, namespace: str) -> None:
+    """Delete a test namespace's topics and databases."""
+    import asyncpg
+    from aiokafka.admin import AIOKafkaAdminClient
+    from sqlalchemy.engine import make_url
+
+    admin = AIOKafkaAdminClient(bootstrap_servers=kafka)
+    await admin.start()
+    try:
+        topics = [t for t in await admin.list_topics() if t.startswith(f"{namespace}.")]
+        if topics:
+            await admin.delete_topics(topics)
+    finally:
+        await admin.close()
+    url = make_url(database)
+    conn = await asyncpg.connect(host=url.host, port=url.port, user=url.username, password=url.password,
+                                 database="postgres")
+    try:
+        for name in await conn.fetch("SELECT datname FROM pg_database WHERE datname LIKE $1", f"yidi_{namespace}_%"):
+            await conn.execute(f'DROP DATABASE "{name["datname"]}" WITH (FORCE)')
+    finally:
+        await conn.close()

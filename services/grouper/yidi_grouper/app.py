@@ -4,6 +4,7 @@ from yidi_common.settings import get_settings
 
 from .adapters.grouping_engine import GroupingEngine
 from .api.settlement_lists import router as settlement_lists_router
+from .api.simulation import router as simulation_router
 from .consumers.handlers import make_handlers
 
 engine = GroupingEngine.from_settings(get_settings())
@@ -11,7 +12,7 @@ engine = GroupingEngine.from_settings(get_settings())
 app = create_service_app(
     "grouper",
     handlers=make_handlers(engine),
-    routers=[settlement_lists_router],
+    routers=[settlement_lists_router, simulation_router],
     title="Yidi grouper: HIS intake and DRG/DIP grouping",
     description="Hospitals post settlement lists (医保结算清单) here; each is quality-checked and grouped.",
 )

@@ -123,3 +123,12 @@ async def list_claims(
 async def stage_counts(conn: AsyncConnection) -> dict[str, int]:
     rows = await conn.execute(text("SELECT stage, count(*) AS n FROM claims GROUP BY stage"))
     return {r.stage: r.n for r in rows}
+
+
+async def rejection_counts(conn: AsyncConnection) -> list[dict]:
+    """QC failures by rule over every rejected version, corrected since or not."""
+    rows = await conn.execute(text(
+        "SELECT p->>'rule' AS rule, p->>'field' AS example_field, count(*) AS problems, count(DISTINCT claim_id) AS claims "
+        "FROM claim_stages, jsonb_array_elements(result->'problems') p WHERE stage = 'rejected' "
+        "GROUP BY 1, 2 ORDER BY 3 DESC"))
+    return [dict(r) for r in rows.mappings()]

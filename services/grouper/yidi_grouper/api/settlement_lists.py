@@ -91,6 +91,12 @@ async def post_correction(claim_id: str, sl: SettlementList, request: Request) -
     return await _store(request, sl, correction_of=claim_id)
 
 
+@router.get("/rejections", summary="Quality-control failures by rule, over every rejected version")
+async def rejections(request: Request) -> dict:
+    async with request.app.state.runtime.engine.connect() as conn:
+        return {"rules": await repo.rejection_counts(conn)}
+
+
 @router.get("/{claim_id}", summary="Where a claim is, with each stage's result")
 async def get_settlement_list(claim_id: str, request: Request) -> dict:
     async with request.app.state.runtime.engine.connect() as conn:

@@ -1,0 +1,19 @@
+"""Hospitals pre-check a list (模拟测算, seed 000 二(二)): QC and grouping, nothing kept."""
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+
+from yidi_common.settlement_list import SettlementList
+
+router = APIRouter(tags=["simulation (HIS)"])
+
+
+@router.post("/v1/group", summary="Quality-check and group a list without keeping it")
+async def simulate(sl: SettlementList, request: Request) -> dict:
+    engine = request.app.state.grouping_engine
+    problems = engine.quality_problems(sl)
+    grouping = engine.group(sl)
+    return {
+        "qc": {"passed": not problems, "problems": [p.model_dump() for p in problems]},
+        "grouping": grouping.model_dump(mode="json"),
+    }

@@ -1,0 +1,75 @@
+"""From a claim to a confirmed finding to a changed statement, on real Kafka and PostgreSQL."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from decimal import Decimal
+
+import httpx
+
+from yidi_common.events.registry import PAYMENT_PRICED, topic_for
+
+from .factories import priced_event
+from .harness import produce, wait_until
+
+TREATMENT = {"role": "treatment_region", "region": "360700", "user_id": "gz-auditor-01"}
+INSURED = {"role": "insured_region", "region": "360100", "user_id": "nc-reviewer-07"}
+
+
+async def test_a_confirmed_split_admission_reduces_the_next_statement_by_its_amount(stack_env, start_service):
+    kafka = stack_env["KAFKA_BOOTSTRAP_SERVERS"]
+    audit, clearing = start_service("audit"), start_service("clearing")
+    utc = timezone.utc
+    first = priced_event(1, psn_no="P-SPLIT", adm=datetime(2026, 10, 1, 8, tzinfo=utc), dscg=datetime(2026, 10, 6, 9, tzinfo=utc))
+    # back in the same hospital with the same principal diagnosis 4 days after discharge: 分解住院
+    again = priced_event(2, psn_no="P-SPLIT", adm=datetime(2026, 10, 10, 8, tzinfo=utc), dscg=datetime(2026, 10, 14, 9, tzinfo=utc))
+    clean = priced_event(3, psn_no="P-CLEAN")
+    # the readmission first: claims of one person may arrive in any order
+    await produce(kafka, topic_for(PAYMENT_PRICED), [(e.subject.encode(), e.to_bytes()) for e in (again, first, clean)])
+
+    async def split_flags():
+        items = httpx.get(f"{audit.url}/v1/flags", params={"rule_id": "AUD-SPLIT-ADMISSION"}, timeout=5).json()["items"]
+        return items or None
+
+    (flag,) = await wait_until(split_flags, what="the split-admission flag")
+    assert flag["claim_id"] == again.subject and flag["status"] == "raised"
+    assert Decimal(flag["suspected_amount"]) == Decimal("5200.00")  # the readmission's FundDue
+    everything = httpx.get(f"{audit.url}/v1/flags", timeout=5).json()["items"]
+    assert all(f["claim_id"] != clean.subject for f in everything)  # the clean claim raises nothing
+
+    url = f"{audit.url}/v1/flags/{flag['flag_id']}"
+    wrong = httpx.post(f"{url}/propose", json={"actor": INSURED, "reason": "not ours to propose"}, timeout=5)
+    assert wrong.status_code == 403
+    proposed = httpx.post(f"{url}/propose", json={"actor": TREATMENT, "reason": "readmitted after 4 days",
+                                                  "amount": "3000.00"}, timeout=5)
+    assert proposed.status_code == 200 and proposed.json()["status"] == "proposed"
+    confirmed = httpx.post(f"{url}/confirm", json={"actor": INSURED, "reason": "agreed", "amount": "2500.00"}, timeout=5)
+    assert confirmed.status_code == 200
+    body = confirmed.json()
+    assert body["status"] == "confirmed" and body["confirmed_amount"] == "2500.00"
+    assert [(t["action"], t["user_id"]) for t in body["trail"]] == [("propose", "gz-auditor-01"), ("confirm", "nc-reviewer-07")]
+    again_confirm = httpx.post(f"{url}/confirm", json={"actor": INSURED, "reason": "twice"}, timeout=5)
+    assert again_confirm.status_code == 409
+
+    async def monthly_with_deduction():
+        entries = httpx.get(f"{clearing.url}/v1/ledger/trial-balance", timeout=5).json()["entries"]
+        if entries < 3:
+            return None
+        return httpx.post(f"{clearing.url}/v1/clearing/monthly/360700/{_this_month()}", timeout=30).json()
+
+    # confirmed today: the deduction belongs to this month's run
+    month = await wait_until(monthly_with_deduction, what="clearing to have the claims")
+    (line,) = month["lines"]
+    assert Decimal(line["deductions"]) == Decimal("2500.00")
+    cross = httpx.post(f"{clearing.url}/v1/clearing/cross-region/{_this_month()}", timeout=30).json()
+    (remit,) = cross["remittances"]
+    assert Decimal(remit["deductions"]) == Decimal("2500.00")
+    assert Decimal(remit["net"]) == Decimal(remit["fund_payments"]) - Decimal("2500.00")
+
+    october = httpx.post(f"{clearing.url}/v1/clearing/monthly/360700/2026-10", timeout=30).json()
+    (oct_line,) = october["lines"]
+    # three claims × FundDue 5200; the deduction went to the month it was confirmed in, not here
+    assert Decimal(oct_line["fund_due"]) == Decimal("15600.00") and Decimal(oct_line["deductions"]) == 0
+
+
+def _this_month() -> str:
+    return datetime.now(timezone.utc).astimezone().strftime("%Y-%m")
