@@ -118,3 +118,33 @@ async def test_lists_travel_the_chain_and_end_balanced_in_the_ledger(chain, work
         assert balances[f"{region}:payable-to-province"] == -amount, region
         assert balances[f"province:receivable:{region}"] == amount, region
     assert sum(v for k, v in balances.items() if k.startswith("province:payable:")) == -sum(expected.values())
+
+
+async def test_services_killed_mid_stream_apply_every_claim_exactly_once(chain, workload):
+    """Pricing and clearing die with SIGKILL while lists flow; after restarts the ledger matches the lists."""
+    from yidi_common.settings import get_settings
+
+    engine = GroupingEngine.from_settings(get_settings())
+    config = load_config(REPO_ROOT / "demo" / "config")
+    lists = generate(config, engine.scheme, count=400, seed=99, codes=engine.codes, error_share=0, qc_share=0,
+                     duplicate_share=0, correction_share=0, readmission_share=0, id_prefix="KILL").lists
+    async with httpx.AsyncClient(base_url=chain["grouper"].url, timeout=30) as client:
+        before = (await client.get(f"{chain['clearing'].url}/v1/ledger/accounts")).json()["accounts"]
+        posting = asyncio.gather(*[_post(client, "/v1/settlement-lists", sl) for sl in lists])
+        await asyncio.sleep(1.0)
+        chain["pricing"].kill()
+        await asyncio.sleep(1.0)
+        chain["clearing"].kill()
+        answers = await posting
+        assert [a.status_code for a in answers] == [202] * len(lists)
+        chain["pricing"].start()
+        chain["clearing"].start()
+        await wait_until(lambda: _drained(chain), timeout=240, what="the chain to drain after the kills")
+
+    before_balances = {a["account"]: Decimal(a["balance"]) for a in before}
+    async with httpx.AsyncClient(base_url=chain["clearing"].url, timeout=30) as client:
+        after = {a["account"]: Decimal(a["balance"]) for a in (await client.get("/v1/ledger/accounts")).json()["accounts"]}
+        assert (await client.get("/v1/ledger/trial-balance")).json()["difference"] == "0.00"
+    for region, amount in _expected_remittances(lists).items():
+        account = f"{region}:payable-to-province"
+        assert after[account] - before_balances.get(account, Decimal(0)) == -amount, region
