@@ -143,7 +143,9 @@ class PaymentPriced(_Payload):
     supersedes_version: int | None = None
 
 
-class AuditFlagRaised(_Payload):
+class _FlagRef(_Payload):
+    """Which flag, on which claim version, between which regions."""
+
     flag_id: str
     rule_id: str
     claim_id: str
@@ -152,6 +154,9 @@ class AuditFlagRaised(_Payload):
     hospital_code: str
     treat_admdvs: str
     insu_admdvs: str
+
+
+class AuditFlagRaised(_FlagRef):
     severity: str
     suspected_amount: Money
     evidence: dict[str, Any]
@@ -184,17 +189,9 @@ class LedgerPosted(_Payload):
     lines: list[LedgerLine]
 
 
-class AuditFlagConfirmed(_Payload):
+class AuditFlagConfirmed(_FlagRef):
     """A finding both regions agreed on (or the province upheld): a deduction for clearing."""
 
-    flag_id: str
-    rule_id: str
-    claim_id: str
-    version: int
-    setl_id: str
-    hospital_code: str
-    treat_admdvs: str
-    insu_admdvs: str
     amount: Money
     confirmed_at: datetime
     period: str

@@ -1,0 +1,32 @@
+"""Intake decisions: new, repeated, conflicting and corrected lists."""
+from __future__ import annotations
+
+from yidi_grouper.domain.intake import Outcome, StoredVersion, claim_id_for, decide
+
+
+def test_a_new_list_is_version_one():
+    d = decide([], "h1", correction=False)
+    assert (d.outcome, d.version, d.supersedes) == (Outcome.ACCEPTED, 1, None)
+
+
+def test_the_same_content_again_answers_the_stored_version():
+    stored = [StoredVersion(1, "h1"), StoredVersion(2, "h2")]
+    assert decide(stored, "h1", correction=False) == decide(stored, "h1", correction=True)
+    assert decide(stored, "h1", correction=False).version == 1
+    assert decide(stored, "h2", correction=False).outcome is Outcome.REPEATED
+
+
+def test_other_content_is_a_conflict_unless_it_is_a_correction():
+    stored = [StoredVersion(1, "h1")]
+    assert decide(stored, "h9", correction=False).outcome is Outcome.CONFLICT
+    d = decide(stored, "h9", correction=True)
+    assert (d.outcome, d.version, d.supersedes) == (Outcome.ACCEPTED, 2, 1)
+
+
+def test_a_correction_of_nothing_is_not_found():
+    assert decide([], "h1", correction=True).outcome is Outcome.NOT_FOUND
+
+
+def test_claim_ids_depend_on_hospital_and_list_id_only():
+    assert claim_id_for("H1", "S1") == claim_id_for("H1", "S1")
+    assert claim_id_for("H1", "S1") != claim_id_for("H2", "S1")
