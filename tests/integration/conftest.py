@@ -49,8 +49,8 @@ def log_dir(tmp_path_factory) -> Path:
 def start_service(stack_env, log_dir):
     started: list[ServiceProcess] = []
 
-    def _start(service: str, name: str | None = None) -> ServiceProcess:
-        proc = ServiceProcess(service, stack_env, log_dir, name).start()
+    def _start(service: str, name: str | None = None, **extra_env: str) -> ServiceProcess:
+        proc = ServiceProcess(service, {**stack_env, **extra_env}, log_dir, name).start()
         started.append(proc)
         return proc
 

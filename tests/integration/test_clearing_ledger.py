@@ -113,3 +113,25 @@ async def test_clearing_runs_are_exact_and_idempotent(stack_env, start_service):
     assert balances["360100:payable-to-province"] == Decimal("0.00")  # remitted in full
     assert balances["province:bank"] == Decimal("0.00")  # what came in went out
     assert (await _tb(clearing.url))["difference"] == "0.00"
+
+
+async def test_replaying_every_event_rebuilds_an_identical_ledger(stack_env, start_service):
+    """A clearing process on an empty database, in a new consumer group, replays payment.priced from the start."""
+    original = start_service("clearing", name="clearing-original")
+    await wait_until(lambda: _entries_at_least(original.url, 301), what="the original postings")
+    database = stack_env["DATABASE_URL"].rsplit("/", 1)[0] + f"/yidi_{stack_env['YIDI_NAMESPACE']}_clearing_replay"
+    replay = start_service("clearing", name="clearing-replay", CONSUMER_GROUP="clearing-replay",
+                           CLEARING_DATABASE_URL=database)
+
+    def claim_balances(url: str) -> dict:
+        rows = httpx.get(f"{url}/v1/ledger/accounts", params={"kind": "claim"}, timeout=10).json()["accounts"]
+        return {r["account"]: r["balance"] for r in rows}
+
+    async def replayed():
+        return claim_balances(replay.url) == claim_balances(original.url) or None
+
+    await wait_until(replayed, timeout=90, what="the replayed ledger to match")
+    for claim in ("claim-00000", "claim-09001"):
+        a = httpx.get(f"{original.url}/v1/ledger/claims/{claim}", timeout=10).json()["entries"]
+        b = httpx.get(f"{replay.url}/v1/ledger/claims/{claim}", timeout=10).json()["entries"]
+        assert [(e["entry_id"], e["lines"]) for e in a] == [(e["entry_id"], e["lines"]) for e in b]

@@ -56,6 +56,7 @@ def create_service_app(
                 bootstrap_servers=settings.kafka_bootstrap_servers,
                 handlers=handlers,
                 relay=relay,
+                group_id=settings.consumer_group,
                 batch_size=settings.consumer_batch_size,
             )
             await consumer.start()

@@ -24,6 +24,7 @@ class Settings(BaseSettings):
     yidi_reference_dir: Path = REPO_ROOT.parent / "shared" / "reference"
     yidi_scheme_dir: Path | None = None
     yidi_audit_rules: Path = REPO_ROOT / "demo" / "audit" / "rules.toml"
+    consumer_group: str | None = None  # default: the service name; a new group replays from the start
     consumer_batch_size: int = 500
     relay_batch_size: int = 2000
 

@@ -77,3 +77,17 @@ def test_every_entry_and_every_book_balances(basic, other, due, cross, xprov):
     assert entry.imbalance() == 0
     assert all(v == 0 for v in _books(entry).values())
     assert all(l.debit >= 0 and l.credit >= 0 and not (l.debit and l.credit) for l in entry.lines)
+
+
+def test_recovered_funds_are_split_40_40_20_and_balance():
+    from yidi_common.regional_config import RecoveredSplit
+    from yidi_clearing.domain.ledger import recovered_entry
+    from yidi_clearing.domain.recovered import split_recovered
+
+    shares = split_recovered(D("1000.01"), RecoveredSplit())
+    # 40 % of 1000.01 = 400.004 → 400.00 each region; the province keeps 200.01 (the fen remainder)
+    assert (shares.treatment_region, shares.insured_region, shares.province) == (D("400.00"), D("400.00"), D("200.01"))
+    entry = recovered_entry("R1", "2026-10", "360700", "360100", shares)
+    assert entry.imbalance() == 0 and all(v == 0 for v in _books(entry).values())
+    credits = {l.account: l.credit for l in entry.lines if l.credit}
+    assert credits["360700:recovered-funds"] == D("400.00") and credits["360100:recovered-funds"] == D("400.00")

@@ -70,15 +70,16 @@ async def trial_balance(conn: AsyncConnection) -> dict[str, Decimal]:
     return {"debits": row.d, "credits": row.c, "difference": row.d - row.c, "lines": row.n, "entries": entries}
 
 
-async def balances(conn: AsyncConnection, prefix: str | None, period: str | None) -> list[dict]:
+async def balances(conn: AsyncConnection, prefix: str | None, period: str | None, kind: str | None = None) -> list[dict]:
     rows = await conn.execute(
         text(
             "SELECT l.account, sum(l.debit) AS debits, sum(l.credit) AS credits, sum(l.debit - l.credit) AS balance "
             "FROM journal_lines l JOIN journal_entries e USING (entry_id) "
             "WHERE (CAST(:p AS text) IS NULL OR l.account LIKE :p || '%') "
-            "AND (CAST(:per AS text) IS NULL OR e.period = :per) GROUP BY l.account ORDER BY l.account"
+            "AND (CAST(:per AS text) IS NULL OR e.period = :per) "
+            "AND (CAST(:k AS text) IS NULL OR e.kind LIKE :k || '%') GROUP BY l.account ORDER BY l.account"
         ),
-        {"p": prefix, "per": period},
+        {"p": prefix, "per": period, "k": kind},
     )
     return [dict(r) for r in rows.mappings()]
 

@@ -5,13 +5,18 @@ GET reads the statement as JSON, CSV (?format=csv&table=...) or XLSX (?format=xl
 """
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Literal
 
 import orjson
 from fastapi import APIRouter, HTTPException, Path, Query, Request
 from fastapi.responses import Response
+from pydantic import BaseModel, Field
 
 from ..adapters import cases_repository as repo
+from ..adapters import ledger_repository as ledger
+from ..domain.ledger import recovered_entry
+from ..domain.recovered import split_recovered
 from ..adapters.statements import to_csv, to_xlsx
 from ..service_layer import clearing_runs
 
@@ -85,3 +90,23 @@ async def cross_region(request: Request, month: str = Month) -> dict:
 async def cross_region_statement(request: Request, month: str = Month, format: str = Format,
                                  table: Literal["remittances", "payments", "lines"] | None = None):
     return _render(await _stored(request, "cross-region", "province", month), format, table, f"cross-region-{month}")
+
+
+class Recovery(BaseModel):
+    recovery_id: str = Field(min_length=1, description="the supervision case's reference; posting it twice changes nothing")
+    treatment_region: str = Field(pattern=r"^\d{6}$")
+    insured_region: str = Field(pattern=r"^\d{6}$")
+    amount: Decimal = Field(gt=0, decimal_places=2)
+    period: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+@router.post("/recovered", summary="Split recovered funds 40/40/20 (treatment, insured, province) and post them")
+async def recovered(body: Recovery, request: Request) -> dict:
+    split = request.app.state.config.current.policy.recovered_split
+    shares = split_recovered(body.amount, split)
+    entry = recovered_entry(body.recovery_id, body.period, body.treatment_region, body.insured_region, shares)
+    async with request.app.state.runtime.engine.begin() as conn:
+        posted = await ledger.post(conn, [entry])
+    return {"recovery_id": body.recovery_id, "posted": bool(posted), "amount": str(shares.amount),
+            "treatment_region": str(shares.treatment_region), "insured_region": str(shares.insured_region),
+            "province": str(shares.province), "entry_id": entry.entry_id}

@@ -16,9 +16,11 @@ async def trial_balance(request: Request) -> dict:
 
 
 @router.get("/accounts", summary="Balances per account, derived from journal lines alone")
-async def account_balances(request: Request, prefix: str | None = None, period: str | None = None) -> dict:
+async def account_balances(request: Request, prefix: str | None = None, period: str | None = None,
+                           kind: str | None = None) -> dict:
+    """prefix: accounts starting so (e.g. `360100:`); kind: entries of that kind (`claim`, `clearing.monthly`…)."""
     async with request.app.state.runtime.engine.connect() as conn:
-        rows = await ledger.balances(conn, prefix, period)
+        rows = await ledger.balances(conn, prefix, period, kind)
     return {"accounts": [{k: (str(v) if k != "account" else v) for k, v in r.items()} for r in rows]}
 
 

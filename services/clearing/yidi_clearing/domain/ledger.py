@@ -154,3 +154,19 @@ def cross_region_entry(month: str, clearing) -> JournalEntry:
                 _dr(f"{p.region}:fund-bank", p.net), _cr(f"{p.region}:receivable-from-province", p.net)]
     return JournalEntry(entry_id("province", month, "cross-region"), "clearing.cross-region", month, None, None,
                         tuple(x for x in out if x.debit or x.credit))
+
+
+def recovered_entry(recovery_id: str, period: str, treatment_region: str, insured_region: str, shares) -> JournalEntry:
+    """Funds recovered by supervision of a cross-region case go to the provincial account, which returns
+    the treatment and insured regions' shares and keeps its own (shares: RecoveredShares)."""
+    lines = [
+        _dr(f"{PROVINCE_BOOK}:bank", shares.amount), _cr(f"{PROVINCE_BOOK}:recovered-funds", shares.amount),
+        _dr(f"{PROVINCE_BOOK}:recovered-funds", shares.treatment_region + shares.insured_region),
+        _cr(f"{PROVINCE_BOOK}:bank", shares.treatment_region + shares.insured_region),
+        _dr(f"{treatment_region}:fund-bank", shares.treatment_region),
+        _cr(f"{treatment_region}:recovered-funds", shares.treatment_region),
+        _dr(f"{insured_region}:fund-bank", shares.insured_region),
+        _cr(f"{insured_region}:recovered-funds", shares.insured_region),
+    ]
+    return JournalEntry(entry_id("recovered", recovery_id), "recovered.split", period, None, None,
+                        tuple(x for x in lines if x.debit or x.credit))
