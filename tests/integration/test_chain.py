@@ -148,3 +148,23 @@ async def test_services_killed_mid_stream_apply_every_claim_exactly_once(chain, 
     for region, amount in _expected_remittances(lists).items():
         account = f"{region}:payable-to-province"
         assert after[account] - before_balances.get(account, Decimal(0)) == -amount, region
+
+
+async def test_annual_clearing_publishes_final_rates_to_the_budget_view(chain):
+    clearing, budget = chain["clearing"].url, chain["budget"].url
+    async with httpx.AsyncClient(timeout=60) as client:
+        statement = (await client.post(f"{clearing}/v1/clearing/annual/360100/2026")).json()
+        again = (await client.post(f"{clearing}/v1/clearing/annual/360100/2026")).json()
+        assert statement["ran"] is True and again["ran"] is False and again["pools"] == statement["pools"]
+        expected = {p["pool"]: p["final_rate"] for p in statement["pools"]}
+        assert any(rate is not None for rate in expected.values())
+        for pool in statement["pools"]:
+            # Σ FundDue at the final rate is the distributable amount but for the residue posted to the reserve
+            assert Decimal(pool["fund_due_final"]) + Decimal(pool["residue"]) == Decimal(pool["distributable"])
+
+        async def budget_view():
+            pools = (await client.get(f"{budget}/v1/pools/360100/2026")).json()["pools"]
+            shown = {p["pool"]: p["final_rate"] for p in pools if p["pool"] in expected}
+            return shown if shown == expected else None
+
+        await wait_until(budget_view, timeout=60, what="final rates in the budget view")

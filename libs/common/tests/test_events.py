@@ -23,6 +23,7 @@ PUBLISHED_V1_REQUIRED = {
                              "insu_admdvs", "amount", "confirmed_at", "period"},
     "budget.alert": {"budget_kind", "budget_key", "region", "period", "level", "threshold", "consumed", "budget", "ratio"},
     "ledger.posted": {"entry_id", "kind", "period", "lines"},
+    "clearing.annual-cleared": {"region", "year", "pools"},
 }
 
 

@@ -15,6 +15,7 @@ AUDIT_FLAG_RAISED = "audit-flag.raised"
 AUDIT_FLAG_CONFIRMED = "audit-flag.confirmed"
 BUDGET_ALERT = "budget.alert"
 LEDGER_POSTED = "ledger.posted"
+ANNUAL_CLEARED = "clearing.annual-cleared"
 
 _MODELS: dict[tuple[str, int], type[BaseModel]] = {
     (SETTLEMENT_LIST_SUBMITTED, 1): v1.SettlementListSubmitted,
@@ -25,6 +26,7 @@ _MODELS: dict[tuple[str, int], type[BaseModel]] = {
     (AUDIT_FLAG_CONFIRMED, 1): v1.AuditFlagConfirmed,
     (BUDGET_ALERT, 1): v1.BudgetAlert,
     (LEDGER_POSTED, 1): v1.LedgerPosted,
+    (ANNUAL_CLEARED, 1): v1.AnnualCleared,
 }
 
 EVENT_TYPES: tuple[str, ...] = tuple(dict.fromkeys(t for t, _ in _MODELS))

@@ -195,3 +195,20 @@ class AuditFlagConfirmed(_FlagRef):
     amount: Money
     confirmed_at: datetime
     period: str
+
+
+class PoolClearingResult(_Payload):
+    pool: str
+    final_rate: Decimal | None
+    distributable: Money
+    fund_due_final: Money
+    residue: Money
+    reserve: Money
+
+
+class AnnualCleared(_Payload):
+    """A treatment region's year is cleared: the final rate / point value of each pool."""
+
+    region: str
+    year: int
+    pools: list[PoolClearingResult]

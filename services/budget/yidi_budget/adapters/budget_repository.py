@@ -91,3 +91,20 @@ async def alerts(conn: AsyncConnection, region: str | None, level: str | None) -
         {"r": region, "l": level},
     )
     return [dict(r) for r in rows.mappings()]
+
+
+async def store_final_rates(conn: AsyncConnection, msg) -> None:
+    """msg: AnnualCleared."""
+    for p in msg.pools:
+        await conn.execute(
+            text("INSERT INTO final_rates VALUES (:p, :r, :y, :f, :d, :res, :rv) ON CONFLICT (pool) DO UPDATE SET "
+                 "final_rate = EXCLUDED.final_rate, fund_due_final = EXCLUDED.fund_due_final, "
+                 "residue = EXCLUDED.residue, reserve = EXCLUDED.reserve"),
+            {"p": p.pool, "r": msg.region, "y": msg.year, "f": p.final_rate, "d": p.fund_due_final,
+             "res": p.residue, "rv": p.reserve},
+        )
+
+
+async def final_rates(conn: AsyncConnection, region: str, year: int) -> dict[str, dict]:
+    rows = await conn.execute(text("SELECT * FROM final_rates WHERE region = :r AND year = :y"), {"r": region, "y": year})
+    return {r["pool"]: dict(r) for r in rows.mappings()}

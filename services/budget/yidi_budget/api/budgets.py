@@ -16,16 +16,21 @@ async def pools(region: str, year: int, request: Request) -> dict:
     ry = config.region_year(region, year)
     async with request.app.state.runtime.engine.connect() as conn:
         used = {r["budget_key"]: r for r in await repo.consumption_rows(conn, "pool", region, year)}
+        final = await repo.final_rates(conn, region, year)
     out = []
     for label, pool in ry.pools.items():
         row = used.get(label, {})
         budget = pool.budget_for(row.get("basic_fund", Decimal("0.00")))
         distributable = ry.policy.distributable(budget)
         consumed = row.get("consumed", Decimal("0.00"))
+        cleared = final.get(label, {})
         out.append({
             "pool": label, "budget_source": pool.budget_source.value, "budget": str(budget),
             "distributable": str(distributable), "risk_reserve": str(budget - distributable),
-            "provisional_rate": str(pool.provisional_rate), "final_rate": None,
+            "provisional_rate": str(pool.provisional_rate),
+            "final_rate": str(cleared["final_rate"]) if cleared.get("final_rate") is not None else None,
+            "fund_due_final": str(cleared["fund_due_final"]) if cleared else None,
+            "reserve_after_clearing": str(cleared["reserve"]) if cleared else None,
             "cases": row.get("cases", 0), "fund_due": str(consumed),
             "execution": str((consumed / budget).quantize(Decimal("0.0001"))) if budget else None,
         })

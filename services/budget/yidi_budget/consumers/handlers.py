@@ -5,8 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 from yidi_common.events import Envelope, deterministic_event_id, new_event
-from yidi_common.events.registry import BUDGET_ALERT, PAYMENT_PRICED
-from yidi_common.events.v1 import BudgetAlert, PaymentPriced
+from yidi_common.events.registry import ANNUAL_CLEARED, BUDGET_ALERT, PAYMENT_PRICED
+from yidi_common.events.v1 import AnnualCleared, BudgetAlert, PaymentPriced
 from yidi_common.messaging import Handler, UnitOfWork
 from yidi_common.regional_config import ProvinceConfig
 
@@ -73,7 +73,11 @@ def make_handlers(get_config) -> dict[str, Handler]:
                                        correlationid=event.correlationid,
                                        event_id=deterministic_event_id(kind, key, str(year), level)))
 
-    return {PAYMENT_PRICED: on_priced}
+    async def on_annual_cleared(uow: UnitOfWork, event: Envelope) -> None:
+        msg: AnnualCleared = event.payload()  # type: ignore[assignment]
+        await repo.store_final_rates(uow.conn, msg)
+
+    return {PAYMENT_PRICED: on_priced, ANNUAL_CLEARED: on_annual_cleared}
 
 
 def _budget(config: ProvinceConfig, kind: str, key: str, region: str, year: int, basic_total: Decimal):

@@ -71,6 +71,7 @@ async def annual(request: Request, region: str = Region, year: int = Path(ge=200
                                                         request.app.state.config.current, region, year)
     except KeyError as e:
         raise HTTPException(404, detail={"title": str(e.args[0])}) from None
+    request.app.state.runtime.relay.wake()
     return {"ran": ran, **_json(statement)}
 
 

@@ -11,6 +11,10 @@ from types import SimpleNamespace
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from yidi_common.events import Envelope, deterministic_event_id, new_event
+from yidi_common.events.registry import ANNUAL_CLEARED
+from yidi_common.events.v1 import AnnualCleared, PoolClearingResult
+from yidi_common.messaging import write_outbox
 from yidi_common.regional_config import Origin, PoolKey, ProvinceConfig, Scheme
 from yidi_common.settlement_list import InsuranceType
 from yidi_pricing.domain import CaseInputs
@@ -97,6 +101,7 @@ async def run_annual(engine: AsyncEngine, config: ProvinceConfig, region: str, y
                                                           "paid_monthly", "balance"))}
         if await repo.store_run(conn, "annual", region, str(year), statement):
             await ledger.post(conn, [annual_entry(region, str(year), result.lines, result.hospitals)])
+            await write_outbox(conn, [_annual_cleared(region, year, result.pools)])
     return statement, True
 
 
@@ -117,6 +122,14 @@ async def run_cross_region(engine: AsyncEngine, month: str) -> tuple[dict, bool]
         if await repo.store_run(conn, "cross-region", "province", month, statement):
             await ledger.post(conn, [cross_region_entry(month, clearing)])
     return statement, True
+
+
+def _annual_cleared(region: str, year: int, pools) -> Envelope:
+    payload = AnnualCleared(region=region, year=year, pools=[
+        PoolClearingResult(pool=p.pool.label, final_rate=p.final_rate, distributable=p.distributable,
+                           fund_due_final=p.fund_due_final, residue=p.residue, reserve=p.reserve) for p in pools])
+    return new_event(type=ANNUAL_CLEARED, source="/yidi/clearing", subject=f"{region}-{year}", payload=payload,
+                     correlationid=f"annual-{region}-{year}", event_id=deterministic_event_id(ANNUAL_CLEARED, region, str(year)))
 
 
 async def _monthly_runs(conn, region: str, year: int) -> list[dict]:
