@@ -73,8 +73,10 @@ def summarise(results, counts: dict, workload, period: str) -> bool:
            ["rule", "example field", "problems", "claims"],
            [[r["rule"], r["example_field"], r["problems"], r["claims"]] for r in qc[:10]])
     flags = _get("audit", "/v1/flags", limit=1)["summary"]
-    _table("Audit flags raised, by rule", ["rule", "status", "flags", "suspected yuan"],
-           [[f["rule_id"], f["status"], f["flags"], Decimal(f["suspected"])] for f in flags])
+    seeded = Counter(workload.seeded.values())
+    _table("Audit flags raised, by rule (seeded: lists the workload seeded to fire the rule once)",
+           ["rule", "status", "flags", "seeded", "suspected yuan"],
+           [[f["rule_id"], f["status"], f["flags"], seeded.get(f["rule_id"], 0), Decimal(f["suspected"])] for f in flags])
     alerts = _get("budget", "/v1/alerts")["alerts"]
     by_level = Counter((a["budget_kind"], a["level"]) for a in alerts)
     _table("Budget alerts (each level once per budget and year)", ["budget", "level", "alerts"],

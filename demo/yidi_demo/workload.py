@@ -4,7 +4,10 @@ Cases are drawn from the grouping scheme itself (yidi_grouper.domain.casegen); c
 lognormally around each case's payment standard (RW × rate × hospital coefficient) from the
 configuration, so outliers of both kinds occur. Seeded: the same arguments give the same lists.
 Some lists are malformed (rejected with 422), some fail quality control, some are posted twice,
-some are corrected later.
+some are corrected later, and a few are seeded to fire exactly one audit rule each (`seeded`):
+split admissions, abnormal self-pay, cost shifting, lowered admission standard, a symptom coded
+as the principal diagnosis. Clean lists fire none: stays of at least 3 days, ordinary fee mixes,
+self-pay at most 5 %, causes coded before symptoms.
 """
 from __future__ import annotations
 
@@ -27,6 +30,15 @@ from yidi_grouper.domain.scheme import Scheme
 SURGICAL_MIX = {"01": .05, "02": .02, "03": .07, "04": .08, "05": .08, "06": .16, "07": .04, "08": .22, "09": .22, "11": .04, "14": .02}
 MEDICAL_MIX = {"01": .08, "02": .03, "03": .10, "04": .13, "05": .10, "07": .05, "08": .06, "09": .33, "10": .03, "11": .07, "14": .02}
 BASIC_FUND_SHARE = {"310": (0.62, 0.78), "390": (0.50, 0.66)}
+# tests, labs, materials and drugs at 8 % of the stay: the rest went to outpatient or other providers
+SHIFTED_MIX = {"01": .15, "02": .05, "05": .55, "07": .10, "14": .07, "09": .08}
+OUTPATIENT_PRINCIPAL = "J06.900"  # 急性上呼吸道感染: usually treated as an outpatient
+SYMPTOM_PRINCIPAL = "R50.900"  # 发热: a symptom coded first although the cause is known (not a gray code)
+SPECIFIC = ("A", "B", "C", "D", "E", "F", "G", "H", "I", "J", "K", "L", "M", "N", "O", "P", "Q", "S", "T", "U")
+
+# Seeded audit violations (DOMAIN.md §8): each list fires exactly one rule, clean lists none.
+SEEDED_RULES = ("AUD-SPLIT-ADMISSION", "AUD-SELF-PAY", "AUD-COST-SHIFT", "AUD-LOW-ADMISSION",
+                "AUD-QC-SYMPTOM-PRINCIPAL")
 
 
 @dataclass
@@ -34,10 +46,10 @@ class Workload:
     lists: list[dict]  # what is posted, in order (duplicates included)
     corrections: list[tuple[int, dict]] = field(default_factory=list)  # (index of the original, corrected list)
     expected: dict[str, int] = field(default_factory=dict)  # counts by kind, for the summary
+    seeded: dict[tuple[str, str], str] = field(default_factory=dict)  # (hospital, setl_id) -> the one rule it fires
 
 
-def _fee_items(total: Decimal, surgical: bool, rng: random.Random) -> list[dict]:
-    mix = SURGICAL_MIX if surgical else MEDICAL_MIX
+def _fee_items(total: Decimal, mix: dict[str, float], rng: random.Random, ownpay_share: float | None = None) -> list[dict]:
     items, left = [], total
     cats = list(mix)
     for i, cat in enumerate(cats):
@@ -45,7 +57,8 @@ def _fee_items(total: Decimal, surgical: bool, rng: random.Random) -> list[dict]
         amt = min(amt, left)
         left -= amt
         if amt > 0:
-            ownpay = to_fen(amt * Decimal(str(rng.choice([0, 0, 0, 0.02, 0.05]))))
+            share = ownpay_share if ownpay_share is not None else rng.choice([0, 0, 0, 0.02, 0.05])
+            ownpay = to_fen(amt * Decimal(str(share)))
             items.append({"med_chrgitm_type": cat, "amt": str(amt), "claa_sumfee": str(amt - ownpay),
                           "fulamt_ownpay_amt": str(ownpay)})
     return items
@@ -61,14 +74,15 @@ def _standard(config: ProvinceConfig, hospital, region: str, year: int, insutype
 
 
 def build_list(case: dict, *, n: int, hospital, insured: str, insutype: str, period: str, total: Decimal,
-               rng: random.Random, cross_province: bool = False, id_prefix: str = "") -> dict:
+               rng: random.Random, cross_province: bool = False, id_prefix: str = "",
+               mix: dict[str, float] | None = None, ownpay_share: float | None = None) -> dict:
     year, month = map(int, period.split("-"))
     los = max(int(case["los"]), 1)
     dscg = datetime(year, month, 1, 9) + timedelta(days=rng.randrange(0, 28), hours=rng.randrange(0, 8))
     adm = dscg - timedelta(days=los, hours=rng.randrange(0, 6))
     age = int(case["age"])
     birth = adm.date() - timedelta(days=int(case.get("age_days") or 0) if age == 0 else age * 365 + rng.randrange(0, 300))
-    items = _fee_items(total, bool(case["procedures"]), rng)
+    items = _fee_items(total, mix or (SURGICAL_MIX if case["procedures"] else MEDICAL_MIX), rng, ownpay_share)
     fund_low, fund_high = BASIC_FUND_SHARE[insutype]
     basic = to_fen(total * Decimal(str(rng.uniform(fund_low, fund_high))))
     funds = [{"fund_pay_type": f"{insutype}100", "fund_payamt": str(basic)}]
@@ -120,46 +134,83 @@ def readmission(first: dict, n: int, rng: random.Random, id_prefix: str = "") ->
     return {**first, "setlinfo": info}
 
 
+def _key(sl: dict) -> tuple[str, str]:
+    return sl["setlinfo"]["fixmedins_code"], sl["setlinfo"]["setl_id"]
+
+
+def _clean(case: dict) -> dict:
+    """What a clean stay looks like to the audit rules: at least 3 days, no symptom coded before its cause."""
+    diagnoses = case["diagnoses"]
+    if diagnoses[0].startswith("R") and any(d.startswith(SPECIFIC) for d in diagnoses[1:]):
+        diagnoses = [d for d in diagnoses[1:] if d.startswith(SPECIFIC)][:1] + [d for d in diagnoses if d != diagnoses[0]][1:]
+    return {**case, "los": max(int(case["los"]), 3), "diagnoses": diagnoses}
+
+
+def _violation(rule: str, case: dict) -> tuple[dict, dict] | None:
+    """The case and build options that make a clean case fire `rule` (and only it); None if it cannot."""
+    if rule == "AUD-LOW-ADMISSION":
+        return {**case, "diagnoses": [OUTPATIENT_PRINCIPAL], "procedures": [], "los": 1}, {"cost_factor": 0.3}
+    if rule == "AUD-QC-SYMPTOM-PRINCIPAL":
+        if not case["diagnoses"][0].startswith(SPECIFIC):
+            return None
+        return {**case, "diagnoses": [SYMPTOM_PRINCIPAL, *case["diagnoses"][:1]]}, {}
+    if rule == "AUD-COST-SHIFT":
+        return {**case, "los": max(case["los"], 4)}, {"mix": SHIFTED_MIX}
+    if rule == "AUD-SELF-PAY":
+        return case, {"ownpay_share": 0.15}
+    raise ValueError(rule)
+
+
 def generate(config: ProvinceConfig, scheme: Scheme, *, count: int, period: str = "2026-10", seed: int = 2026,
              cross_share: float = 0.25, error_share: float = 0.02, qc_share: float = 0.02,
-             duplicate_share: float = 0.02, correction_share: float = 0.01, readmission_share: float = 0.01,
+             duplicate_share: float = 0.02, correction_share: float = 0.01, violation_share: float = 0.005,
              id_prefix: str = "", codes: CodeTables | None = None) -> Workload:
+    """violation_share: the share of lists seeded with each audit rule's violation."""
     rng = random.Random(seed)
     year = int(period[:4])
     hospitals = sorted(config.hospitals.values(), key=lambda h: h.code)
     regions = sorted({ry.region for ry in config.region_years.values() if ry.year == year})
     weights = [h.level ** 2 for h in hospitals]  # big hospitals discharge more
     out = Workload(lists=[], expected={"valid": 0, "malformed": 0, "qc_failures": 0, "duplicates": 0,
-                                       "corrections": 0, "cross_region": 0, "cross_province": 0,
-                                       "readmissions": 0})
+                                       "corrections": 0, "cross_region": 0, "cross_province": 0})
     cases: Iterator[dict] = iter(generate_cases(scheme, 10 * count, seed))
-    n = -1
-    while n + 1 < count:
-        case = next(cases)
+    n = 0
+    while n < count:
         hospital = rng.choices(hospitals, weights)[0]
         cross = rng.random() < cross_share
         insured = rng.choice([r for r in regions if r != hospital.region]) if cross else hospital.region
         cross_province = cross and rng.random() < 0.04
         insutype = rng.choice(["310", "390"])
+        case, options = _clean(next(cases)), {}
+        roll = rng.random()
+        seeded = next((rule for i, rule in enumerate(SEEDED_RULES[1:]) if roll < violation_share * (i + 1)), None)
+        violation = _violation(seeded, case) if seeded and not cross_province else None
+        if violation is None:
+            seeded = None
+        else:
+            case, options = violation
         grouped = group_case(GroupingInput.from_dict(case), scheme)
         standard = _standard(config, hospital, hospital.region, year, insutype, cross, grouped.drg)
-        total = to_fen(standard * Decimal(str(math.exp(rng.gauss(-0.05, 0.45)))))
-        total = max(total, Decimal("300.00"))
-        sl = build_list(case, n=n + 1, hospital=hospital, insured=insured, insutype=insutype, period=period,
-                        total=total, rng=rng, cross_province=cross_province, id_prefix=id_prefix)
+        if seeded or rng.random() < violation_share:  # seeded lists and split-admission firsts price as normal cases
+            factor = options.pop("cost_factor", 1.0)
+        else:
+            factor = math.exp(rng.gauss(-0.05, 0.45))
+        total = max(to_fen(standard * Decimal(str(factor))), Decimal("300.00"))
+        sl = build_list(case, n=n, hospital=hospital, insured=insured, insutype=insutype, period=period,
+                        total=total, rng=rng, cross_province=cross_province, id_prefix=id_prefix, **options)
         if run_qc(SettlementList.model_validate(sl), codes):
             continue  # a case the scheme allows but quality control would not: draw another
         n += 1
-        roll = rng.random()
-        if roll < error_share:
-            sl["setlinfo"]["insu_admdvs"] = "36A1"  # structural errors: 422 naming both fields
-            sl["diseinfo"] = []
-            out.expected["malformed"] += 1
-            out.lists.append(sl)
-            continue
         out.expected["valid"] += 1
         out.expected["cross_region"] += cross and not cross_province
         out.expected["cross_province"] += cross_province
+        roll = rng.random()
+        if roll < error_share:
+            malformed = {**sl, "setlinfo": {**sl["setlinfo"], "insu_admdvs": "36A1"}, "diseinfo": []}
+            out.lists.append(malformed)  # structural errors: 422 naming both fields
+            out.expected["malformed"] += 1
+            out.expected["valid"] -= 1
+            continue
         if roll < error_share + qc_share:
             # fee items no longer add up to the payments: QC rejects it, the hospital corrects it
             broken = {**sl, "iteminfo": [dict(i) for i in sl["iteminfo"]]}
@@ -167,17 +218,21 @@ def generate(config: ProvinceConfig, scheme: Scheme, *, count: int, period: str 
             out.lists.append(broken)
             out.corrections.append((len(out.lists) - 1, sl))
             out.expected["qc_failures"] += 1
+            if seeded:
+                out.seeded[_key(sl)] = seeded  # flagged once its corrected version is priced
             continue
         out.lists.append(sl)
-        if rng.random() < readmission_share and datetime.fromisoformat(sl["setlinfo"]["dscg_time"]).day <= 15:
+        if seeded:
+            out.seeded[_key(sl)] = seeded
+        if not seeded and factor == 1.0 and not cross_province and datetime.fromisoformat(sl["setlinfo"]["dscg_time"]).day <= 15:
             n += 1  # 分解住院: the same patient back in the same hospital for the same condition within days
             out.lists.append(readmission(sl, n, rng, id_prefix))
             out.expected["valid"] += 1
-            out.expected["readmissions"] += 1
+            out.seeded[_key(out.lists[-1])] = "AUD-SPLIT-ADMISSION"
         if rng.random() < duplicate_share:
             out.lists.append(sl)
             out.expected["duplicates"] += 1
-        elif len(sl["diseinfo"]) > 1 and rng.random() < correction_share:
+        elif len(sl["diseinfo"]) > 1 and not seeded and rng.random() < correction_share:
             # the hospital withdraws a secondary diagnosis it coded by mistake
             out.corrections.append((len(out.lists) - 1, {**sl, "diseinfo": sl["diseinfo"][:-1]}))
             out.expected["corrections"] += 1

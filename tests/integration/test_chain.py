@@ -127,7 +127,7 @@ async def test_services_killed_mid_stream_apply_every_claim_exactly_once(chain, 
     engine = GroupingEngine.from_settings(get_settings())
     config = load_config(REPO_ROOT / "demo" / "config")
     lists = generate(config, engine.scheme, count=400, seed=99, codes=engine.codes, error_share=0, qc_share=0,
-                     duplicate_share=0, correction_share=0, readmission_share=0, id_prefix="KILL").lists
+                     duplicate_share=0, correction_share=0, id_prefix="KILL").lists
     async with httpx.AsyncClient(base_url=chain["grouper"].url, timeout=30) as client:
         before = (await client.get(f"{chain['clearing'].url}/v1/ledger/accounts")).json()["accounts"]
         posting = asyncio.gather(*[_post(client, "/v1/settlement-lists", sl) for sl in lists])
@@ -168,3 +168,29 @@ async def test_annual_clearing_publishes_final_rates_to_the_budget_view(chain):
             return shown if shown == expected else None
 
         await wait_until(budget_view, timeout=60, what="final rates in the budget view")
+
+
+
+async def test_seeded_violations_are_flagged_once_and_clean_lists_never(chain):
+    from yidi_common.settings import get_settings
+
+    engine = GroupingEngine.from_settings(get_settings())
+    config = load_config(REPO_ROOT / "demo" / "config")
+    w = generate(config, engine.scheme, count=400, seed=5, codes=engine.codes, violation_share=0.03, error_share=0,
+                 qc_share=0.02, duplicate_share=0, correction_share=0, id_prefix="AUD")
+    assert set(w.seeded.values()) == {"AUD-SPLIT-ADMISSION", "AUD-SELF-PAY", "AUD-COST-SHIFT", "AUD-LOW-ADMISSION",
+                                      "AUD-QC-SYMPTOM-PRINCIPAL"}
+    claim_of = {claim_id_for(*key): key for key in
+                {(sl["setlinfo"]["fixmedins_code"], sl["setlinfo"]["setl_id"]) for sl in w.lists}}
+    async with httpx.AsyncClient(base_url=chain["grouper"].url, timeout=30) as client:
+        answers = await asyncio.gather(*[_post(client, "/v1/settlement-lists", sl) for sl in w.lists])
+        assert {a.status_code for a in answers} == {202}
+        await wait_until(lambda: _drained(chain), timeout=180, what="the chain to drain")
+        fixes = [(claim_id_for(sl["setlinfo"]["fixmedins_code"], sl["setlinfo"]["setl_id"]), sl) for _, sl in w.corrections]
+        await asyncio.gather(*[_post(client, f"/v1/settlement-lists/{cid}/corrections", sl) for cid, sl in fixes])
+        await wait_until(lambda: _drained(chain), timeout=180, what="the corrections to drain")
+        flags = (await client.get(f"{chain['audit'].url}/v1/flags", params={"limit": 1000})).json()["items"]
+    flagged = sorted((claim_of[f["claim_id"]], f["rule_id"]) for f in flags if f["claim_id"] in claim_of)
+    missing = sorted(set(w.seeded.items()) - set(flagged))
+    extra = sorted(set(flagged) - set(w.seeded.items()))
+    assert (missing, extra) == ([], [])
