@@ -2,13 +2,16 @@
 
     uv run python demo/config/generate.py [../shared/reference]
 
-Writes weights/chs-drg-1.1-demo.csv, dip/360500-2026.csv, hospitals.csv, insured_budgets.csv and
+Writes weights/chs-drg-1.1-demo.csv, dip/360500-2026.csv (derived with yidi_grouper's DIP
+domain from a generated history), hospitals.csv, insured_budgets.csv and
 regions/*.toml. province.toml is written by hand. Deterministic: same reference files, same output.
 """
 from __future__ import annotations
 
 import csv
 import hashlib
+import math
+import random
 import statistics
 import sys
 from decimal import ROUND_HALF_UP, Decimal
@@ -67,7 +70,8 @@ HOSPITALS = [  # code, name, region, level, grade, basic coefficient, bonus
     ("H36110000002", "鄱阳县人民医院(演示)", "361100", 2, "", "0.86", "0"),
 ]
 
-# DIP demo catalogue for 新余: (code = diagnosis category + procedure set, name, mean cost yuan)
+# DIP demo catalogue for 新余: hand-written well-known core types (code = diagnosis category +
+# procedure set, name, mean cost yuan), then the types derived from a generated history (write_dip).
 DIP_TYPES = [
     ("I63.9:保守", "脑梗死 保守治疗", "9800"),
     ("I63.9:00.4000x001", "脑梗死 取栓", "68000"),
@@ -89,12 +93,26 @@ DIP_TYPES = [
     ("C16.9:化疗", "胃癌 化疗", "8200"),
     ("C50.9:85.4300", "乳腺癌 改良根治", "26000"),
     ("H25.9:13.4100", "老年性白内障 超声乳化", "6900"),
-    ("综合:手术", "综合病种 手术", "21000"),
-    ("综合:治疗性操作", "综合病种 治疗性操作", "12000"),
-    ("综合:诊断性操作", "综合病种 诊断性操作", "8000"),
-    ("综合:保守", "综合病种 保守治疗", "5600"),
 ]
-DIP_REFERENCE_COST = Decimal("10000")  # demo mean cost of all cases: D_g = 1000 × mean_g / 10000
+# D_g = 1000 × mean_g / 10 000 for every type: 10 000 yuan is the reference mean the demo point
+# values (9.80 / 8.90 yuan per point) were set against, so a typical case pays about its cost
+DIP_REFERENCE_COST = Decimal("10000")
+# the history the derived types come from: cases drawn from CHS-DRG 1.1 like the demo workload
+DIP_HISTORY_CASES = 20000
+DIP_HISTORY_SEED = 2025
+DIP_HISTORY_RATE = Decimal("10000")  # yuan per RW: a case costs RW × rate × lognormal(-0.05, 0.45)
+DIP_MIN_CORE_CASES = 15  # DOMAIN.md §4 default N
+DIP_MIN_CATEGORY_CASES = 30  # thinner ICD-10 categories roll up into their chapter
+ICD10_CHAPTER_NAMES = {
+    "A00-B99": "传染病和寄生虫病", "C00-D48": "肿瘤", "D50-D89": "血液及造血器官疾病和免疫疾患",
+    "E00-E90": "内分泌、营养和代谢疾病", "F00-F99": "精神和行为障碍", "G00-G99": "神经系统疾病",
+    "H00-H59": "眼和附器疾病", "H60-H95": "耳和乳突疾病", "I00-I99": "循环系统疾病", "J00-J99": "呼吸系统疾病",
+    "K00-K93": "消化系统疾病", "L00-L99": "皮肤和皮下组织疾病", "M00-M99": "肌肉骨骼系统和结缔组织疾病",
+    "N00-N99": "泌尿生殖系统疾病", "O00-O99": "妊娠、分娩和产褥期", "P00-P96": "起源于围生期的某些情况",
+    "Q00-Q99": "先天性畸形、变形和染色体异常", "R00-R99": "症状、体征和临床与实验室异常所见",
+    "S00-T98": "损伤、中毒和外因的某些其他后果", "U00-U85": "特殊目的编码", "V01-Y98": "疾病和死亡的外因",
+    "Z00-Z99": "影响健康状态和与保健机构接触的因素",
+}
 DIP_BASE_TYPES = {"J18.9:保守", "E11.9:保守", "O80.0:保守"}
 
 
@@ -151,15 +169,74 @@ def write_weights(reference: Path) -> int:
     return len(drgs)
 
 
-def write_dip() -> None:
+def _code_names(path: Path) -> dict[str, str]:
+    names: dict[str, str] = {}
+    if path.is_file():
+        for line in path.read_text("utf-8-sig").splitlines():
+            parts = line.split(maxsplit=1)
+            if len(parts) == 2:
+                names.setdefault(parts[0], parts[1])
+    return names
+
+
+def dip_history(reference: Path) -> list[tuple[object, Decimal]]:
+    """(case, total cost) pairs: CHS-DRG 1.1 cases drawn as the demo workload draws them, costed by
+    the demo weight of their DRG (0.8 when ungroupable or unweighted) × DIP_HISTORY_RATE × lognormal."""
+    from yidi_grouper.domain.casegen import generate_cases
+    from yidi_grouper.domain.drg import GroupingInput, group_case
+    from yidi_grouper.domain.scheme import load_scheme
+
+    scheme = load_scheme(reference / "chs-drg-1.1")
+    with (HERE / "weights/chs-drg-1.1-demo.csv").open(encoding="utf-8") as f:
+        weights = {row["DRG编码"]: Decimal(row["RW"]) for row in csv.DictReader(f)}
+    rng = random.Random(DIP_HISTORY_SEED)
+    history = []
+    for case in generate_cases(scheme, DIP_HISTORY_CASES, DIP_HISTORY_SEED):
+        grouping_input = GroupingInput.from_dict(case)
+        rw = weights.get(group_case(grouping_input, scheme).drg or "") or Decimal("0.8")
+        factor = Decimal(str(math.exp(rng.gauss(-0.05, 0.45))))
+        history.append((grouping_input, fen(rw * DIP_HISTORY_RATE * factor)))
+    return history
+
+
+def dip_types(reference: Path) -> list[tuple[str, str, Decimal]]:
+    """(code, name, mean cost): the hand-written types, then the types build_catalogue derives from
+    dip_history (a derived type replaces a hand-written one of the same code)."""
+    from yidi_grouper.domain.dip import CONSERVATIVE, build_catalogue, load_procedure_kinds
+
+    kinds = load_procedure_kinds(reference / "icd/icd9cm3-procedure-category.dat")
+    catalogue = build_catalogue(dip_history(reference), kinds, min_cases=DIP_MIN_CORE_CASES,
+                                min_category_cases=DIP_MIN_CATEGORY_CASES, version=f"360500-{YEAR}")
+    diagnoses = _code_names(reference / "icd/icd10-chs-1.0.dat")
+    procedures = _code_names(reference / "icd/icd9cm3-chs-1.0.dat")
+    types = {code: (name, Decimal(cost)) for code, name, cost in DIP_TYPES}
+    for code, t in catalogue.types.items():
+        treatment = "保守治疗" if t.procedures == CONSERVATIVE else t.procedures
+        if t.diagnosis in ICD10_CHAPTER_NAMES:
+            name = f"{ICD10_CHAPTER_NAMES[t.diagnosis]} {treatment}(综合病种)"
+        elif t.kind == "comprehensive":
+            name = f"{t.diagnosis} 类 {treatment}(综合病种)"
+        else:
+            dx = diagnoses.get(f"{t.diagnosis}00") or next(
+                (n for c, n in diagnoses.items() if c.startswith(t.diagnosis)), t.diagnosis)
+            treatment = "保守治疗" if t.procedures == CONSERVATIVE else "+".join(
+                procedures.get(p, p) for p in t.procedures.split("+"))
+            name = f"{dx} {treatment}"
+        types[code] = (name, t.mean_cost)
+    return [(code, name, cost) for code, (name, cost) in types.items()]
+
+
+def write_dip(reference: Path) -> int:
+    rows = dip_types(reference)
     out = HERE / "dip/360500-2026.csv"
     out.parent.mkdir(exist_ok=True)
     with out.open("w", encoding="utf-8", newline="") as f:
         w = csv.writer(f)
         w.writerow(["code", "name", "score", "mean_cost", "base_group"])
-        for code, name, cost in DIP_TYPES:
+        for code, name, cost in rows:
             score = (1000 * Decimal(cost) / DIP_REFERENCE_COST).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-            w.writerow([code, name, score, cost, "yes" if code in DIP_BASE_TYPES else ""])
+            w.writerow([code, name, score, fen(Decimal(cost)), "yes" if code in DIP_BASE_TYPES else ""])
+    return len(rows)
 
 
 def write_hospitals() -> None:
@@ -224,8 +301,8 @@ def write_insured_budgets() -> None:
 if __name__ == "__main__":
     reference = Path(sys.argv[1] if len(sys.argv) > 1 else HERE.parents[2] / "shared/reference")
     count = write_weights(reference)
-    write_dip()
+    dip_count = write_dip(reference)
     write_hospitals()
     write_regions()
     write_insured_budgets()
-    print(f"wrote {count} DRG weights, {len(DIP_TYPES)} DIP types, {len(HOSPITALS)} hospitals, {len(REGIONS)} regions")
+    print(f"wrote {count} DRG weights, {dip_count} DIP types, {len(HOSPITALS)} hospitals, {len(REGIONS)} regions")

@@ -31,7 +31,7 @@ SURGICAL_MIX = {"01": .05, "02": .02, "03": .07, "04": .08, "05": .08, "06": .16
 MEDICAL_MIX = {"01": .08, "02": .03, "03": .10, "04": .13, "05": .10, "07": .05, "08": .06, "09": .33, "10": .03, "11": .07, "14": .02}
 BASIC_FUND_SHARE = {"310": (0.62, 0.78), "390": (0.50, 0.66)}
 # tests, labs, materials and drugs at 8 % of the stay: the rest went to outpatient or other providers
-SHIFTED_MIX = {"01": .15, "02": .05, "05": .55, "07": .10, "14": .07, "09": .08}
+SHIFTED_MIX = {"01": .15, "02": .05, "07": .10, "14": .07, "09": .08, "05": .55}  # treatment last: it takes the remainder
 OUTPATIENT_PRINCIPAL = "J06.900"  # 急性上呼吸道感染: usually treated as an outpatient
 SYMPTOM_PRINCIPAL = "R50.900"  # 发热: a symptom coded first although the cause is known (not a gray code)
 SPECIFIC = ("A", "B", "C", "D", "E", "F", "G", "H", "I", "J", "K", "L", "M", "N", "O", "P", "Q", "S", "T", "U")
@@ -65,10 +65,17 @@ def _fee_items(total: Decimal, mix: dict[str, float], rng: random.Random, ownpay
 
 
 def _standard(config: ProvinceConfig, hospital, region: str, year: int, insutype: str, cross: bool, drg: str | None) -> Decimal:
+    """The case's expected cost: RW × rate × C_h. A DIP region has no DRG weights or rates per RW, so its
+    cases are costed like those of the province's DRG regions (RW × their mean rate)."""
     ry = config.region_year(region, year)
-    pool = ry.pools[ry.pool_key(insutype, cross).label]
-    entry = ry.weight_table.get(drg) if (ry.weight_table and drg) else None
+    drg_regions = [r for r in config.region_years.values() if r.year == year and r.weight_table is not None]
+    table_region = ry if ry.weight_table is not None else drg_regions[0]
+    entry = table_region.weight_table.get(drg) if drg else None
     rw = entry.rw if entry and entry.rw else Decimal("0.8")
+    if ry.weight_table is None:
+        rates = [p.provisional_rate for r in drg_regions for p in r.pools.values()]
+        return rw * (sum(rates) / len(rates)) * hospital.coefficient
+    pool = ry.pools[ry.pool_key(insutype, cross).label]
     rate = pick_qualified(entry.rates, hospital.classes, insutype) if entry else None
     return rw * (rate or pool.provisional_rate) * hospital.coefficient
 
@@ -83,14 +90,15 @@ def build_list(case: dict, *, n: int, hospital, insured: str, insutype: str, per
     age = int(case["age"])
     birth = adm.date() - timedelta(days=int(case.get("age_days") or 0) if age == 0 else age * 365 + rng.randrange(0, 300))
     items = _fee_items(total, mix or (SURGICAL_MIX if case["procedures"] else MEDICAL_MIX), rng, ownpay_share)
+    ownpay = sum(Decimal(i["fulamt_ownpay_amt"]) for i in items)
+    covered = total - ownpay  # the funds never pay 全自费 items
     fund_low, fund_high = BASIC_FUND_SHARE[insutype]
-    basic = to_fen(total * Decimal(str(rng.uniform(fund_low, fund_high))))
+    basic = to_fen(covered * Decimal(str(rng.uniform(fund_low, fund_high))))
     funds = [{"fund_pay_type": f"{insutype}100", "fund_payamt": str(basic)}]
     if total > 50000:
-        big = to_fen((total - basic) * Decimal("0.5"))
+        big = to_fen((covered - basic) * Decimal("0.5"))
         funds.append({"fund_pay_type": "330100" if insutype == "310" else "390200", "fund_payamt": str(big)})
     patient = total - sum(Decimal(f["fund_payamt"]) for f in funds)
-    ownpay = sum(Decimal(i["fulamt_ownpay_amt"]) for i in items)
     setl = {
         "setl_id": f"{id_prefix}{hospital.code[-6:]}{period.replace('-', '')}{n:06d}",
         "fixmedins_code": hospital.code,
@@ -184,12 +192,16 @@ def generate(config: ProvinceConfig, scheme: Scheme, *, count: int, period: str 
         case, options = _clean(next(cases)), {}
         roll = rng.random()
         seeded = next((rule for i, rule in enumerate(SEEDED_RULES[1:]) if roll < violation_share * (i + 1)), None)
+        if seeded == "AUD-COST-SHIFT" and config.region_year(hospital.region, year).weight_table is None:
+            seeded = None  # its cost is not drawn around the DIP type's mean, so it would not price as normal
         violation = _violation(seeded, case) if seeded and not cross_province else None
         if violation is None:
             seeded = None
         else:
             case, options = violation
         grouped = group_case(GroupingInput.from_dict(case), scheme)
+        if seeded == "AUD-COST-SHIFT" and grouped.status != "grouped":
+            seeded = None  # priced per item, not as a normal case: the rule rightly stays silent
         standard = _standard(config, hospital, hospital.region, year, insutype, cross, grouped.drg)
         if seeded or rng.random() < violation_share:  # seeded lists and split-admission firsts price as normal cases
             factor = options.pop("cost_factor", 1.0)

@@ -92,8 +92,10 @@ async def test_lists_travel_the_chain_and_end_balanced_in_the_ledger(chain, work
         valid_claims = workload.expected["valid"]
         assert counts == {"posted": valid_claims}, counts  # every QC failure was corrected and went through
 
-        rejected_once = fixes[0][0] if workload.expected["qc_failures"] else None
-        if rejected_once:
+        qc_fixes = [cid for (index, fixed), (cid, _) in zip(workload.corrections, fixes)
+                    if workload.lists[index]["iteminfo"] != fixed["iteminfo"]]
+        assert len(qc_fixes) == workload.expected["qc_failures"] > 0
+        for rejected_once in qc_fixes[:3]:
             view = (await client.get(f"/v1/settlement-lists/{rejected_once}")).json()
             stages = [(s["version"], s["stage"]) for s in view["timeline"]]
             assert (1, "rejected") in stages and (2, "posted") in stages

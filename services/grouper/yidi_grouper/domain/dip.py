@@ -4,13 +4,20 @@ Core type (核心病种): principal diagnosis category (first 5 characters, e.g.
 of procedures of the case (none = 保守), when the history holds at least `min_cases` cases.
 Comprehensive type (综合病种): the remaining cases by ICD-10 category (3 characters) + the
 most invasive procedure kind (手术 > 介入治疗 > 治疗性操作 > 诊断性操作 > 保守, from
-icd/icd9cm3-procedure-category.dat). Score D_g = 1000 × mean_cost_g / mean_cost_ref, where the
-reference is all cases or a named base type (基准病种).
+icd/icd9cm3-procedure-category.dat). A catalogue may roll thin categories up to their ICD-10
+chapter (`K00-K93:手术`). Score D_g = 1000 × mean_cost_g / mean_cost_ref, where the reference is
+all cases or a named base type (基准病种).
+
+Type codes: `<diagnosis>:<procedures | 保守 | kind>`, diagnosis being the 5-character category
+(core), the 3-character category or the chapter range (comprehensive). `group_dip` groups against
+a catalogue built here; `group_dip_configured` against a region's configured catalogue (codes to
+entries with `.score` and `.mean_cost`), trying core, category, then chapter.
 """
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from bisect import bisect_right
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -21,6 +28,16 @@ CONSERVATIVE = "保守"
 KIND_RANK = {"手术": 4, "介入治疗": 3, "治疗性操作": 2, "诊断性操作": 1}
 SCORE_QUANTUM = Decimal("0.0001")
 COST_QUANTUM = Decimal("0.01")
+DEFAULT_KIND = "治疗性操作"  # a procedure the category file does not list
+# ICD-10 chapters as (first category, label); a category belongs to the last chapter starting at or before it
+ICD10_CHAPTERS = (
+    ("A00", "A00-B99"), ("C00", "C00-D48"), ("D50", "D50-D89"), ("E00", "E00-E90"), ("F00", "F00-F99"),
+    ("G00", "G00-G99"), ("H00", "H00-H59"), ("H60", "H60-H95"), ("I00", "I00-I99"), ("J00", "J00-J99"),
+    ("K00", "K00-K93"), ("L00", "L00-L99"), ("M00", "M00-M99"), ("N00", "N00-N99"), ("O00", "O00-O99"),
+    ("P00", "P00-P96"), ("Q00", "Q00-Q99"), ("R00", "R00-R99"), ("S00", "S00-T98"), ("U00", "U00-U85"),
+    ("V00", "V01-Y98"), ("Z00", "Z00-Z99"),
+)
+_CHAPTER_STARTS = [start for start, _ in ICD10_CHAPTERS]
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,15 +105,38 @@ def core_key(principal: str, procedures: Iterable[str]) -> tuple[str, str]:
     return category, "+".join(codes) if codes else CONSERVATIVE
 
 
-def comprehensive_key(principal: str, procedures: Iterable[str], kinds: dict[str, str]) -> tuple[str, str]:
-    ranked = [kinds.get(canonical_code(code), "治疗性操作") for code in procedures if code]
-    kind = max(ranked, key=lambda k: KIND_RANK.get(k, 0)) if ranked else CONSERVATIVE
-    return canonical_code(principal)[:3], kind
+def procedure_kind(procedures: Iterable[str], kinds: Mapping[str, str]) -> str:
+    """The most invasive kind among the procedures; 保守 when there are none."""
+    ranked = [kinds.get(canonical_code(code), DEFAULT_KIND) for code in procedures if code]
+    return max(ranked, key=lambda k: KIND_RANK.get(k, 0)) if ranked else CONSERVATIVE
+
+
+def comprehensive_key(principal: str, procedures: Iterable[str], kinds: Mapping[str, str]) -> tuple[str, str]:
+    return canonical_code(principal)[:3], procedure_kind(procedures, kinds)
+
+
+def icd10_chapter(code: str) -> str | None:
+    """The ICD-10 chapter range of a diagnosis code (`K80.100` -> `K00-K93`); None if not a letter code."""
+    category = canonical_code(code)[:3]
+    if len(category) < 3 or not category[0].isalpha():
+        return None
+    index = bisect_right(_CHAPTER_STARTS, category) - 1
+    return ICD10_CHAPTERS[index][1] if index >= 0 else None
+
+
+def chapter_key(principal: str, procedures: Iterable[str], kinds: Mapping[str, str]) -> tuple[str, str] | None:
+    chapter = icd10_chapter(principal)
+    return (chapter, procedure_kind(procedures, kinds)) if chapter else None
 
 
 def build_catalogue(history: Iterable[tuple[object, Decimal]], procedure_kinds: dict[str, str], *,
-                    min_cases: int = 15, base_type: str | None = None, version: str = "") -> DipCatalogue:
-    """history: (case with .diagnoses and .procedures, total cost) pairs of grouped lists."""
+                    min_cases: int = 15, base_type: str | None = None, version: str = "",
+                    min_category_cases: int = 1) -> DipCatalogue:
+    """history: (case with .diagnoses and .procedures, total cost) pairs of grouped lists.
+
+    min_category_cases: a comprehensive category type needs at least this many cases; the cases of
+    thinner ones roll up into comprehensive chapter types (`K00-K93:手术`). 1 keeps every category.
+    """
     cases = [(case.diagnoses[0], tuple(case.procedures), Decimal(cost)) for case, cost in history if case.diagnoses]
     core_groups: dict[tuple[str, str], list[Decimal]] = {}
     for principal, procedures, cost in cases:
@@ -109,7 +149,14 @@ def build_catalogue(history: Iterable[tuple[object, Decimal]], procedure_kinds: 
             continue
         rest.setdefault(comprehensive_key(principal, procedures, procedure_kinds), []).append(cost)
     groups = [("core", key, costs) for key, costs in core_groups.items() if len(costs) >= min_cases]
-    groups += [("comprehensive", key, costs) for key, costs in rest.items()]
+    chapters: dict[tuple[str, str], list[Decimal]] = {}
+    for (category, kind), costs in rest.items():
+        chapter = icd10_chapter(category) if len(costs) < min_category_cases else None
+        if chapter:
+            chapters.setdefault((chapter, kind), []).extend(costs)
+        else:
+            groups.append(("comprehensive", (category, kind), costs))
+    groups += [("comprehensive", key, costs) for key, costs in chapters.items()]
     means = {f"{d}:{p}": (kind, d, p, len(c), sum(c) / len(c)) for kind, (d, p), c in groups}
     if base_type:
         if base_type not in means:
@@ -139,9 +186,50 @@ def group_dip(case, catalogue: DipCatalogue) -> DipResult:
             f"core type {core.code}: diagnosis {diagnosis} + procedures {codes} ({core.cases} cases in history)",
             f"score {core.score} = 1000 × {core.mean_cost} / {catalogue.reference_mean}"))
     category, kind = comprehensive_key(principal, procedures, catalogue.procedure_kinds)
-    broad = catalogue.types.get(f"{category}:{kind}")
-    if broad:
-        return DipResult(case_id, broad.code, "comprehensive", broad.score, (
-            f"no core type {diagnosis}:{codes}; comprehensive type {broad.code} (category {category}, {kind})",
-            f"score {broad.score} = 1000 × {broad.mean_cost} / {catalogue.reference_mean}"))
-    return DipResult(case_id, "", "", Decimal(0), (f"no core type {diagnosis}:{codes} and no comprehensive type {category}:{kind}",))
+    chapter = icd10_chapter(principal)
+    for level, key in (("category", category), ("chapter", chapter)):
+        broad = catalogue.types.get(f"{key}:{kind}") if key else None
+        if broad:
+            return DipResult(case_id, broad.code, "comprehensive", broad.score, (
+                f"no core type {diagnosis}:{codes}; comprehensive type {broad.code} ({level} {key}, {kind})",
+                f"score {broad.score} = 1000 × {broad.mean_cost} / {catalogue.reference_mean}"))
+    tried = f"{category}:{kind}" + (f" or {chapter}:{kind}" if chapter else "")
+    return DipResult(case_id, "", "", Decimal(0), (f"no core type {diagnosis}:{codes} and no comprehensive type {tried}",))
+
+
+def group_dip_configured(case, types: Mapping[str, object], procedure_kinds: Mapping[str, str]) -> DipResult:
+    """Group against a region's configured catalogue: `types` maps type codes to entries with
+    `.score` and `.mean_cost` (yidi_common.regional_config.DipType). Tries the core type
+    (diagnosis category + the case's procedures), then the comprehensive type by ICD-10 category
+    + procedure kind, then by ICD-10 chapter + procedure kind; no type: type_code "" and the reason.
+    """
+    case_id = getattr(case, "id", "")
+    if not case.diagnoses:
+        return DipResult(case_id, "", "", Decimal(0), ("principal diagnosis missing",))
+    principal, procedures = case.diagnoses[0], case.procedures
+    diagnosis, codes = core_key(principal, procedures)
+    core_code = f"{diagnosis}:{codes}"
+    core = types.get(core_code)
+    if core is not None:
+        return DipResult(case_id, core_code, "core", Decimal(core.score), (
+            f"core type {core_code}: diagnosis {diagnosis} + procedures {codes}",
+            f"score {core.score} (mean cost {core.mean_cost})"))
+    kind = procedure_kind(procedures, procedure_kinds)
+    explained = [f"{canonical_code(code)} {procedure_kinds.get(canonical_code(code), DEFAULT_KIND + ' (not listed)')}"
+                 for code in procedures if code]
+    kind_text = f"{kind} ({', '.join(explained)})" if explained else kind
+    category, chapter = canonical_code(principal)[:3], icd10_chapter(principal)
+    tried = []
+    for level, key in (("category", category), ("chapter", chapter)):
+        if not key:
+            continue
+        code = f"{key}:{kind}"
+        tried.append(code)
+        broad = types.get(code)
+        if broad is not None:
+            return DipResult(case_id, code, "comprehensive", Decimal(broad.score), (
+                f"no core type {core_code}; comprehensive type {code} by {level} {key} + procedure kind {kind_text}",
+                f"score {broad.score} (mean cost {broad.mean_cost})"))
+    return DipResult(case_id, "", "", Decimal(0), (
+        f"no DIP type fits: no core type {core_code} and no comprehensive type {' or '.join(tried)}"
+        f" (procedure kind {kind_text}); paid per item",))
