@@ -67,7 +67,7 @@ test-integration: infra
 bench: up  ## end-to-end throughput and latency percentiles (BENCH_LISTS, BENCH_RATE)
 	@$(PY) -m yidi_demo.bench $(BENCH_ARGS)
 
-bench-grouper: install  ## grouping kernel on one core, and the grouper through Kafka with 1 and 2 workers
+bench-grouper: infra  ## grouping kernel on one core, and the grouper through Kafka with 1 and 2 workers
 	@$(PY) services/grouper/bench/bench_grouper.py $(BENCH_ARGS)
 
 bench-clearing: install  ## annual clearing of 1,000,000 priced cases

@@ -237,8 +237,9 @@ def generate(config: ProvinceConfig, scheme: Scheme, *, count: int, period: str 
         if seeded:
             out.seeded[_key(sl)] = seeded
         if not seeded and factor == 1.0 and not cross_province and datetime.fromisoformat(sl["setlinfo"]["dscg_time"]).day <= 15:
-            n += 1  # 分解住院: the same patient back in the same hospital for the same condition within days
+            # 分解住院: the same patient back in the same hospital for the same condition within days
             out.lists.append(readmission(sl, n, rng, id_prefix))
+            n += 1
             out.expected["valid"] += 1
             out.seeded[_key(out.lists[-1])] = "AUD-SPLIT-ADMISSION"
         if rng.random() < duplicate_share:

@@ -15,7 +15,7 @@ from .settings import get_settings
 
 def service_engine(service: str, pool_size: int = 10) -> AsyncEngine:
     return create_async_engine(
-        get_settings().service_database_url(service), pool_size=pool_size, max_overflow=10, pool_pre_ping=True
+        get_settings().service_database_url(service), pool_size=pool_size, max_overflow=10, pool_recycle=1800
     )
 
 

@@ -14,11 +14,12 @@ import traceback
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from typing import Any
 
 import orjson
 import structlog
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
-from aiokafka.errors import KafkaError
+from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -69,13 +70,31 @@ def is_transient(exc: BaseException) -> bool:
 
 @dataclass
 class UnitOfWork:
-    """What a handler gets: the open transaction and a place to put the events it emits."""
+    """What a handler gets: the batch's open transaction, a place for the events it emits, writes it
+    can defer to one bulk statement per batch, and hooks that run once before the batch commits."""
 
     conn: AsyncConnection
     emitted: list[Envelope] = field(default_factory=list)
+    state: dict = field(default_factory=dict)  # scratch space shared by the batch's handlers
+    _deferred: dict[int, tuple[Any, list[dict]]] = field(default_factory=dict)
+    _before_commit: dict[str, Callable[["UnitOfWork"], Awaitable[None]]] = field(default_factory=dict)
 
-    def emit(self, event: Envelope, key: str | None = None) -> None:
+    def emit(self, event: Envelope) -> None:
         self.emitted.append(event)
+
+    def defer(self, statement, params: dict) -> None:
+        """A write nothing in this batch reads back: executed once for the whole batch, in order."""
+        self._deferred.setdefault(id(statement), (statement, []))[1].append(params)  # statements are module constants
+
+    def before_commit(self, name: str, hook: Callable[["UnitOfWork"], Awaitable[None]]) -> None:
+        self._before_commit.setdefault(name, hook)
+
+    async def flush(self) -> None:
+        for hook in list(self._before_commit.values()):
+            await hook(self)
+        for statement, rows in self._deferred.values():
+            await self.conn.execute(statement, rows)
+        self._deferred.clear()
 
 
 Handler = Callable[[UnitOfWork, Envelope], Awaitable[None]]
@@ -104,8 +123,10 @@ def _lock_key(service: str) -> int:
 class OutboxRelay:
     """Publishes committed outbox rows to Kafka, oldest first; woken right after each commit."""
 
-    def __init__(self, service: str, engine: AsyncEngine, producer: AIOKafkaProducer, batch_size: int = 2000):
+    def __init__(self, service: str, engine: AsyncEngine, producer: AIOKafkaProducer, batch_size: int = 2000,
+                 coalesce: float = 0.01):
         self.service = service
+        self.coalesce = coalesce
         self.engine = engine
         self.producer = producer
         self.batch_size = batch_size
@@ -157,6 +178,7 @@ class OutboxRelay:
                 await asyncio.sleep(1.0)
             try:
                 await asyncio.wait_for(self._wake.wait(), timeout=poll_interval)
+                await asyncio.sleep(self.coalesce)  # let the next commits join this publication
             except asyncio.TimeoutError:
                 pass
             self._wake.clear()
@@ -184,7 +206,7 @@ class EventConsumer:
         self.consumer = AIOKafkaConsumer(
             *[topic_for(t) for t in handlers],
             bootstrap_servers=bootstrap_servers,
-            group_id=group_id or service,
+            group_id=group_id or topic_for(service),  # namespaced stacks get groups of their own
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             max_poll_records=batch_size,
@@ -218,9 +240,11 @@ class EventConsumer:
             if not records:
                 continue
             await self._apply_with_retry(records)
-            await self.consumer.commit(
-                {tp: msgs[-1].offset + 1 for tp, msgs in batches.items()}  # type: ignore[arg-type]
-            )
+            try:
+                await self.consumer.commit({tp: msgs[-1].offset + 1 for tp, msgs in batches.items()})
+            except (CommitFailedError, IllegalStateError) as exc:
+                # the group rebalanced under us: the new owner gets these again and its inbox skips them
+                log.warning("offset commit lost to a rebalance", error=repr(exc))
             self.relay.wake()
 
     async def _apply_with_retry(self, records: list) -> None:
@@ -279,6 +303,7 @@ class EventConsumer:
             handler = self.handlers.get(envelope.type)
             if handler is not None:
                 await handler(uow, envelope)
+        await uow.flush()
         await write_outbox(conn, uow.emitted)
         self.processed += len(records)
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,7 +38,9 @@ def create_service_app(
     title: str,
     description: str,
     on_startup: Callable[[ServiceRuntime], object] | None = None,
+    background: tuple[Callable[[ServiceRuntime], Awaitable[None]], ...] = (),
 ) -> FastAPI:
+    """background: long-running tasks of the service beside its consumer and relay (they get the runtime)."""
     settings = get_settings()
 
     @contextlib.asynccontextmanager
@@ -67,6 +69,7 @@ def create_service_app(
             if asyncio.iscoroutine(result):
                 await result
         tasks = [asyncio.create_task(relay.run(), name="outbox-relay")]
+        tasks += [asyncio.create_task(job(runtime), name=getattr(job, "__name__", "background")) for job in background]
         if consumer:
             tasks.append(asyncio.create_task(consumer.run(), name="consumer"))
         for t in tasks:

@@ -263,6 +263,25 @@ async def _watch_outputs(bootstrap: str, topics: list[str], dead_letter: str, ex
         await consumer.stop()
 
 
+async def _wait_stable(bootstrap: str, group: str, workers: list[Worker], timeout: float = 60) -> None:
+    from aiokafka.admin import AIOKafkaAdminClient
+
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for w in workers:
+                w.supervise()
+            described = (await admin.describe_consumer_groups([group]))[0].to_object()["groups"][0]
+            if described["state"] == "Stable" and len(described["members"]) == len(workers):
+                return
+            await asyncio.sleep(0.2)
+        raise TimeoutError(f"consumer group {group} not stable with {len(workers)} members in {timeout:.0f} s")
+    finally:
+        await admin.close()
+
+
 async def _drop_namespace(bootstrap: str, database_url: str, namespace: str) -> None:
     import asyncpg
     from aiokafka.admin import AIOKafkaAdminClient
@@ -300,9 +319,12 @@ def _run_workers(n: int, events: list[tuple[bytes, bytes]], args, bootstrap: str
     workers: list[Worker] = []
     try:
         asyncio.run(ensure_topics(bootstrap, args.partitions))
-        t = time.monotonic()
-        asyncio.run(_preload(bootstrap, topic_for(SETTLEMENT_LIST_SUBMITTED), events))
-        preload_s = time.monotonic() - t
+        submitted = topic_for(SETTLEMENT_LIST_SUBMITTED)
+        preload_s = 0.0
+        if not args.load_after_join:
+            t = time.monotonic()
+            asyncio.run(_preload(bootstrap, submitted, events))
+            preload_s = time.monotonic() - t
         migrate("grouper", MIGRATIONS)  # once, here, so N workers do not race to create the database
         env = {
             **os.environ,
@@ -328,6 +350,11 @@ def _run_workers(n: int, events: list[tuple[bytes, bytes]], args, bootstrap: str
                     w.healthy_at = time.monotonic()
             time.sleep(0.1)
         startup_s = max(w.healthy_at for w in workers) - started
+        if args.load_after_join:
+            asyncio.run(_wait_stable(bootstrap, env["CONSUMER_GROUP"], workers))
+            t = time.monotonic()
+            asyncio.run(_preload(bootstrap, submitted, events))
+            preload_s = time.monotonic() - t
         first, by_topic, dead, stable_since = asyncio.run(_watch_outputs(
             bootstrap, [topic_for(SETTLEMENT_LIST_GROUPED), topic_for(SETTLEMENT_LIST_REJECTED)],
             dead_letter_topic("grouper"), len(events), workers, args.timeout, env["CONSUMER_GROUP"]))
@@ -393,7 +420,8 @@ def kafka_part(args) -> None:
 
     base = rows[0]["rate"]
     print(f"\nmachine: {os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}; "
-          f"{len(events):,} cases, timed after the first {args.warmup:.0%} of outputs")
+          f"{len(events):,} cases loaded {'once the group was stable' if args.load_after_join else 'before the workers started'}, "
+          f"timed after the first {args.warmup:.0%} of outputs")
     print(f"{'workers':>7} {'cases':>8} {'seconds':>8} {'cases/s':>9} {'speed-up':>9}")
     for r in rows:
         print(f"{r['workers']:>7} {r['cases']:>8,} {r['seconds']:>8.2f} {r['rate']:>9,.0f} {r['rate'] / base:>8.2f}x")
@@ -412,6 +440,8 @@ def main() -> None:
     parser.add_argument("--workers", default="1,2", help="Kafka: worker counts to run, comma-separated")
     parser.add_argument("--partitions", type=int, default=12, help="Kafka: partitions per topic")
     parser.add_argument("--warmup", type=float, default=0.05, help="Kafka: share of outputs before timing starts")
+    parser.add_argument("--load-after-join", action="store_true",
+                        help="Kafka: load the events once the workers' group is stable, not before starting them")
     parser.add_argument("--timeout", type=float, default=300, help="Kafka: seconds to wait for one run's outputs")
     args = parser.parse_args()
     if args.kernel:

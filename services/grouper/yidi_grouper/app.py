@@ -5,14 +5,23 @@ from yidi_common.settings import get_settings
 from .adapters.grouping_engine import GroupingEngine
 from .api.settlement_lists import router as settlement_lists_router
 from .api.simulation import router as simulation_router
+from .adapters.intake_writer import IntakeWriter
 from .consumers.handlers import make_handlers
 
 engine = GroupingEngine.from_settings(get_settings())
+
+
+async def run_intake_writer(runtime) -> None:
+    writer = IntakeWriter(runtime.engine, runtime.relay)
+    runtime.extras["intake"] = writer
+    await writer.run()
+
 
 app = create_service_app(
     "grouper",
     handlers=make_handlers(engine),
     routers=[settlement_lists_router, simulation_router],
+    background=(run_intake_writer,),
     title="Yidi grouper: HIS intake and DRG/DIP grouping",
     description="Hospitals post settlement lists (医保结算清单) here; each is quality-checked and grouped.",
 )

@@ -35,24 +35,28 @@ def contribution(msg: PaymentPriced) -> Contribution:
 def make_handlers(get_config) -> dict[str, Handler]:
     async def on_priced(uow: UnitOfWork, event: Envelope) -> None:
         msg: PaymentPriced = event.payload()  # type: ignore[assignment]
-        config: ProvinceConfig = get_config()
         new = contribution(msg)
         try:
             old = await repo.replace_contribution(uow.conn, new)
         except StaleVersion:
             return
         year = int(msg.claim.setl_period[:4])
-        changes: dict[tuple[str, str], list] = {}
+        changes: dict[tuple[str, str, int], list] = uow.state.setdefault("budget-changes", {})
         for c, sign in ((old, -1), (new, 1)):
             if c is None:
                 continue
             if c.pool:
-                s = changes.setdefault((POOL, c.pool), [0, ZERO, ZERO])
+                s = changes.setdefault((POOL, c.pool, year), [0, ZERO, ZERO, event.correlationid])
                 s[0] += sign; s[1] += sign * c.fund_due; s[2] += sign * c.basic_fund
             if c.insured_key:
-                s = changes.setdefault((INSURED, c.insured_key), [0, ZERO, ZERO])
+                s = changes.setdefault((INSURED, c.insured_key, year), [0, ZERO, ZERO, event.correlationid])
                 s[0] += sign; s[1] += sign * c.cross_region_funds
-        for (kind, key), (cases, consumed, basic) in sorted(changes.items()):
+        uow.before_commit("budget-totals", apply_changes)
+
+    async def apply_changes(uow: UnitOfWork) -> None:
+        """Once per batch: add each budget's change to its running sum, then raise newly crossed alerts."""
+        config: ProvinceConfig = get_config()
+        for (kind, key, year), (cases, consumed, basic, correlationid) in sorted(uow.state.pop("budget-changes", {}).items()):
             region = key[:6]
             total, basic_total = await repo.add(uow.conn, kind=kind, key=key, region=region, year=year, cases=cases,
                                                 consumed=consumed, basic_fund=basic)
@@ -70,7 +74,7 @@ def make_handlers(get_config) -> dict[str, Handler]:
                                         level=level, threshold=threshold, consumed=total, budget=budget,
                                         ratio=(total / basis).quantize(Decimal("0.0001")))
                     uow.emit(new_event(type=BUDGET_ALERT, source=SOURCE, subject=key, payload=alert,
-                                       correlationid=event.correlationid,
+                                       correlationid=correlationid,
                                        event_id=deterministic_event_id(kind, key, str(year), level)))
 
     async def on_annual_cleared(uow: UnitOfWork, event: Envelope) -> None:

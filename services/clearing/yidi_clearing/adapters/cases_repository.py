@@ -10,25 +10,25 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from yidi_common.events.v1 import AuditFlagConfirmed, PaymentPriced
 
 
-async def upsert_case(conn: AsyncConnection, msg: PaymentPriced) -> None:
+UPSERT_CASE = text(
+    "INSERT INTO clearing_cases VALUES (:claim_id, :version, :setl_id, :hospital, :treat, :insu, :insutype, "
+    ":period, :year, :pool, :kind, :xprov, :t, :f, :other, :payment, :due, :exact) "
+    "ON CONFLICT (claim_id) DO UPDATE SET version = EXCLUDED.version, pool = EXCLUDED.pool, "
+    "case_kind = EXCLUDED.case_kind, total_cost = EXCLUDED.total_cost, basic_fund = EXCLUDED.basic_fund, "
+    "other_funds = EXCLUDED.other_funds, payment = EXCLUDED.payment, fund_due = EXCLUDED.fund_due, "
+    "payment_exact = EXCLUDED.payment_exact, period = EXCLUDED.period, insutype = EXCLUDED.insutype "
+    "WHERE clearing_cases.version < EXCLUDED.version"
+)
+
+
+def case_row(msg: PaymentPriced) -> dict:
     c, p = msg.claim, msg.pricing
-    await conn.execute(
-        text(
-            "INSERT INTO clearing_cases VALUES (:claim_id, :version, :setl_id, :hospital, :treat, :insu, :insutype, "
-            ":period, :year, :pool, :kind, :xprov, :t, :f, :other, :payment, :due, :exact) "
-            "ON CONFLICT (claim_id) DO UPDATE SET version = EXCLUDED.version, pool = EXCLUDED.pool, "
-            "case_kind = EXCLUDED.case_kind, total_cost = EXCLUDED.total_cost, basic_fund = EXCLUDED.basic_fund, "
-            "other_funds = EXCLUDED.other_funds, payment = EXCLUDED.payment, fund_due = EXCLUDED.fund_due, "
-            "payment_exact = EXCLUDED.payment_exact, period = EXCLUDED.period, insutype = EXCLUDED.insutype "
-            "WHERE clearing_cases.version < EXCLUDED.version"
-        ),
-        {"claim_id": c.claim_id, "version": c.version, "setl_id": c.setl_id, "hospital": c.hospital_code,
-         "treat": c.treat_admdvs, "insu": c.insu_admdvs, "insutype": c.insutype, "period": c.setl_period,
-         "year": int(c.setl_period[:4]), "pool": p.pool.key if p.pool else None, "kind": p.case_kind,
-         "xprov": c.cross_province, "t": c.total_cost, "f": c.basic_fund_payment,
-         "other": c.fund_payments_total - c.basic_fund_payment, "payment": p.payment, "due": p.fund_due,
-         "exact": p.payment_exact},
-    )
+    return {"claim_id": c.claim_id, "version": c.version, "setl_id": c.setl_id, "hospital": c.hospital_code,
+            "treat": c.treat_admdvs, "insu": c.insu_admdvs, "insutype": c.insutype, "period": c.setl_period,
+            "year": int(c.setl_period[:4]), "pool": p.pool.key if p.pool else None, "kind": p.case_kind,
+            "xprov": c.cross_province, "t": c.total_cost, "f": c.basic_fund_payment,
+            "other": c.fund_payments_total - c.basic_fund_payment, "payment": p.payment, "due": p.fund_due,
+            "exact": p.payment_exact}
 
 
 async def cases(conn: AsyncConnection, *, treat: str | None = None, year: int | None = None,

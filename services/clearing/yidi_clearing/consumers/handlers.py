@@ -47,7 +47,7 @@ async def on_priced(uow: UnitOfWork, event: Envelope) -> None:
     previous = await ledger.cleared_entry_id(uow.conn, money.claim_id)
     if previous is not None and previous[0] >= money.version:
         return  # an older version arriving late changes nothing
-    await cases.upsert_case(uow.conn, msg)
+    uow.defer(cases.UPSERT_CASE, cases.case_row(msg))
     entries: list[JournalEntry] = []
     if previous is not None:
         old = await ledger.load_entry(uow.conn, previous[1])

@@ -7,73 +7,56 @@ import orjson
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from ..domain.intake import StoredVersion
 
 
-async def lock_claim(conn: AsyncConnection, claim_id: str) -> None:
-    """Serialise concurrent posts of the same claim."""
-    await conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:c))"), {"c": claim_id})
+INSERT_VERSION = text(
+    "INSERT INTO settlement_lists (claim_id, version, hospital_code, setl_id, content_hash, body) "
+    "VALUES (:c, :v, :h, :s, :hash, CAST(:body AS jsonb))"
+)
+UPSERT_CLAIM = text(
+    "INSERT INTO claims (claim_id, hospital_code, setl_id, treat_admdvs, insu_admdvs, setl_period, current_version, stage) "
+    "VALUES (:c, :h, :s, :t, :i, :p, :v, 'submitted') "
+    "ON CONFLICT (claim_id) DO UPDATE SET current_version = EXCLUDED.current_version, stage = 'submitted', "
+    "setl_period = EXCLUDED.setl_period, updated_at = now()"
+)
 
 
-async def stored_versions(conn: AsyncConnection, claim_id: str) -> list[StoredVersion]:
-    rows = await conn.execute(
-        text("SELECT version, content_hash FROM settlement_lists WHERE claim_id = :c ORDER BY version"),
-        {"c": claim_id},
-    )
-    return [StoredVersion(r.version, r.content_hash) for r in rows]
+def version_row(claim_id: str, version: int, info, content_hash: str, body: dict) -> dict:
+    return {"c": claim_id, "v": version, "h": info.fixmedins_code, "s": info.setl_id, "hash": content_hash,
+            "body": orjson.dumps(body).decode()}
 
 
-async def insert_version(
-    conn: AsyncConnection, *, claim_id: str, version: int, hospital_code: str, setl_id: str, content_hash: str,
-    body: dict, treat_admdvs: str, insu_admdvs: str, setl_period: str,
-) -> None:
-    await conn.execute(
-        text(
-            "INSERT INTO settlement_lists (claim_id, version, hospital_code, setl_id, content_hash, body) "
-            "VALUES (:c, :v, :h, :s, :hash, CAST(:body AS jsonb))"
-        ),
-        {"c": claim_id, "v": version, "h": hospital_code, "s": setl_id, "hash": content_hash,
-         "body": orjson.dumps(body).decode()},
-    )
-    await conn.execute(
-        text(
-            "INSERT INTO claims (claim_id, hospital_code, setl_id, treat_admdvs, insu_admdvs, setl_period, current_version, stage) "
-            "VALUES (:c, :h, :s, :t, :i, :p, :v, 'submitted') "
-            "ON CONFLICT (claim_id) DO UPDATE SET current_version = EXCLUDED.current_version, stage = 'submitted', "
-            "setl_period = EXCLUDED.setl_period, updated_at = now()"
-        ),
-        {"c": claim_id, "h": hospital_code, "s": setl_id, "t": treat_admdvs, "i": insu_admdvs, "p": setl_period, "v": version},
-    )
-
-
-async def load_version(conn: AsyncConnection, claim_id: str, version: int) -> dict | None:
-    return await conn.scalar(
-        text("SELECT body FROM settlement_lists WHERE claim_id = :c AND version = :v"), {"c": claim_id, "v": version}
-    )
-
-
-async def record_stage(
-    conn: AsyncConnection, *, claim_id: str, version: int, stage: str, event_id: str, result: dict[str, Any]
-) -> None:
-    """Append to the claim's timeline; the claim's stage follows its current version only."""
-    await conn.execute(
-        text(
-            "INSERT INTO claim_stages (claim_id, version, stage, event_id, result) "
-            "VALUES (:c, :v, :s, :e, CAST(:r AS jsonb)) ON CONFLICT (event_id) DO NOTHING"
-        ),
-        {"c": claim_id, "v": version, "s": stage, "e": event_id, "r": orjson.dumps(result).decode()},
-    )
-    if stage in STAGE_ORDER:
-        await conn.execute(
-            text(
-                "UPDATE claims SET stage = :s, updated_at = now() WHERE claim_id = :c AND current_version = :v "
-                "AND array_position(CAST(:order AS text[]), stage) < array_position(CAST(:order AS text[]), CAST(:s AS text))"
-            ),
-            {"c": claim_id, "v": version, "s": stage, "order": list(STAGE_ORDER)},
-        )
+def claim_row(claim_id: str, version: int, info) -> dict:
+    return {"c": claim_id, "h": info.fixmedins_code, "s": info.setl_id, "t": info.treat_admdvs, "i": info.insu_admdvs,
+            "p": info.setl_period, "v": version}
 
 
 STAGE_ORDER = ("submitted", "rejected", "grouped", "priced", "posted")
+INSERT_STAGE = text(
+    "INSERT INTO claim_stages (claim_id, version, stage, event_id, result) "
+    "VALUES (:c, :v, :s, :e, CAST(:r AS jsonb)) ON CONFLICT (event_id) DO NOTHING"
+)
+ADVANCE_STAGE = text(  # the claim's stage follows its current version only, and only forwards
+    "UPDATE claims SET stage = :s, updated_at = now() WHERE claim_id = :c AND current_version = :v "
+    "AND array_position(CAST(:order AS text[]), stage) < array_position(CAST(:order AS text[]), CAST(:s AS text))"
+)
+
+
+def stage_params(claim_id: str, version: int, stage: str, event_id: str, result: dict[str, Any]) -> dict:
+    return {"c": claim_id, "v": version, "s": stage, "e": event_id, "r": orjson.dumps(result).decode()}
+
+
+def _stage_rows(claim_id: str, version: int, stage: str, event_id: str, result: dict[str, Any]) -> list:
+    rows = [(INSERT_STAGE, stage_params(claim_id, version, stage, event_id, result))]
+    if stage in STAGE_ORDER:
+        rows.append((ADVANCE_STAGE, {"c": claim_id, "v": version, "s": stage, "order": list(STAGE_ORDER)}))
+    return rows
+
+
+def defer_stage(uow, *, claim_id: str, version: int, stage: str, event_id: str, result: dict[str, Any]) -> None:
+    """Append to the claim's timeline and move its stage forward, with the consumer batch's bulk writes."""
+    for statement, params in _stage_rows(claim_id, version, stage, event_id, result):
+        uow.defer(statement, params)
 
 
 async def claim_view(conn: AsyncConnection, claim_id: str) -> dict | None:

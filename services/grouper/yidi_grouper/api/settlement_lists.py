@@ -1,19 +1,13 @@
 """HIS intake: hospitals post settlement lists (医保结算清单), correct them and follow them down the chain."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
 
-from yidi_common.events import deterministic_event_id, new_event
-from yidi_common.events.registry import SETTLEMENT_LIST_SUBMITTED
-from yidi_common.events.v1 import SettlementListSubmitted
-from yidi_common.messaging import write_outbox
 from yidi_common.settlement_list import SettlementList
 
 from ..adapters import claims_repository as repo
-from ..domain.intake import Decision, Outcome, claim_id_for, content_hash, decide
+from ..domain.intake import Decision, Outcome, claim_id_for, content_hash
 
 router = APIRouter(prefix="/v1/settlement-lists", tags=["settlement lists (HIS)"])
 
@@ -39,40 +33,17 @@ async def _store(request: Request, sl: SettlementList, *, correction_of: str | N
             "claim_id": correction_of,
             "message": f"the body's (fixmedins_code, setl_id) belong to claim {claim_id}",
         })
-    digest = content_hash(sl)
-    runtime = request.app.state.runtime
-    async with runtime.engine.begin() as conn:
-        await repo.lock_claim(conn, claim_id)
-        decision = decide(await repo.stored_versions(conn, claim_id), digest, correction=correction_of is not None)
-        if decision.outcome is Outcome.NOT_FOUND:
-            raise HTTPException(404, detail={"title": "no such claim", "claim_id": correction_of})
-        if decision.outcome is Outcome.CONFLICT:
-            raise HTTPException(409, detail={
-                "title": "settlement list already posted with other content",
-                "claim_id": claim_id,
-                "current_version": decision.version,
-                "message": f"to replace it, POST the corrected list to /v1/settlement-lists/{claim_id}/corrections",
-            })
-        if decision.outcome is Outcome.ACCEPTED:
-            body = sl.model_dump(mode="json")
-            await repo.insert_version(
-                conn, claim_id=claim_id, version=decision.version, hospital_code=info.fixmedins_code,
-                setl_id=info.setl_id, content_hash=digest, body=body, treat_admdvs=info.treat_admdvs,
-                insu_admdvs=info.insu_admdvs, setl_period=info.setl_period,
-            )
-            event_id = deterministic_event_id(claim_id, str(decision.version), SETTLEMENT_LIST_SUBMITTED)
-            await repo.record_stage(conn, claim_id=claim_id, version=decision.version, stage="submitted",
-                                    event_id=event_id, result={"supersedes_version": decision.supersedes})
-            await write_outbox(conn, [new_event(
-                type=SETTLEMENT_LIST_SUBMITTED, source="/yidi/grouper/intake", subject=claim_id,
-                correlationid=claim_id, event_id=event_id,
-                payload=SettlementListSubmitted(
-                    claim_id=claim_id, version=decision.version, supersedes_version=decision.supersedes,
-                    submitted_at=datetime.now(timezone.utc), settlement_list=sl,
-                ),
-            )])
-    if decision.outcome is Outcome.ACCEPTED:
-        runtime.relay.wake()
+    writer = request.app.state.runtime.extras["intake"]
+    decision = await writer.submit(sl, claim_id, content_hash(sl), correction=correction_of is not None)
+    if decision.outcome is Outcome.NOT_FOUND:
+        raise HTTPException(404, detail={"title": "no such claim", "claim_id": correction_of})
+    if decision.outcome is Outcome.CONFLICT:
+        raise HTTPException(409, detail={
+            "title": "settlement list already posted with other content",
+            "claim_id": claim_id,
+            "current_version": decision.version,
+            "message": f"to replace it, POST the corrected list to /v1/settlement-lists/{claim_id}/corrections",
+        })
     return _accepted(claim_id, decision)
 
 

@@ -47,25 +47,25 @@ def make_handlers(engine: GroupingEngine) -> dict[str, Handler]:
             )
             stage, result = "grouped", grouping.model_dump(mode="json")
         out_id = deterministic_event_id(event.id, event_type)
-        await repo.record_stage(uow.conn, claim_id=msg.claim_id, version=msg.version, stage=stage,
+        repo.defer_stage(uow, claim_id=msg.claim_id, version=msg.version, stage=stage,
                                 event_id=out_id, result=result)
         uow.emit(new_event(type=event_type, source=SOURCE, subject=msg.claim_id, payload=payload,
                            correlationid=event.correlationid, event_id=out_id))
 
     async def on_priced(uow: UnitOfWork, event: Envelope) -> None:
         msg: PaymentPriced = event.payload()  # type: ignore[assignment]
-        await repo.record_stage(uow.conn, claim_id=msg.claim.claim_id, version=msg.claim.version, stage="priced",
+        repo.defer_stage(uow, claim_id=msg.claim.claim_id, version=msg.claim.version, stage="priced",
                                 event_id=event.id, result=msg.pricing.model_dump(mode="json"))
 
     async def on_flag(uow: UnitOfWork, event: Envelope) -> None:
         msg: AuditFlagRaised = event.payload()  # type: ignore[assignment]
-        await repo.record_stage(uow.conn, claim_id=msg.claim_id, version=msg.version, stage="audit-flag",
+        repo.defer_stage(uow, claim_id=msg.claim_id, version=msg.version, stage="audit-flag",
                                 event_id=event.id, result=msg.model_dump(mode="json"))
 
     async def on_posted(uow: UnitOfWork, event: Envelope) -> None:
         msg: LedgerPosted = event.payload()  # type: ignore[assignment]
         if msg.claim_id is not None and msg.version is not None:
-            await repo.record_stage(uow.conn, claim_id=msg.claim_id, version=msg.version, stage="posted",
+            repo.defer_stage(uow, claim_id=msg.claim_id, version=msg.version, stage="posted",
                                     event_id=event.id, result=msg.model_dump(mode="json"))
 
     return {

@@ -14,6 +14,11 @@ from ..adapters.mapping import case_inputs, pricing_outcome
 from ..domain.pricing import price_case
 
 SOURCE = "/yidi/pricing"
+INSERT_PRICED = text(
+    "INSERT INTO priced_claims (claim_id, version, hospital_code, period, pool, case_kind, payment, fund_due, "
+    "config_version, pricing) VALUES (:c, :v, :h, :p, :pool, :k, :pay, :due, :cv, CAST(:body AS jsonb)) "
+    "ON CONFLICT (claim_id, version) DO NOTHING"
+)
 
 
 def make_handlers(config: ConfigProvider) -> dict[str, Handler]:
@@ -24,17 +29,11 @@ def make_handlers(config: ConfigProvider) -> dict[str, Handler]:
         outcome = pricing_outcome(priced, cfg)
         payload = PaymentPriced(claim=msg.claim, grouping=msg.grouping, pricing=outcome,
                                 supersedes_version=msg.supersedes_version)
-        await uow.conn.execute(
-            text(
-                "INSERT INTO priced_claims (claim_id, version, hospital_code, period, pool, case_kind, payment, fund_due, "
-                "config_version, pricing) VALUES (:c, :v, :h, :p, :pool, :k, :pay, :due, :cv, CAST(:body AS jsonb)) "
-                "ON CONFLICT (claim_id, version) DO NOTHING"
-            ),
-            {"c": msg.claim.claim_id, "v": msg.claim.version, "h": msg.claim.hospital_code,
-             "p": msg.claim.setl_period, "pool": outcome.pool.key if outcome.pool else None, "k": outcome.case_kind,
-             "pay": outcome.payment, "due": outcome.fund_due, "cv": cfg.version,
-             "body": orjson.dumps(outcome.model_dump(mode="json")).decode()},
-        )
+        uow.defer(INSERT_PRICED, {
+            "c": msg.claim.claim_id, "v": msg.claim.version, "h": msg.claim.hospital_code, "p": msg.claim.setl_period,
+            "pool": outcome.pool.key if outcome.pool else None, "k": outcome.case_kind, "pay": outcome.payment,
+            "due": outcome.fund_due, "cv": cfg.version, "body": orjson.dumps(outcome.model_dump(mode="json")).decode(),
+        })
         uow.emit(new_event(type=PAYMENT_PRICED, source=SOURCE, subject=msg.claim.claim_id, payload=payload,
                            correlationid=event.correlationid,
                            event_id=deterministic_event_id(event.id, PAYMENT_PRICED)))
