@@ -3,8 +3,8 @@
     uv run python demo/config/generate.py [../shared/reference]
 
 Writes weights/chs-drg-1.1-demo.csv, dip/360500-2026.csv (derived with yidi_grouper's DIP
-domain from a generated history), hospitals.csv, insured_budgets.csv and
-regions/*.toml. province.toml is written by hand. Deterministic: same reference files, same output.
+domain from a generated history), hospitals.csv, insured_budgets.csv,
+regions/*.toml and the audit service's group norms ../audit/group-norms.csv. province.toml is written by hand. Deterministic: same reference files, same output.
 """
 from __future__ import annotations
 
@@ -298,6 +298,26 @@ def write_insured_budgets() -> None:
             w.writerow([region, YEAR, pool_budget(cases, CROSS_SHARE)])
 
 
+NORM_RATE = Decimal("10000")  # yuan per RW: the demo province's reference average cost
+
+
+def norm_los(rw: Decimal) -> Decimal:
+    """Demo average stay: longer for heavier groups (4 + 4 x RW^0.6 days); the workload draws around it."""
+    return Decimal(4 + 4 * float(rw) ** 0.6).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def write_group_norms() -> int:
+    """病组标杆 for the audit rules: average cost RW x NORM_RATE and average LOS per DRG."""
+    with (HERE / "weights/chs-drg-1.1-demo.csv").open(encoding="utf-8") as f:
+        rows = [(row["DRG编码"], row["DRG名称"], Decimal(row["RW"])) for row in csv.DictReader(f)]
+    with (HERE.parent / "audit/group-norms.csv").open("w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["DRG编码", "DRG名称", "例均费用", "平均住院日"])
+        for code, name, rw in rows:
+            w.writerow([code, name, fen(rw * NORM_RATE), norm_los(rw)])
+    return len(rows)
+
+
 if __name__ == "__main__":
     reference = Path(sys.argv[1] if len(sys.argv) > 1 else HERE.parents[2] / "shared/reference")
     count = write_weights(reference)
@@ -305,4 +325,5 @@ if __name__ == "__main__":
     write_hospitals()
     write_regions()
     write_insured_budgets()
+    write_group_norms()
     print(f"wrote {count} DRG weights, {dip_count} DIP types, {len(HOSPITALS)} hospitals, {len(REGIONS)} regions")

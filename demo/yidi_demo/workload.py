@@ -6,8 +6,10 @@ configuration, so outliers of both kinds occur. Seeded: the same arguments give 
 Some lists are malformed (rejected with 422), some fail quality control, some are posted twice,
 some are corrected later, and a few are seeded to fire exactly one audit rule each (`seeded`):
 split admissions, abnormal self-pay, cost shifting, lowered admission standard, a symptom coded
-as the principal diagnosis. Clean lists fire none: stays of at least 3 days, ordinary fee mixes,
-self-pay at most 5 %, causes coded before symptoms.
+as the principal diagnosis, up-coding, early discharge. Clean lists fire none: stays drawn around
+their group's average (the audit norms) and never below half of it, complications backed by a
+stay longer than the lower split's average when the cost is not, ordinary fee mixes, self-pay at
+most 5 %, causes coded before symptoms.
 """
 from __future__ import annotations
 
@@ -18,8 +20,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from yidi_audit.domain.norms import GroupNorm, GroupNorms
+from yidi_audit.domain.params import AuditConfig, AuditParams, load_audit_config
 from yidi_common.money import to_fen
 from yidi_common.regional_config import ProvinceConfig, pick_qualified
+from yidi_common.settings import REPO_ROOT
 from yidi_grouper.domain.casegen import generate_cases
 from yidi_common.settlement_list import SettlementList
 from yidi_grouper.domain.drg import GroupingInput, group_case
@@ -38,7 +43,11 @@ SPECIFIC = ("A", "B", "C", "D", "E", "F", "G", "H", "I", "J", "K", "L", "M", "N"
 
 # Seeded audit violations (DOMAIN.md §8): each list fires exactly one rule, clean lists none.
 SEEDED_RULES = ("AUD-SPLIT-ADMISSION", "AUD-SELF-PAY", "AUD-COST-SHIFT", "AUD-LOW-ADMISSION",
-                "AUD-QC-SYMPTOM-PRINCIPAL")
+                "AUD-QC-SYMPTOM-PRINCIPAL", "AUD-UPCODING", "AUD-EARLY-DISCHARGE")
+NEEDS_NORMS = ("AUD-UPCODING", "AUD-EARLY-DISCHARGE")
+DEMO_AUDIT_RULES = REPO_ROOT / "demo" / "audit" / "rules.toml"
+UPCODED_COST_SHARE = Decimal("0.9")  # an up-coded case costs 90 % of the lower split's average
+LOWEST_NORMAL_SHARE = Decimal("0.45")  # T / standard above every demo region's low-outlier threshold (0.4)
 
 
 @dataclass
@@ -133,10 +142,13 @@ def build_list(case: dict, *, n: int, hospital, insured: str, insutype: str, per
     }
 
 
-def readmission(first: dict, n: int, rng: random.Random, id_prefix: str = "") -> dict:
+def readmission(first: dict, n: int, rng: random.Random, id_prefix: str = "", *, gap_days: int | None = None,
+                los: int | None = None) -> dict:
+    """The same stay again, admitted gap_days (default 2-10) after `first` was discharged."""
     info = dict(first["setlinfo"])
-    adm = datetime.fromisoformat(info["dscg_time"]) + timedelta(days=rng.randint(2, 10), hours=3)
-    los = max(1, int(info["act_ipt_days"]) // 2)
+    gap = rng.randint(2, 10) if gap_days is None else gap_days
+    adm = datetime.fromisoformat(info["dscg_time"]) + timedelta(days=gap, hours=3)
+    los = max(1, int(info["act_ipt_days"]) // 2) if los is None else los
     info.update(setl_id=f"{id_prefix}{info['fixmedins_code'][-6:]}{info['setl_period'].replace('-', '')}{n:06d}",
                 adm_time=adm.isoformat(), dscg_time=(adm + timedelta(days=los)).isoformat(), act_ipt_days=los)
     return {**first, "setlinfo": info}
@@ -154,7 +166,8 @@ def _clean(case: dict) -> dict:
     return {**case, "los": max(int(case["los"]), 3), "diagnoses": diagnoses}
 
 
-def _violation(rule: str, case: dict) -> tuple[dict, dict] | None:
+def _violation(rule: str, case: dict, scheme: Scheme, norms: GroupNorms, params: AuditParams,
+               rng: random.Random) -> tuple[dict, dict] | None:
     """The case and build options that make a clean case fire `rule` (and only it); None if it cannot."""
     if rule == "AUD-LOW-ADMISSION":
         return {**case, "diagnoses": [OUTPATIENT_PRINCIPAL], "procedures": [], "los": 1}, {"cost_factor": 0.3}
@@ -166,14 +179,77 @@ def _violation(rule: str, case: dict) -> tuple[dict, dict] | None:
         return {**case, "los": max(case["los"], 4)}, {"mix": SHIFTED_MIX}
     if rule == "AUD-SELF-PAY":
         return case, {"ownpay_share": 0.15}
+    if rule == "AUD-UPCODING":
+        upcoded = _with_complication(case, scheme, norms, params, rng)
+        return (upcoded, {}) if upcoded else None
+    if rule == "AUD-EARLY-DISCHARGE":
+        excluded = params.early_discharge.excluded_principal_prefixes
+        return None if case["diagnoses"][0].startswith(excluded) else ({**case, "discharge_way": "1"}, {})
     raise ValueError(rule)
+
+
+def _with_complication(case: dict, scheme: Scheme, norms: GroupNorms, params: AuditParams,
+                       rng: random.Random) -> dict | None:
+    """The case with an MCC that lifts its no-complication DRG (xx5) to an upper split, both with norms, where
+    a cost and stay at the lower split's averages still price as normal and do not look discharged early."""
+    if case["diagnoses"][0].startswith(params.symptom_principal.non_specific_prefixes):
+        return None  # the added MCC would be a specific diagnosis coded after a symptom
+    clean = group_case(GroupingInput.from_dict(case), scheme)
+    if clean.status != "grouped" or not clean.drg.endswith("5") or clean.drg not in norms:
+        return None
+    for code in rng.sample(sorted(scheme.mcc), 40):
+        if code in case["diagnoses"]:
+            continue
+        lifted = {**case, "diagnoses": [*case["diagnoses"], code]}
+        grouped = group_case(GroupingInput.from_dict(lifted), scheme)
+        split = _lower_split(grouped, norms, params)
+        if split and grouped.adrg == clean.adrg and grouped.drg[:3] + "5" == clean.drg:
+            own, lower = split
+            longest = math.floor(params.upcoding.max_los_ratio * lower.avg_los)
+            shortest = max(3, math.ceil(params.early_discharge.readmitted_stay_fraction * own.avg_los))
+            return lifted if _upcoded_cost_share(split, params) >= LOWEST_NORMAL_SHARE and longest >= shortest else None
+    return None
+
+
+def _upcoded_cost_share(split: tuple[GroupNorm, GroupNorm], params: AuditParams) -> Decimal:
+    """An up-coded case's cost as a share of its (upper) payment standard."""
+    own, lower = split
+    return lower.avg_cost / own.avg_cost * UPCODED_COST_SHARE * params.upcoding.max_cost_ratio
+
+
+def _lower_split(grouped, norms: GroupNorms, params: AuditParams) -> tuple[GroupNorm, GroupNorm] | None:
+    """A DRG its MCC/CC lifted to an upper split: its norm and the lower split's (what AUD-UPCODING compares)."""
+    if grouped.status != "grouped" or not grouped.counted or grouped.drg[-1] not in params.upcoding.upper_split_digits:
+        return None
+    own, lower = norms.get(grouped.drg), norms.get(grouped.drg[:3] + "5")
+    return (own, lower) if own and lower else None
+
+
+def _usual_stay(case: dict, norm: GroupNorm | None, params: AuditParams, rng: random.Random, floor: int) -> dict:
+    """A stay drawn around its group's average and never under the share that AUD-EARLY-DISCHARGE calls cut."""
+    if norm is None or str(case.get("discharge_way") or "1") not in params.early_discharge.discharge_ways:
+        return case
+    shortest = math.ceil(params.early_discharge.readmitted_stay_fraction * norm.avg_los)
+    drawn = round(float(norm.avg_los) * math.exp(rng.gauss(-0.08, 0.35)))
+    return {**case, "los": max(floor, shortest, drawn)}
+
+
+def _append_follow_up(out: Workload, follow_up: dict | None) -> int:
+    """A seeded case's later clean stay, which reveals the earlier one's violation; 1 if there is one."""
+    if follow_up is None:
+        return 0
+    out.lists.append(follow_up)
+    out.expected["valid"] += 1
+    return 1
 
 
 def generate(config: ProvinceConfig, scheme: Scheme, *, count: int, period: str = "2026-10", seed: int = 2026,
              cross_share: float = 0.25, error_share: float = 0.02, qc_share: float = 0.02,
              duplicate_share: float = 0.02, correction_share: float = 0.01, violation_share: float = 0.005,
-             id_prefix: str = "", codes: CodeTables | None = None) -> Workload:
-    """violation_share: the share of lists seeded with each audit rule's violation."""
+             id_prefix: str = "", codes: CodeTables | None = None, audit: AuditConfig | None = None) -> Workload:
+    """violation_share: the share of lists seeded with each audit rule's violation; `audit` is the audit
+    service's configuration (default: the demo's), whose norms and parameters keep clean lists clean."""
+    audit = audit or load_audit_config(DEMO_AUDIT_RULES)
     rng = random.Random(seed)
     year = int(period[:4])
     hospitals = sorted(config.hospitals.values(), key=lambda h: h.code)
@@ -190,11 +266,18 @@ def generate(config: ProvinceConfig, scheme: Scheme, *, count: int, period: str 
         cross_province = cross and rng.random() < 0.04
         insutype = rng.choice(["310", "390"])
         case, options = _clean(next(cases)), {}
+        drg_region = config.region_year(hospital.region, year).weight_table is not None
+        params = audit.for_region(hospital.region)
+        norms = audit.norms_for(hospital.region) if drg_region else {}  # DIP claims carry no DRG to compare
         roll = rng.random()
         seeded = next((rule for i, rule in enumerate(SEEDED_RULES[1:]) if roll < violation_share * (i + 1)), None)
-        if seeded == "AUD-COST-SHIFT" and config.region_year(hospital.region, year).weight_table is None:
-            seeded = None  # its cost is not drawn around the DIP type's mean, so it would not price as normal
-        violation = _violation(seeded, case) if seeded and not cross_province else None
+        if seeded in ("AUD-COST-SHIFT", *NEEDS_NORMS) and not drg_region:
+            seeded = None  # a DIP case's cost is not drawn around its type's mean, and DIP types have no norms
+        violation = _violation(seeded, case, scheme, norms, params, rng) if seeded and not cross_province else None
+        for _ in range(20 if seeded == "AUD-UPCODING" and violation is None and not cross_province else 0):
+            case = _clean(next(cases))  # only a case without complications, in a split ADRG, can be up-coded
+            if violation := _violation(seeded, case, scheme, norms, params, rng):
+                break
         if violation is None:
             seeded = None
         else:
@@ -202,14 +285,38 @@ def generate(config: ProvinceConfig, scheme: Scheme, *, count: int, period: str 
         grouped = group_case(GroupingInput.from_dict(case), scheme)
         if seeded == "AUD-COST-SHIFT" and grouped.status != "grouped":
             seeded = None  # priced per item, not as a normal case: the rule rightly stays silent
+        norm = norms.get(grouped.drg) if grouped.status == "grouped" else None
+        if seeded != "AUD-LOW-ADMISSION":
+            case = _usual_stay(case, norm, params, rng, floor=case["los"] if seeded == "AUD-COST-SHIFT" else 3)
+        usual_los = case["los"]
+        if seeded == "AUD-EARLY-DISCHARGE":
+            cut = math.ceil(params.early_discharge.readmitted_stay_fraction * norm.avg_los) - 1 if norm else 0
+            if cut >= 3:  # long enough not to look like a lowered admission standard
+                case = {**case, "los": cut}
+            else:
+                seeded = None
         standard = _standard(config, hospital, hospital.region, year, insutype, cross, grouped.drg)
+        lifted = _lower_split(grouped, norms, params)
+        if seeded == "AUD-UPCODING":  # cost and stay at the lower split's averages (see _with_complication)
+            options = {"cost_factor": float(_upcoded_cost_share(lifted, params))}
+            case = {**case, "los": min(case["los"], math.floor(params.upcoding.max_los_ratio * lifted[1].avg_los))}
         if seeded or rng.random() < violation_share:  # seeded lists and split-admission firsts price as normal cases
             factor = options.pop("cost_factor", 1.0)
         else:
             factor = math.exp(rng.gauss(-0.05, 0.45))
         total = max(to_fen(standard * Decimal(str(factor))), Decimal("300.00"))
+        if lifted and seeded not in ("AUD-UPCODING", "AUD-LOW-ADMISSION"):
+            own, lower = lifted  # a clean case's complications: if its cost does not back them, its stay does
+            if total <= Decimal("1.1") * params.upcoding.max_cost_ratio * standard * lower.avg_cost / own.avg_cost:
+                case = {**case, "los": max(case["los"], math.floor(params.upcoding.max_los_ratio * lower.avg_los) + 1)}
         sl = build_list(case, n=n, hospital=hospital, insured=insured, insutype=insutype, period=period,
                         total=total, rng=rng, cross_province=cross_province, id_prefix=id_prefix, **options)
+        follow_up = None
+        if seeded == "AUD-EARLY-DISCHARGE":  # readmitted after the split window, within the readmission window
+            gap = (params.split_admission.window_days + 1 + params.early_discharge.readmission_days) // 2
+            follow_up = readmission(sl, n + 1, rng, id_prefix, gap_days=gap, los=usual_los)
+            if run_qc(SettlementList.model_validate(follow_up), codes):
+                continue
         if run_qc(SettlementList.model_validate(sl), codes):
             continue  # a case the scheme allows but quality control would not: draw another
         n += 1
@@ -232,13 +339,17 @@ def generate(config: ProvinceConfig, scheme: Scheme, *, count: int, period: str 
             out.expected["qc_failures"] += 1
             if seeded:
                 out.seeded[_key(sl)] = seeded  # flagged once its corrected version is priced
+            n += _append_follow_up(out, follow_up)
             continue
         out.lists.append(sl)
         if seeded:
             out.seeded[_key(sl)] = seeded
-        if not seeded and factor == 1.0 and not cross_province and datetime.fromisoformat(sl["setlinfo"]["dscg_time"]).day <= 15:
+        n += _append_follow_up(out, follow_up)
+        if (not seeded and factor == 1.0 and not cross_province and sl["setlinfo"]["dscg_way"] == "1"
+                and datetime.fromisoformat(sl["setlinfo"]["dscg_time"]).day <= 15):
             # 分解住院: the same patient back in the same hospital for the same condition within days
-            out.lists.append(readmission(sl, n, rng, id_prefix))
+            short = math.ceil(params.early_discharge.short_stay_fraction * norm.avg_los) if norm else 1
+            out.lists.append(readmission(sl, n, rng, id_prefix, los=max(case["los"] // 2, short)))
             n += 1
             out.expected["valid"] += 1
             out.seeded[_key(out.lists[-1])] = "AUD-SPLIT-ADMISSION"

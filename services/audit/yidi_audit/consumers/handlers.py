@@ -17,6 +17,7 @@ from ..adapters import audit_repository as repo
 from ..domain.claims import from_priced
 from ..domain.engine import audit_claim
 from ..domain.findings import AuditFinding
+from ..domain.norms import with_norms
 from ..domain.params import AuditConfig
 from ..domain.review import open_review
 
@@ -39,7 +40,8 @@ def raised_event(finding: AuditFinding, cause: Envelope) -> Envelope:
 def make_handlers(config: AuditConfig) -> dict[str, Handler]:
     async def on_priced(uow: UnitOfWork, event: Envelope) -> None:
         msg: PaymentPriced = event.payload()  # type: ignore[assignment]
-        claim = from_priced(msg, group_avg_cost=msg.pricing.standard)
+        priced = from_priced(msg, group_avg_cost=msg.pricing.standard)
+        claim = with_norms(priced, config.norms_for(priced.treat_admdvs))
         await repo.lock_person(uow.conn, claim.psn_no)
         if not await repo.store_claim(uow.conn, claim):
             return  # a newer version of this claim was audited already

@@ -7,6 +7,9 @@ audited with `config.for_region(claim.treat_admdvs)`. File layout (see demo/audi
     max_share = 0.10
     [regions.360100.self_pay]    # a region's overrides, over the province values
     max_share = 0.08
+    [group_norms]                # 病组标杆 CSVs (see norms.py), paths relative to this file
+    province = "group-norms.csv"
+    regions = { "360500" = "group-norms-360500.csv" }
 
 Numbers are read as Decimal (tomllib parse_float=Decimal), never as floats.
 """
@@ -22,6 +25,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from .norms import GroupNorms, GroupNormsError, load_group_norms
 from .rules.cost_shifting import Params as CostShiftingParams
 from .rules.early_discharge import Params as EarlyDischargeParams
 from .rules.lowered_admission import Params as LoweredAdmissionParams
@@ -49,9 +53,14 @@ class AuditParams(BaseModel):
 class AuditConfig:
     province: AuditParams = AuditParams()
     regions: Mapping[str, AuditParams] = field(default_factory=dict)
+    province_norms: GroupNorms = field(default_factory=dict)
+    region_norms: Mapping[str, GroupNorms] = field(default_factory=dict)
 
     def for_region(self, region: str) -> AuditParams:
         return self.regions.get(region, self.province)
+
+    def norms_for(self, region: str) -> GroupNorms:
+        return self.region_norms.get(region, self.province_norms)
 
 
 class AuditConfigError(ValueError):
@@ -66,10 +75,11 @@ def merged(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, An
     return out
 
 
-def audit_config(raw: Mapping[str, Any], source: str = "<dict>") -> AuditConfig:
-    unknown = set(raw) - {"province", "regions"}
+def audit_config(raw: Mapping[str, Any], source: str = "<dict>", base_dir: Path | None = None) -> AuditConfig:
+    unknown = set(raw) - {"province", "regions", "group_norms"}
     if unknown:
-        raise AuditConfigError(f"{source}: unknown top-level tables {sorted(unknown)}; expected province, regions")
+        raise AuditConfigError(
+            f"{source}: unknown top-level tables {sorted(unknown)}; expected province, regions, group_norms")
     province_raw = raw.get("province", {})
     regions: dict[str, AuditParams] = {}
     try:
@@ -80,7 +90,33 @@ def audit_config(raw: Mapping[str, Any], source: str = "<dict>") -> AuditConfig:
             regions[code] = AuditParams.model_validate(merged(province_raw, override))
     except ValidationError as e:
         raise AuditConfigError(f"{source}: {e}") from None
-    return AuditConfig(province=province, regions=regions)
+    province_norms, region_norms = _group_norms(raw.get("group_norms", {}), source, base_dir or Path("."))
+    return AuditConfig(province=province, regions=regions, province_norms=province_norms, region_norms=region_norms)
+
+
+def _group_norms(raw: Mapping[str, Any], source: str, base_dir: Path) -> tuple[GroupNorms, dict[str, GroupNorms]]:
+    unknown = set(raw) - {"province", "regions"}
+    if unknown:
+        raise AuditConfigError(f"{source}: group_norms: unknown keys {sorted(unknown)}; expected province, regions")
+    problems: list[str] = []
+
+    def load(path: str) -> GroupNorms:
+        try:
+            return load_group_norms(base_dir / path)
+        except (OSError, GroupNormsError) as e:
+            problems.append(str(e))
+            return {}
+
+    province = load(raw["province"]) if "province" in raw else {}
+    regions: dict[str, GroupNorms] = {}
+    for code, path in raw.get("regions", {}).items():
+        if not REGION_CODE.match(code):
+            problems.append(f"group_norms.regions.{code} is not a six-digit region code")
+        else:
+            regions[code] = load(path)
+    if problems:
+        raise AuditConfigError(f"{source}: " + "; ".join(problems))
+    return province, regions
 
 
 def load_audit_config(path: Path) -> AuditConfig:
@@ -89,4 +125,4 @@ def load_audit_config(path: Path) -> AuditConfig:
             raw = tomllib.load(f, parse_float=Decimal)
         except tomllib.TOMLDecodeError as e:
             raise AuditConfigError(f"{path}: {e}") from None
-    return audit_config(raw, str(path))
+    return audit_config(raw, str(path), path.parent)
