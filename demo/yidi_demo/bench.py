@@ -1,7 +1,10 @@
 """`make bench`: end-to-end throughput (lists/s from POST to ledger) and latency percentiles.
 
 Phase 1 posts BENCH_LISTS lists as fast as the intake takes them and times until the last one is
-posted to the ledger. Phase 2 posts at a fixed rate and reports p50/p95/p99 of POST → ledger.posted.
+posted to the ledger. Then, for each rate of BENCH_RATES, BENCH_LATENCY_LISTS lists are posted on a
+fixed schedule and p50/p95/p99 are measured from each list's scheduled time to its ledger.posted
+event, so a stack that falls behind the schedule shows it in the percentiles (no coordinated
+omission); the achieved posting rate is printed beside the target.
 """
 from __future__ import annotations
 
@@ -91,13 +94,17 @@ async def main_async(args) -> None:
     rows.append(["sustained (max rate)", len(lists), f"{len(lists) / (t_posted - t0):.0f}",
                  f"{len(lists) / (t_done - t0):.0f}", "", "", "", "" if ok else "INCOMPLETE"])
 
-    lists = _lists(args.latency_lists, 12, tag + "L")
-    res = await post_all(lists, concurrency=args.concurrency, rate=args.rate, desc=f"latency: {args.rate:.0f} lists/s")
-    ok = await watch.wait_for(_claims(lists), args.timeout)
-    lat = [watch.seen[c] - res.sent_at[c] for c in _claims(lists) if c in watch.seen and c in res.sent_at]
-    rows.append([f"fixed {args.rate:.0f} lists/s", len(lists), f"{args.rate:.0f}", "",
-                 f"{_pct(lat, 50) * 1000:.0f}", f"{_pct(lat, 95) * 1000:.0f}", f"{_pct(lat, 99) * 1000:.0f}",
-                 "" if ok else "INCOMPLETE"])
+    for n, rate in enumerate(args.rates):
+        lists = _lists(args.latency_lists, 12 + n, f"{tag}L{n}")
+        res = await post_all(lists, concurrency=args.concurrency, rate=rate, desc=f"latency: {rate:g} lists/s")
+        ok = await watch.wait_for(_claims(lists), args.timeout)
+        lat = [watch.seen[c] - res.due_at[c] for c in _claims(lists) if c in watch.seen and c in res.due_at]
+        achieved = len(lists) / res.elapsed
+        note = "" if ok else "INCOMPLETE"
+        if achieved < 0.95 * rate:
+            note = f"{note} behind schedule: intake took {achieved:.0f}/s".strip()
+        rows.append([f"fixed {rate:g} lists/s", len(lists), f"{achieved:.0f}", "",
+                     f"{_pct(lat, 50) * 1000:.0f}", f"{_pct(lat, 95) * 1000:.0f}", f"{_pct(lat, 99) * 1000:.0f}", note])
     await watch.stop()
 
     header = ["run", "lists", "posted/s", "POST→ledger lists/s", "p50 ms", "p95 ms", "p99 ms", "note"]
@@ -111,7 +118,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--lists", type=int, default=int(os.environ.get("BENCH_LISTS", 6000)))
     parser.add_argument("--latency-lists", type=int, default=int(os.environ.get("BENCH_LATENCY_LISTS", 3000)))
-    parser.add_argument("--rate", type=float, default=float(os.environ.get("BENCH_RATE", 100)))
+    parser.add_argument("--rates", type=lambda v: [float(r) for r in v.split(",")],
+                        default=os.environ.get("BENCH_RATES", "25,100"), help="comma-separated lists/s")
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--timeout", type=float, default=600)
     asyncio.run(main_async(parser.parse_args()))

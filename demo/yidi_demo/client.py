@@ -23,6 +23,8 @@ class PostResults:
     rejected_422: list[dict] = field(default_factory=list)
     conflicts: list[dict] = field(default_factory=list)
     sent_at: dict[str, float] = field(default_factory=dict)  # claim id -> when its first post was answered
+    due_at: dict[str, float] = field(default_factory=dict)  # claim id -> when a fixed rate meant to post it
+    elapsed: float = 0.0  # seconds from the first post to the last answer
 
 
 async def post_all(lists: list[dict], *, concurrency: int = 32, desc: str = "posting settlement lists",
@@ -59,6 +61,8 @@ async def post_all(lists: list[dict], *, concurrency: int = 32, desc: str = "pos
                 if resp.status_code == 202:
                     results.accepted.append(data)
                     results.sent_at.setdefault(data["claim_id"], time.monotonic())
+                    if rate:
+                        results.due_at.setdefault(data["claim_id"], start + i / rate)
                 elif resp.status_code == 422:
                     results.rejected_422.append(data)
                 elif resp.status_code == 409:
@@ -66,6 +70,7 @@ async def post_all(lists: list[dict], *, concurrency: int = 32, desc: str = "pos
                 bar.update()
 
         await asyncio.gather(*(worker() for _ in range(concurrency)))
+    results.elapsed = time.monotonic() - start
     bar.close()
     return results
 

@@ -12,7 +12,7 @@ from yidi_grouper.adapters.grouping_engine import GroupingEngine
 from yidi_grouper.domain.dip import build_catalogue, chapter_key, group_dip, group_dip_configured, icd10_chapter
 from yidi_grouper.domain.scheme import load_scheme
 
-from .conftest import DEMO_SCHEME_DIR, REPO_ROOT, make_case
+from .conftest import DEMO_SCHEME_DIR, REPO_ROOT, make_case, reference_path
 
 KINDS = {"51.2300": "手术", "87.5401": "诊断性操作", "99.2501": "治疗性操作", "00.6600": "介入治疗"}
 
@@ -145,3 +145,24 @@ def test_demo_catalogue_is_in_the_grouper_key_form():
     assert len(chapters) >= 22 and all(code.split(":")[1] in kinds for code in chapters)
     assert all(icd10_chapter(code.split(":")[0][:3]) == code.split(":")[0] for code in chapters)
     assert len(catalogue.entries) <= 400
+
+
+# ------------------------------------------------------------------ engine: CHS-DRG version per region
+
+
+def test_each_drg_region_is_grouped_with_the_scheme_its_version_names():
+    reference = reference_path()
+    config = load_config(REPO_ROOT / "demo" / "config")
+    versions = {"360100-2026": "CHS-DRG 1.0", "360200-2026": "CHS-DRG 1.1", "360300-2026": "CHS-DRG 9.9"}
+    config = config.model_copy(update={"region_years": {
+        **config.region_years,
+        **{key: config.region_years[key].model_copy(update={"scheme_version": v}) for key, v in versions.items()}}})
+    engine = GroupingEngine(load_scheme(DEMO_SCHEME_DIR), None, "CHS-DRG demo",
+                            ConfigProvider(REPO_ROOT / "demo" / "config", config),
+                            version_dirs={"CHS-DRG 1.0": reference / "chs-drg-1.0", "CHS-DRG 1.1": reference / "chs-drg-1.1"})
+    schemes = {region: engine.group(settlement_list(region, f"H{region}00001", ["K80.100x001"], ["51.2300"])).scheme
+               for region in ("360100", "360200", "360300")}
+    # 9.9 has no directory here: the default (demo) scheme groups it, and the engine says so in its logs
+    assert schemes == {"360100": "CHS-DRG 1.0", "360200": "CHS-DRG 1.1", "360300": "CHS-DRG demo"}
+    assert engine.scheme_for_version("CHS-DRG 1.0").source_hash != engine.scheme_for_version("CHS-DRG 1.1").source_hash
+    assert engine.scheme_for_version("CHS-DRG 1.0") is engine.scheme_for_version("CHS-DRG 1.0")  # compiled once

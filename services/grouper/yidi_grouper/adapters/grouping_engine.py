@@ -1,8 +1,11 @@
 """Loads the scheme and code tables once per process and runs QC + grouping on a settlement list.
 
-DRG or DIP per treatment region and year, as the regional configuration says (`scheme` of
-`regions/<region>-<year>.toml`): a DIP region's lists are grouped against that region's configured
-catalogue (`dip_catalogue`), everything else with CHS-DRG.
+DRG or DIP per treatment region and year, as the regional configuration says (`scheme` and
+`scheme_version` of `regions/<region>-<year>.toml`): a DIP region's lists are grouped against that
+region's configured catalogue (`dip_catalogue`); a DRG region's with the CHS-DRG scheme its version
+names (YIDI_DRG_SCHEMES maps versions to directories, each compiled once and cached). YIDI_SCHEME_DIR,
+when set, is the one scheme for every region; a version with no directory gets the default scheme,
+with a warning.
 """
 from __future__ import annotations
 
@@ -37,13 +40,27 @@ def resolve_scheme_dir(settings: Settings) -> Path:
 PROCEDURE_CATEGORIES = Path("icd") / "icd9cm3-procedure-category.dat"
 
 
+def scheme_label(scheme: Scheme) -> str:
+    return f"CHS-DRG {scheme.version}"
+
+
+def version_dirs(settings: Settings) -> dict[str, Path]:
+    """scheme_version -> directory, for the versions whose files are present (none when YIDI_SCHEME_DIR is set)."""
+    if settings.yidi_scheme_dir:
+        return {}
+    dirs = {version: settings.yidi_reference_dir / path for version, path in settings.yidi_drg_schemes.items()}
+    return {version: path for version, path in dirs.items() if (path / "3_DRG.txt").is_file()}
+
+
 @dataclass
 class GroupingEngine:
-    scheme: Scheme
+    scheme: Scheme  # the default: regions without configuration or whose version has no directory
     codes: CodeTables | None
     scheme_name: str
     config: ConfigProvider | None = None  # None: CHS-DRG for every region
     procedure_kinds: dict[str, str] = field(default_factory=dict)  # procedure code -> kind, for DIP
+    version_dirs: dict[str, Path] = field(default_factory=dict)
+    _by_version: dict[str, Scheme | None] = field(default_factory=dict)
 
     @classmethod
     def from_settings(cls, settings: Settings, config: ConfigProvider | None = None) -> "GroupingEngine":
@@ -56,9 +73,28 @@ class GroupingEngine:
             config = ConfigProvider.load(settings.yidi_config_dir)
         kinds_path = settings.yidi_reference_dir / PROCEDURE_CATEGORIES
         kinds = load_procedure_kinds(kinds_path) if kinds_path.is_file() else {}
-        log.info("grouping engine ready", scheme=str(scheme_dir), code_tables=bool(codes),
+        engine = cls(scheme, codes, scheme_label(scheme), config, kinds, version_dirs(settings))
+        used = sorted({ry.scheme_version for ry in config.current.region_years.values()
+                       if ry.scheme is PaymentScheme.DRG}) if config else []
+        loaded = {version: str(engine.version_dirs[version]) for version in used if engine.scheme_for_version(version)}
+        log.info("grouping engine ready", scheme=str(scheme_dir), code_tables=bool(codes), region_schemes=loaded,
                  warnings=len(scheme.load_warnings), regional_config=bool(config), procedure_kinds=len(kinds))
-        return cls(scheme, codes, f"CHS-DRG {scheme.version}", config, kinds)
+        return engine
+
+    def scheme_for_version(self, version: str) -> Scheme | None:
+        """The compiled scheme a region's scheme_version names; None when it has no directory here."""
+        if version not in self._by_version:
+            path = self.version_dirs.get(version)
+            self._by_version[version] = load_scheme(path) if path else None
+            if path is None:
+                log.warning("no scheme directory for this version: the default scheme groups its regions",
+                            version=version, default=self.scheme_name, known=sorted(self.version_dirs))
+        return self._by_version[version]
+
+    def drg_scheme(self, region: RegionYear | None) -> tuple[Scheme, str]:
+        """The scheme for a region's lists and the name results carry: its configured version, or the default's."""
+        found = self.scheme_for_version(region.scheme_version) if region is not None else None
+        return (found, region.scheme_version) if found else (self.scheme, self.scheme_name)
 
     def quality_problems(self, sl: SettlementList) -> list[QcProblem]:
         return [QcProblem(field=p.field, rule=p.rule, message=p.message) for p in run_qc(sl, self.codes)]
@@ -77,7 +113,7 @@ class GroupingEngine:
         region = self.region_year(sl)
         if region is not None and region.scheme is PaymentScheme.DIP and region.dip_catalogue is not None:
             return self.group_dip(sl, region)
-        return self.group_drg(sl)
+        return self.group_drg(sl, *self.drg_scheme(region))
 
     def group_dip(self, sl: SettlementList, region: RegionYear) -> GroupingOutcome:
         catalogue = region.dip_catalogue
@@ -94,11 +130,11 @@ class GroupingEngine:
             explanation=[source, *result.explanation],
         )
 
-    def group_drg(self, sl: SettlementList) -> GroupingOutcome:
-        result = group_case(GroupingInput.from_settlement_list(sl), self.scheme)
+    def group_drg(self, sl: SettlementList, scheme: Scheme | None = None, name: str | None = None) -> GroupingOutcome:
+        result = group_case(GroupingInput.from_settlement_list(sl), scheme or self.scheme)
         return GroupingOutcome(
             payment_method="DRG",
-            scheme=self.scheme_name,
+            scheme=name or self.scheme_name,
             status=result.status,
             mdc=result.mdc,
             adrg=result.adrg,
