@@ -47,6 +47,7 @@ SEEDED_RULES = ("AUD-SPLIT-ADMISSION", "AUD-SELF-PAY", "AUD-COST-SHIFT", "AUD-LO
 NEEDS_NORMS = ("AUD-UPCODING", "AUD-EARLY-DISCHARGE")
 DEMO_AUDIT_RULES = REPO_ROOT / "demo" / "audit" / "rules.toml"
 UPCODED_COST_SHARE = Decimal("0.9")  # an up-coded case costs 90 % of the lower split's average
+EARLY_DISCHARGE_COST_SHARE = 0.7  # a cut stay costs less than the standard: the surplus the rule suspects
 LOWEST_NORMAL_SHARE = Decimal("0.45")  # T / standard above every demo region's low-outlier threshold (0.4)
 
 
@@ -289,14 +290,14 @@ def generate(config: ProvinceConfig, scheme: Scheme, *, count: int, period: str 
         if seeded != "AUD-LOW-ADMISSION":
             case = _usual_stay(case, norm, params, rng, floor=case["los"] if seeded == "AUD-COST-SHIFT" else 3)
         usual_los = case["los"]
+        lifted = _lower_split(grouped, norms, params)
         if seeded == "AUD-EARLY-DISCHARGE":
             cut = math.ceil(params.early_discharge.readmitted_stay_fraction * norm.avg_los) - 1 if norm else 0
-            if cut >= 3:  # long enough not to look like a lowered admission standard
-                case = {**case, "los": cut}
+            if cut >= 3 and not lifted:  # not a lowered admission standard; no complications a short stay leaves unbacked
+                case, options = {**case, "los": cut}, {"cost_factor": EARLY_DISCHARGE_COST_SHARE}
             else:
                 seeded = None
         standard = _standard(config, hospital, hospital.region, year, insutype, cross, grouped.drg)
-        lifted = _lower_split(grouped, norms, params)
         if seeded == "AUD-UPCODING":  # cost and stay at the lower split's averages (see _with_complication)
             options = {"cost_factor": float(_upcoded_cost_share(lifted, params))}
             case = {**case, "los": min(case["los"], math.floor(params.upcoding.max_los_ratio * lifted[1].avg_los))}
