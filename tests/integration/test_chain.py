@@ -196,3 +196,12 @@ async def test_seeded_violations_are_flagged_once_and_clean_lists_never(chain):
     missing = sorted(set(w.seeded.items()) - set(flagged))
     extra = sorted(set(flagged) - set(w.seeded.items()))
     assert not missing and not extra, f"missing {missing}, extra {extra}"
+
+
+async def test_every_service_serves_and_reloads_the_configuration_it_works_by(chain):
+    async with httpx.AsyncClient(timeout=30) as client:
+        versions = {svc: (await client.get(f"{chain[svc].url}/v1/config")).json()["version"]
+                    for svc in ("grouper", "pricing", "budget", "clearing")}
+        reloaded = await client.post(f"{chain['budget'].url}/v1/config/reload")
+    assert versions == dict.fromkeys(versions, "demo-2026.1")
+    assert (reloaded.status_code, reloaded.json()) == (200, {"version": "demo-2026.1"})

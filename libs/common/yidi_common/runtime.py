@@ -12,6 +12,8 @@ import uvicorn
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from .config_api import router as config_router
+from .config_provider import ConfigProvider
 from .db import migrate, service_engine
 from .http import install_error_handlers
 from .logging import configure_logging
@@ -39,8 +41,10 @@ def create_service_app(
     description: str,
     on_startup: Callable[[ServiceRuntime], object] | None = None,
     background: tuple[Callable[[ServiceRuntime], Awaitable[None]], ...] = (),
+    config: ConfigProvider | None = None,
 ) -> FastAPI:
-    """background: long-running tasks of the service beside its consumer and relay (they get the runtime)."""
+    """background: long-running tasks of the service beside its consumer and relay (they get the runtime);
+    config: the regional configuration it works by, served at /v1/config and reloaded when its files change."""
     settings = get_settings()
 
     @contextlib.asynccontextmanager
@@ -72,6 +76,8 @@ def create_service_app(
         tasks += [asyncio.create_task(job(runtime), name=getattr(job, "__name__", "background")) for job in background]
         if consumer:
             tasks.append(asyncio.create_task(consumer.run(), name="consumer"))
+        if config is not None and settings.yidi_config_poll_seconds > 0:
+            tasks.append(asyncio.create_task(config.watch(settings.yidi_config_poll_seconds), name="config-watch"))
         for t in tasks:
             t.add_done_callback(_crash_on_failure)
         log.info("service started", topics=sorted(handlers))
@@ -111,6 +117,9 @@ def create_service_app(
             "dead_lettered": rt.consumer.dead_lettered if rt.consumer else 0,
         }
 
+    if config is not None:
+        app.state.config = config
+        app.include_router(config_router)
     for router in routers:
         app.include_router(router)
     return app

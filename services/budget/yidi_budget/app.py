@@ -13,6 +13,6 @@ app = create_service_app(
     handlers=make_handlers(lambda: config.current),
     routers=[router],
     title="Yidi budget: pools, budgets and risk warnings",
+    config=config,
     description="Consumption per pool at the provisional rate; alerts at 80/90/100 % once per budget and period.",
 )
-app.state.config = config

@@ -14,6 +14,6 @@ app = create_service_app(
     handlers=HANDLERS,
     routers=[ledger_router, clearing_router],
     title="Yidi clearing: fund ledger and clearing",
+    config=config,
     description="Double-entry, append-only fund ledger; monthly pre-settlement; annual and cross-region clearing.",
 )
-app.state.config = config

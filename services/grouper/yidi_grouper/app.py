@@ -22,6 +22,7 @@ app = create_service_app(
     handlers=make_handlers(engine),
     routers=[settlement_lists_router, simulation_router],
     background=(run_intake_writer,),
+    config=engine.config,
     title="Yidi grouper: HIS intake and DRG/DIP grouping",
     description="Hospitals post settlement lists (医保结算清单) here; each is quality-checked and grouped.",
 )

@@ -13,6 +13,6 @@ app = create_service_app(
     handlers=make_handlers(config),
     routers=[router],
     title="Yidi pricing: DRG/DIP payment per case",
+    config=config,
     description="Payment and FundDue per case with every input that produced them; simulation endpoint for hospitals.",
 )
-app.state.config = config
