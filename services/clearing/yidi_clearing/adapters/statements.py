@@ -1,4 +1,4 @@
-"""Statements as CSV (one table) or XLSX (one sheet per table), for people who read them in a spreadsheet."""
+"""Statements as CSV (one table) or XLSX (one sheet per table and a chart), for people who read them in a spreadsheet."""
 from __future__ import annotations
 
 import csv
@@ -8,6 +8,11 @@ import xlsxwriter
 
 TABLES = {"monthly": ("lines",), "annual": ("hospitals", "pools", "lines"),
           "cross-region": ("remittances", "payments", "lines")}
+CHART_TITLES = {
+    "monthly": "Paid to each hospital, and what was withheld (yuan)",
+    "annual": "Distributable budget against FundDue at the final rate, per pool (yuan)",
+    "cross-region": "Each region's net remittance to the province and net payment from it (yuan)",
+}
 
 
 def to_csv(statement: dict, table: str | None = None) -> str:
@@ -35,5 +40,39 @@ def to_xlsx(statement: dict) -> bytes:
             sheet.write_row(i, 0, [row[h] for h in header])
         sheet.set_column(0, len(header) - 1, 16)
         sheet.freeze_panes(1, 0)
+    _add_chart(book, statement)
     book.close()
     return buf.getvalue()
+
+
+def chart_rows(statement: dict) -> tuple[list[str], list[list]]:
+    """What the statement's chart shows: a header and one row per bar group."""
+    kind = statement["kind"]
+    if kind == "monthly":
+        return ["hospital", "paid", "withheld"], [[r["hospital"], r["paid"], r["withheld"]] for r in statement["lines"]]
+    if kind == "annual":
+        return (["pool", "distributable", "fund_due_final"],
+                [[r["pool"], r["distributable"], r["fund_due_final"]] for r in statement["pools"]])
+    remits = {r["region"]: r["net"] for r in statement.get("remittances") or []}
+    receives = {r["region"]: r["net"] for r in statement.get("payments") or []}
+    return (["region", "remits to province", "paid by province"],
+            [[region, remits.get(region, "0.00"), receives.get(region, "0.00")] for region in sorted(remits | receives)])
+
+
+def _add_chart(book: xlsxwriter.Workbook, statement: dict) -> None:
+    header, rows = chart_rows(statement)
+    if not rows:
+        return
+    sheet = book.add_worksheet("chart")
+    sheet.write_row(0, 0, header)
+    for i, row in enumerate(rows, 1):
+        sheet.write_row(i, 0, row)
+    chart = book.add_chart({"type": "column"})
+    for column, name in enumerate(header[1:], 1):
+        chart.add_series({"name": name, "categories": ["chart", 1, 0, len(rows), 0],
+                          "values": ["chart", 1, column, len(rows), column]})
+    chart.set_title({"name": CHART_TITLES[statement["kind"]]})
+    chart.set_x_axis({"num_font": {"rotation": -45}})
+    chart.set_size({"width": 960, "height": 480})
+    sheet.insert_chart("E2", chart)
+    sheet.activate()  # the workbook opens on the chart
