@@ -8,8 +8,10 @@ logged (and answered with 422 on the endpoint).
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import structlog
 
@@ -28,22 +30,26 @@ def fingerprint(directory: Path) -> Fingerprint:
 
 @dataclass
 class ConfigProvider:
+    """A configuration read from the files below `directory` by `loader` (which raises ValueError on
+    invalid files); the regional configuration by default."""
+
     directory: Path
-    current: ProvinceConfig
+    current: Any  # ProvinceConfig for the regional configuration
     seen: Fingerprint = field(default=())  # the files as last read, valid or not
+    loader: Callable[[Path], Any] = load_config
 
     @classmethod
-    def load(cls, directory: Path) -> "ConfigProvider":
+    def load(cls, directory: Path, loader: Callable[[Path], Any] = load_config) -> "ConfigProvider":
         seen = fingerprint(directory)
-        config = load_config(directory)
-        log.info("configuration loaded", directory=str(directory), version=config.version)
-        return cls(directory, config, seen)
+        config = loader(directory)
+        log.info("configuration loaded", directory=str(directory), version=getattr(config, "version", None))
+        return cls(directory, config, seen, loader)
 
-    def reload(self) -> ProvinceConfig:
+    def reload(self) -> Any:
         """Validate the directory anew; the running configuration changes only if it is valid."""
         self.seen = fingerprint(self.directory)
-        self.current = load_config(self.directory)
-        log.info("configuration reloaded", version=self.current.version)
+        self.current = self.loader(self.directory)
+        log.info("configuration reloaded", directory=str(self.directory), version=getattr(self.current, "version", None))
         return self.current
 
     def reload_if_changed(self) -> bool:
@@ -52,8 +58,8 @@ class ConfigProvider:
             return False
         try:
             self.reload()
-        except ConfigError as e:
-            log.error("changed configuration rejected; the previous one stays", version=self.current.version,
+        except (ConfigError, ValueError, OSError) as e:
+            log.error("changed configuration rejected; the previous one stays", directory=str(self.directory),
                       error=str(e))
             return False
         return True

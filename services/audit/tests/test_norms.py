@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 from decimal import Decimal as D
 from pathlib import Path
 
@@ -82,3 +83,22 @@ def test_a_missing_norms_file_and_a_bad_region_code_are_both_reported(tmp_path: 
     with pytest.raises(AuditConfigError) as e:
         load_audit_config(tmp_path / "rules.toml")
     assert "absent.csv" in str(e.value) and "group_norms.regions.3607 is not a six-digit region code" in str(e.value)
+
+
+def test_changed_norms_reach_the_rules_and_broken_ones_do_not(tmp_path: Path):
+    from yidi_common.config_provider import ConfigProvider
+
+    norms = tmp_path / "p.csv"
+    norms.write_text("DRG编码,例均费用,平均住院日\nES31,12000,11\n", encoding="utf-8")
+    (tmp_path / "rules.toml").write_text('[group_norms]\nprovince = "p.csv"\n')
+    rules = ConfigProvider.load(tmp_path, lambda d: load_audit_config(d / "rules.toml"))
+
+    def rewrite(text: str) -> None:
+        norms.write_text(text, encoding="utf-8")
+        stat = norms.stat()
+        os.utime(norms, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+
+    rewrite("DRG编码,例均费用,平均住院日\nES31,12000,9.5\n")
+    assert rules.reload_if_changed() and rules.current.norms_for("360100")["ES31"].avg_los == D("9.5")
+    rewrite("DRG编码,例均费用,平均住院日\nES31,12000,zero\n")
+    assert not rules.reload_if_changed() and rules.current.norms_for("360100")["ES31"].avg_los == D("9.5")

@@ -1,4 +1,5 @@
 """The audit service: review rules over priced claims, joint review between regions, assistance requests."""
+from yidi_common.config_provider import ConfigProvider
 from yidi_common.runtime import create_service_app
 from yidi_common.settings import get_settings
 
@@ -6,12 +7,21 @@ from .api.flags import router
 from .consumers.handlers import make_handlers
 from .domain.params import load_audit_config
 
-rules = load_audit_config(get_settings().yidi_audit_rules)
+settings = get_settings()
+# the rules file and the norms beside it: reloaded when they change, if they validate
+rules = ConfigProvider.load(settings.yidi_audit_rules.parent,
+                            lambda directory: load_audit_config(directory / settings.yidi_audit_rules.name))
+
+
+async def watch_rules(runtime) -> None:
+    if settings.yidi_config_poll_seconds > 0:
+        await rules.watch(settings.yidi_config_poll_seconds)
 
 app = create_service_app(
     "audit",
-    handlers=make_handlers(rules),
+    handlers=make_handlers(lambda: rules.current),
     routers=[router],
+    background=(watch_rules,),
     title="Yidi audit: review rules and joint review",
     description="Rules raise flags with evidence; the treatment region proposes, the insured region confirms or "
                 "disputes, the province resolves; confirmed amounts become deductions in clearing.",

@@ -6,6 +6,7 @@ checked as the earlier stay of the person's later claims already stored. Flags a
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timezone
 
 from yidi_common.events import Envelope, new_event
@@ -37,9 +38,11 @@ def raised_event(finding: AuditFinding, cause: Envelope) -> Envelope:
     )
 
 
-def make_handlers(config: AuditConfig) -> dict[str, Handler]:
+def make_handlers(current_config: Callable[[], AuditConfig]) -> dict[str, Handler]:
+    """current_config: the rules in force when an event is handled (they may be reloaded)."""
     async def on_priced(uow: UnitOfWork, event: Envelope) -> None:
         msg: PaymentPriced = event.payload()  # type: ignore[assignment]
+        config = current_config()
         priced = from_priced(msg, group_avg_cost=msg.pricing.standard)
         claim = with_norms(priced, config.norms_for(priced.treat_admdvs))
         await repo.lock_person(uow.conn, claim.psn_no)
