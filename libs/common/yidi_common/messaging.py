@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import time
 import traceback
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
@@ -197,7 +198,12 @@ class EventConsumer:
         relay: OutboxRelay,
         group_id: str | None = None,
         batch_size: int = 500,
+        fetch_min_bytes: int = 1,
+        commit_seconds: float = 0.0,
     ):
+        """fetch_min_bytes: what a fetch waits for (at most 100 ms), so busy topics come in fewer, larger
+        batches; commit_seconds: how often offsets are committed (0: after every batch). The inbox makes
+        committed offsets a hint: what a crash or rebalance delivers again is skipped, never applied twice."""
         self.service = service
         self.engine = engine
         self.handlers = handlers
@@ -211,7 +217,10 @@ class EventConsumer:
             auto_offset_reset="earliest",
             max_poll_records=batch_size,
             fetch_max_wait_ms=100,
+            fetch_min_bytes=fetch_min_bytes,
         )
+        self.commit_seconds = commit_seconds
+        self._uncommitted: dict = {}  # partition -> next offset, applied but not yet committed
         self.processed = 0
         self.dead_lettered = 0
 
@@ -231,21 +240,33 @@ class EventConsumer:
         return total
 
     async def stop(self) -> None:
+        await self._commit()
         await self.consumer.stop()
 
     async def run(self) -> None:
+        committed_at = time.monotonic()
         while True:
-            batches = await self.consumer.getmany(timeout_ms=500, max_records=self.batch_size)
+            wait = 500 if not self._uncommitted else max(1, int(self.commit_seconds * 1000))
+            batches = await self.consumer.getmany(timeout_ms=wait, max_records=self.batch_size)
             records = [r for msgs in batches.values() for r in msgs]
-            if not records:
-                continue
-            await self._apply_with_retry(records)
-            try:
-                await self.consumer.commit({tp: msgs[-1].offset + 1 for tp, msgs in batches.items()})
-            except (CommitFailedError, IllegalStateError) as exc:
-                # the group rebalanced under us: the new owner gets these again and its inbox skips them
-                log.warning("offset commit lost to a rebalance", error=repr(exc))
-            self.relay.wake()
+            if records:
+                await self._apply_with_retry(records)
+                self._uncommitted.update({tp: msgs[-1].offset + 1 for tp, msgs in batches.items() if msgs})
+                self.relay.wake()
+            if self._uncommitted and time.monotonic() - committed_at >= self.commit_seconds:
+                await self._commit()
+                committed_at = time.monotonic()
+
+    async def _commit(self) -> None:
+        offsets = {tp: o for tp, o in self._uncommitted.items() if tp in self.consumer.assignment()}
+        self._uncommitted = {}
+        if not offsets:
+            return
+        try:
+            await self.consumer.commit(offsets)
+        except (CommitFailedError, IllegalStateError) as exc:
+            # the group rebalanced under us: the new owner gets these again and its inbox skips them
+            log.warning("offset commit lost to a rebalance", error=repr(exc))
 
     async def _apply_with_retry(self, records: list) -> None:
         delay = 0.5

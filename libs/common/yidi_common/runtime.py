@@ -64,6 +64,8 @@ def create_service_app(
                 relay=relay,
                 group_id=settings.consumer_group,
                 batch_size=settings.consumer_batch_size,
+                fetch_min_bytes=settings.consumer_fetch_min_bytes,
+                commit_seconds=settings.consumer_commit_seconds,
             )
             await consumer.start()
         runtime = ServiceRuntime(name, engine, relay, consumer)

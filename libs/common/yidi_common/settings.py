@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     yidi_audit_rules: Path = REPO_ROOT / "demo" / "audit" / "rules.toml"
     consumer_group: str | None = None  # default: the service name; a new group replays from the start
     consumer_batch_size: int = 500
+    consumer_fetch_min_bytes: int = 16384  # a fetch waits up to 100 ms for this much
+    consumer_commit_seconds: float = 0.5  # offsets committed at most this often (the inbox dedups redeliveries)
     relay_batch_size: int = 2000
 
     def service_database_url(self, service: str) -> str:
