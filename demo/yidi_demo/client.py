@@ -22,7 +22,6 @@ class PostResults:
     accepted: list[dict] = field(default_factory=list)  # 202 bodies, first post of each
     rejected_422: list[dict] = field(default_factory=list)
     conflicts: list[dict] = field(default_factory=list)
-    sent_at: dict[str, float] = field(default_factory=dict)  # claim id -> when its first post was answered
     due_at: dict[str, float] = field(default_factory=dict)  # claim id -> when a fixed rate meant to post it
     elapsed: float = 0.0  # seconds from the first post to the last answer
 
@@ -60,7 +59,6 @@ async def post_all(lists: list[dict], *, concurrency: int = 32, desc: str = "pos
                 data = resp.json()
                 if resp.status_code == 202:
                     results.accepted.append(data)
-                    results.sent_at.setdefault(data["claim_id"], time.monotonic())
                     if rate:
                         results.due_at.setdefault(data["claim_id"], start + i / rate)
                 elif resp.status_code == 422:

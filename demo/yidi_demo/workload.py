@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from yidi_audit.domain.norms import GroupNorm, GroupNorms
+from yidi_audit.domain.norms import GroupNorm, GroupNorms, lower_split_cost
+from yidi_audit.domain.rules.upcoding import NO_COMPLICATION_DIGIT
 from yidi_audit.domain.params import AuditConfig, AuditParams, load_audit_config
 from yidi_common.money import to_fen
 from yidi_common.regional_config import ProvinceConfig, pick_qualified
@@ -196,7 +197,7 @@ def _with_complication(case: dict, scheme: Scheme, norms: GroupNorms, params: Au
     if case["diagnoses"][0].startswith(params.symptom_principal.non_specific_prefixes):
         return None  # the added MCC would be a specific diagnosis coded after a symptom
     clean = group_case(GroupingInput.from_dict(case), scheme)
-    if clean.status != "grouped" or not clean.drg.endswith("5") or clean.drg not in norms:
+    if clean.status != "grouped" or not clean.drg.endswith(NO_COMPLICATION_DIGIT) or clean.drg not in norms:
         return None
     for code in rng.sample(sorted(scheme.mcc), 40):
         if code in case["diagnoses"]:
@@ -204,7 +205,7 @@ def _with_complication(case: dict, scheme: Scheme, norms: GroupNorms, params: Au
         lifted = {**case, "diagnoses": [*case["diagnoses"], code]}
         grouped = group_case(GroupingInput.from_dict(lifted), scheme)
         split = _lower_split(grouped, norms, params)
-        if split and grouped.adrg == clean.adrg and grouped.drg[:3] + "5" == clean.drg:
+        if split and grouped.adrg == clean.adrg and grouped.drg[:3] + NO_COMPLICATION_DIGIT == clean.drg:
             own, lower = split
             longest = math.floor(params.upcoding.max_los_ratio * lower.avg_los)
             shortest = max(3, math.ceil(params.early_discharge.readmitted_stay_fraction * own.avg_los))
@@ -222,7 +223,7 @@ def _lower_split(grouped, norms: GroupNorms, params: AuditParams) -> tuple[Group
     """A DRG its MCC/CC lifted to an upper split: its norm and the lower split's (what AUD-UPCODING compares)."""
     if grouped.status != "grouped" or not grouped.counted or grouped.drg[-1] not in params.upcoding.upper_split_digits:
         return None
-    own, lower = norms.get(grouped.drg), norms.get(grouped.drg[:3] + "5")
+    own, lower = norms.get(grouped.drg), norms.get(grouped.drg[:3] + NO_COMPLICATION_DIGIT)
     return (own, lower) if own and lower else None
 
 
@@ -308,7 +309,7 @@ def generate(config: ProvinceConfig, scheme: Scheme, *, count: int, period: str 
         total = max(to_fen(standard * Decimal(str(factor))), Decimal("300.00"))
         if lifted and seeded not in ("AUD-UPCODING", "AUD-LOW-ADMISSION"):
             own, lower = lifted  # a clean case's complications: if its cost does not back them, its stay does
-            if total <= Decimal("1.1") * params.upcoding.max_cost_ratio * standard * lower.avg_cost / own.avg_cost:
+            if total <= Decimal("1.1") * params.upcoding.max_cost_ratio * lower_split_cost(standard, own, lower):
                 case = {**case, "los": max(case["los"], math.floor(params.upcoding.max_los_ratio * lower.avg_los) + 1)}
         sl = build_list(case, n=n, hospital=hospital, insured=insured, insutype=insutype, period=period,
                         total=total, rng=rng, cross_province=cross_province, id_prefix=id_prefix, **options)

@@ -42,9 +42,11 @@ def create_service_app(
     on_startup: Callable[[ServiceRuntime], object] | None = None,
     background: tuple[Callable[[ServiceRuntime], Awaitable[None]], ...] = (),
     config: ConfigProvider | None = None,
+    watched: tuple[ConfigProvider, ...] = (),
 ) -> FastAPI:
     """background: long-running tasks of the service beside its consumer and relay (they get the runtime);
-    config: the regional configuration it works by, served at /v1/config and reloaded when its files change."""
+    config: the regional configuration it works by, served at /v1/config; it and `watched` are reloaded
+    when their files change."""
     settings = get_settings()
 
     @contextlib.asynccontextmanager
@@ -78,8 +80,9 @@ def create_service_app(
         tasks += [asyncio.create_task(job(runtime), name=getattr(job, "__name__", "background")) for job in background]
         if consumer:
             tasks.append(asyncio.create_task(consumer.run(), name="consumer"))
-        if config is not None and settings.yidi_config_poll_seconds > 0:
-            tasks.append(asyncio.create_task(config.watch(settings.yidi_config_poll_seconds), name="config-watch"))
+        if settings.yidi_config_poll_seconds > 0:
+            tasks += [asyncio.create_task(provider.watch(settings.yidi_config_poll_seconds), name="config-watch")
+                      for provider in (config, *watched) if provider is not None]
         for t in tasks:
             t.add_done_callback(_crash_on_failure)
         log.info("service started", topics=sorted(handlers))

@@ -12,16 +12,11 @@ settings = get_settings()
 rules = ConfigProvider.load(settings.yidi_audit_rules.parent,
                             lambda directory: load_audit_config(directory / settings.yidi_audit_rules.name))
 
-
-async def watch_rules(runtime) -> None:
-    if settings.yidi_config_poll_seconds > 0:
-        await rules.watch(settings.yidi_config_poll_seconds)
-
 app = create_service_app(
     "audit",
     handlers=make_handlers(lambda: rules.current),
     routers=[router],
-    background=(watch_rules,),
+    watched=(rules,),
     title="Yidi audit: review rules and joint review",
     description="Rules raise flags with evidence; the treatment region proposes, the insured region confirms or "
                 "disputes, the province resolves; confirmed amounts become deductions in clearing.",

@@ -21,6 +21,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from .claims import ClaimFacts
+from .rules.upcoding import lower_split
 
 CODE_COLUMNS = ("DRG编码", "分组编码", "病种编码")
 COST_COLUMN = "例均费用"
@@ -77,6 +78,11 @@ def load_group_norms(path: Path) -> dict[str, GroupNorm]:
         return parse_group_norms(list(csv.DictReader(f)), str(path))
 
 
+def lower_split_cost(standard: Decimal, own: GroupNorm, lower: GroupNorm) -> Decimal:
+    """The lower split's average cost in a claim's terms: its standard scaled by the groups' cost ratio."""
+    return standard * lower.avg_cost / own.avg_cost
+
+
 def with_norms(claim: ClaimFacts, norms: GroupNorms) -> ClaimFacts:
     """The claim with its group's average LOS and, for a split DRG, the lower split's averages.
 
@@ -86,13 +92,12 @@ def with_norms(claim: ClaimFacts, norms: GroupNorms) -> ClaimFacts:
     own = norms.get(claim.drg) if claim.drg else None
     if own is None:
         return claim
-    lower_code = claim.drg_without_complications or (claim.drg[:3] + "5")
+    lower_code = lower_split(claim)
     lower = norms.get(lower_code) if lower_code != claim.drg else None
     changes: dict[str, object] = {"group_avg_los": own.avg_los}
     if claim.group_avg_cost is None:
         changes["group_avg_cost"] = own.avg_cost
     if lower is not None:
-        base = claim.group_avg_cost or own.avg_cost
-        changes["lower_group_avg_cost"] = base * lower.avg_cost / own.avg_cost
+        changes["lower_group_avg_cost"] = lower_split_cost(claim.group_avg_cost or own.avg_cost, own, lower)
         changes["lower_group_avg_los"] = lower.avg_los
     return dataclasses.replace(claim, **changes)

@@ -113,7 +113,7 @@ class GroupingEngine:
         region = self.region_year(sl)
         if region is not None and region.scheme is PaymentScheme.DIP and region.dip_catalogue is not None:
             return self.group_dip(sl, region)
-        return self.group_drg(sl, *self.drg_scheme(region))
+        return self.group_drg(sl, region)
 
     def group_dip(self, sl: SettlementList, region: RegionYear) -> GroupingOutcome:
         catalogue = region.dip_catalogue
@@ -130,11 +130,12 @@ class GroupingEngine:
             explanation=[source, *result.explanation],
         )
 
-    def group_drg(self, sl: SettlementList, scheme: Scheme | None = None, name: str | None = None) -> GroupingOutcome:
-        result = group_case(GroupingInput.from_settlement_list(sl), scheme or self.scheme)
+    def group_drg(self, sl: SettlementList, region: RegionYear | None) -> GroupingOutcome:
+        scheme, name = self.drg_scheme(region)
+        result = group_case(GroupingInput.from_settlement_list(sl), scheme)
         return GroupingOutcome(
             payment_method="DRG",
-            scheme=name or self.scheme_name,
+            scheme=name,
             status=result.status,
             mdc=result.mdc,
             adrg=result.adrg,
