@@ -1,4 +1,8 @@
-"""Talking to a running stack: post lists with a progress bar, wait for the chain to drain."""
+"""Talking to a running stack: post lists with a progress bar, wait for the chain to drain.
+
+Lists are posted with aiohttp: under 64 concurrent posts httpx's client spent about 10 ms of CPU per
+request on this machine against aiohttp's 0.35 ms, and the load generator shares the cores it measures.
+"""
 from __future__ import annotations
 
 import asyncio
@@ -6,7 +10,9 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 
+import aiohttp
 import httpx
+import orjson
 from tqdm import tqdm
 
 from yidi_common.settings import SERVICE_PORTS, get_settings
@@ -38,32 +44,35 @@ async def post_all(lists: list[dict], *, concurrency: int = 32, desc: str = "pos
         queue.put_nowait((i, job))
     bar = tqdm(total=len(jobs), desc=desc, unit="list", disable=not progress, dynamic_ncols=True)
     start = time.monotonic()
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(base_url=service_url("grouper"), timeout=30, limits=limits) as client:
+    connector = aiohttp.TCPConnector(limit=concurrency)
+    timeout = aiohttp.ClientTimeout(total=30)
+    headers = {"content-type": "application/json"}
+    async with aiohttp.ClientSession(base_url=service_url("grouper"), connector=connector, timeout=timeout) as session:
         async def worker() -> None:
             while not queue.empty():
                 i, (path, body) = queue.get_nowait()
                 if rate:
                     await asyncio.sleep(max(0.0, start + i / rate - time.monotonic()))
+                payload = orjson.dumps(body)
                 for attempt in range(5):
                     try:
-                        resp = await client.post(path, json=body)
+                        async with session.post(path, data=payload, headers=headers) as resp:
+                            status, data = resp.status, orjson.loads(await resp.read())
                         break
-                    except httpx.TransportError:
+                    except (aiohttp.ClientConnectionError, asyncio.TimeoutError):
                         await asyncio.sleep(0.5 * (attempt + 1))
                 else:
                     results.statuses["unreachable"] += 1
                     bar.update()
                     continue
-                results.statuses[resp.status_code] += 1
-                data = resp.json()
-                if resp.status_code == 202:
+                results.statuses[status] += 1
+                if status == 202:
                     results.accepted.append(data)
                     if rate:
                         results.due_at.setdefault(data["claim_id"], start + i / rate)
-                elif resp.status_code == 422:
+                elif status == 422:
                     results.rejected_422.append(data)
-                elif resp.status_code == 409:
+                elif status == 409:
                     results.conflicts.append(data)
                 bar.update()
 
