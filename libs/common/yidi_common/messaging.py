@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import itertools
 import time
 import traceback
 from collections.abc import Awaitable, Callable, Iterable
@@ -71,14 +72,12 @@ def is_transient(exc: BaseException) -> bool:
 
 @dataclass
 class UnitOfWork:
-    """What a handler gets: the batch's open transaction, a place for the events it emits, writes it
-    can defer to one bulk statement per batch, and hooks that run once before the batch commits."""
+    """What a handler gets: the batch's open transaction, a place for the events it emits and writes it
+    can defer to one bulk statement per batch."""
 
     conn: AsyncConnection
     emitted: list[Envelope] = field(default_factory=list)
-    state: dict = field(default_factory=dict)  # scratch space shared by the batch's handlers
     _deferred: dict[int, tuple[Any, list[dict]]] = field(default_factory=dict)
-    _before_commit: dict[str, Callable[["UnitOfWork"], Awaitable[None]]] = field(default_factory=dict)
 
     def emit(self, event: Envelope) -> None:
         self.emitted.append(event)
@@ -87,18 +86,21 @@ class UnitOfWork:
         """A write nothing in this batch reads back: executed once for the whole batch, in order."""
         self._deferred.setdefault(id(statement), (statement, []))[1].append(params)  # statements are module constants
 
-    def before_commit(self, name: str, hook: Callable[["UnitOfWork"], Awaitable[None]]) -> None:
-        self._before_commit.setdefault(name, hook)
-
     async def flush(self) -> None:
-        for hook in list(self._before_commit.values()):
-            await hook(self)
         for statement, rows in self._deferred.values():
             await self.conn.execute(statement, rows)
         self._deferred.clear()
 
 
 Handler = Callable[[UnitOfWork, Envelope], Awaitable[None]]
+BatchHandler = Callable[[UnitOfWork, list[Envelope]], Awaitable[None]]
+
+
+def takes_batches(handler: BatchHandler) -> BatchHandler:
+    """Marks a handler that is given every new event of its type in a run of the batch at once, in
+    order, so it can read and write with one statement per batch instead of several per event."""
+    handler.takes_batches = True  # type: ignore[attr-defined]
+    return handler
 
 
 async def write_outbox(conn: AsyncConnection, events: Iterable[Envelope]) -> int:
@@ -194,7 +196,7 @@ class EventConsumer:
         service: str,
         engine: AsyncEngine,
         bootstrap_servers: str,
-        handlers: dict[str, Handler],
+        handlers: dict[str, Handler | BatchHandler],
         relay: OutboxRelay,
         group_id: str | None = None,
         batch_size: int = 500,
@@ -316,14 +318,21 @@ class EventConsumer:
                 )
             ).scalars()
         )
-        uow = UnitOfWork(conn)
+        new: list[Envelope] = []
         for _, envelope in envelopes:
-            if envelope.id not in fresh:
+            if envelope.id in fresh:
+                fresh.discard(envelope.id)  # the same id twice in one batch applies once
+                new.append(envelope)
+        uow = UnitOfWork(conn)
+        for event_type, run in itertools.groupby(new, key=lambda e: e.type):
+            handler = self.handlers.get(event_type)
+            if handler is None:
                 continue
-            fresh.discard(envelope.id)  # the same id twice in one batch applies once
-            handler = self.handlers.get(envelope.type)
-            if handler is not None:
-                await handler(uow, envelope)
+            if getattr(handler, "takes_batches", False):
+                await handler(uow, list(run))
+            else:
+                for envelope in run:
+                    await handler(uow, envelope)
         await uow.flush()
         await write_outbox(conn, uow.emitted)
         self.processed += len(records)

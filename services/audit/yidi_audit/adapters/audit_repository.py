@@ -14,44 +14,59 @@ from ..domain.review import Review
 from .records import from_json, to_json
 
 
-async def lock_person(conn: AsyncConnection, psn_no: str) -> None:
-    """One person's claims are audited one at a time, so a readmission always sees the stay before it."""
-    await conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:p))"), {"p": psn_no})
+async def lock_people(conn: AsyncConnection, people: list[str]) -> None:
+    """One person's claims are audited one batch at a time, so a readmission always sees the stay before it.
+    people: sorted, so two batches never wait on each other in a cycle."""
+    await conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(p)) FROM unnest(CAST(:p AS text[])) AS p ORDER BY p"),
+                       {"p": people})
 
 
-async def person_history(conn: AsyncConnection, psn_no: str) -> list[ClaimFacts]:
-    rows = await conn.execute(text("SELECT facts FROM audit_claims WHERE psn_no = :p"), {"p": psn_no})
-    return [from_json(ClaimFacts, r.facts) for r in rows]
+async def people_histories(conn: AsyncConnection, people: list[str]) -> dict[str, dict[str, ClaimFacts]]:
+    """Each person's stored claims, by claim id."""
+    rows = await conn.execute(text("SELECT psn_no, claim_id, facts FROM audit_claims WHERE psn_no = ANY(:p)"), {"p": people})
+    out: dict[str, dict[str, ClaimFacts]] = {}
+    for r in rows:
+        out.setdefault(r.psn_no, {})[r.claim_id] = from_json(ClaimFacts, r.facts)
+    return out
 
 
-async def store_claim(conn: AsyncConnection, claim: ClaimFacts) -> bool:
-    """Keep the claim's latest version; False when a newer version is already stored."""
-    row = await conn.execute(
+async def store_claims(conn: AsyncConnection, claims: list[ClaimFacts]) -> None:
+    """claims: one per claim id, each newer than the stored version."""
+    if not claims:
+        return
+    await conn.execute(
         text(
             "INSERT INTO audit_claims (claim_id, version, psn_no, adm_time, dscg_time, facts) "
-            "VALUES (:c, :v, :p, :a, :d, CAST(:f AS jsonb)) ON CONFLICT (claim_id) DO UPDATE SET "
+            "SELECT * FROM unnest(CAST(:c AS text[]), CAST(:v AS int[]), CAST(:p AS text[]), "
+            "CAST(:a AS timestamptz[]), CAST(:d AS timestamptz[]), CAST(:f AS jsonb[])) ON CONFLICT (claim_id) DO UPDATE SET "
             "version = EXCLUDED.version, adm_time = EXCLUDED.adm_time, dscg_time = EXCLUDED.dscg_time, "
-            "facts = EXCLUDED.facts WHERE audit_claims.version < EXCLUDED.version RETURNING claim_id"
+            "facts = EXCLUDED.facts WHERE audit_claims.version < EXCLUDED.version"
         ),
-        {"c": claim.claim_id, "v": claim.version, "p": claim.psn_no, "a": claim.adm_time, "d": claim.dscg_time,
-         "f": to_json(claim)},
+        {"c": [c.claim_id for c in claims], "v": [c.version for c in claims], "p": [c.psn_no for c in claims],
+         "a": [c.adm_time for c in claims], "d": [c.dscg_time for c in claims], "f": [to_json(c) for c in claims]},
     )
-    return row.first() is not None
 
 
-async def insert_flag(conn: AsyncConnection, finding: AuditFinding, review: Review) -> bool:
-    row = await conn.execute(
+async def insert_flags(conn: AsyncConnection, flags: list[tuple[AuditFinding, Review]]) -> set[str]:
+    """Stores the flags not stored yet; returns their ids."""
+    if not flags:
+        return set()
+    rows = await conn.execute(
         text(
             "INSERT INTO flags (flag_id, rule_id, claim_id, version, hospital_code, treat_admdvs, insu_admdvs, status, "
-            "suspected_amount, severity, evidence, review) VALUES (:f, :r, :c, :v, :h, :t, :i, :s, :a, :sev, "
-            "CAST(:e AS jsonb), CAST(:rev AS jsonb)) ON CONFLICT DO NOTHING RETURNING flag_id"
+            "suspected_amount, severity, evidence, review) SELECT * FROM unnest(CAST(:f AS text[]), CAST(:r AS text[]), "
+            "CAST(:c AS text[]), CAST(:v AS int[]), CAST(:h AS text[]), CAST(:t AS text[]), CAST(:i AS text[]), "
+            "CAST(:s AS text[]), CAST(:a AS numeric[]), CAST(:sev AS text[]), CAST(:e AS jsonb[]), CAST(:rev AS jsonb[])) "
+            "ON CONFLICT DO NOTHING RETURNING flag_id"
         ),
-        {"f": finding.flag_id, "r": finding.rule_id, "c": finding.claim_id, "v": finding.version,
-         "h": finding.hospital_code, "t": finding.treat_admdvs, "i": finding.insu_admdvs, "s": review.status.value,
-         "a": finding.suspected_amount, "sev": finding.severity.value,
-         "e": orjson.dumps(dict(finding.evidence)).decode(), "rev": to_json(review)},
+        {"f": [f.flag_id for f, _ in flags], "r": [f.rule_id for f, _ in flags], "c": [f.claim_id for f, _ in flags],
+         "v": [f.version for f, _ in flags], "h": [f.hospital_code for f, _ in flags],
+         "t": [f.treat_admdvs for f, _ in flags], "i": [f.insu_admdvs for f, _ in flags],
+         "s": [r.status.value for _, r in flags], "a": [f.suspected_amount for f, _ in flags],
+         "sev": [f.severity.value for f, _ in flags], "e": [orjson.dumps(dict(f.evidence)).decode() for f, _ in flags],
+         "rev": [to_json(r) for _, r in flags]},
     )
-    return row.first() is not None
+    return set(rows.scalars())
 
 
 async def load_review(conn: AsyncConnection, flag_id: str, *, for_update: bool = False) -> Review | None:

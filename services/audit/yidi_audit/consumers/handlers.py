@@ -12,10 +12,10 @@ from datetime import datetime, timezone
 from yidi_common.events import Envelope, new_event
 from yidi_common.events.registry import AUDIT_FLAG_RAISED, PAYMENT_PRICED
 from yidi_common.events.v1 import AuditFlagRaised, PaymentPriced
-from yidi_common.messaging import Handler, UnitOfWork
+from yidi_common.messaging import Handler, UnitOfWork, takes_batches
 
 from ..adapters import audit_repository as repo
-from ..domain.claims import from_priced
+from ..domain.claims import ClaimFacts, from_priced
 from ..domain.engine import audit_claim
 from ..domain.findings import AuditFinding
 from ..domain.norms import with_norms
@@ -40,22 +40,37 @@ def raised_event(finding: AuditFinding, cause: Envelope) -> Envelope:
 
 def make_handlers(current_config: Callable[[], AuditConfig]) -> dict[str, Handler]:
     """current_config: the rules in force when an event is handled (they may be reloaded)."""
-    async def on_priced(uow: UnitOfWork, event: Envelope) -> None:
-        msg: PaymentPriced = event.payload()  # type: ignore[assignment]
+    @takes_batches
+    async def on_priced(uow: UnitOfWork, events: list[Envelope]) -> None:
         config = current_config()
-        priced = from_priced(msg, group_avg_cost=msg.pricing.standard)
-        claim = with_norms(priced, config.norms_for(priced.treat_admdvs))
-        await repo.lock_person(uow.conn, claim.psn_no)
-        if not await repo.store_claim(uow.conn, claim):
-            return  # a newer version of this claim was audited already
-        history = await repo.person_history(uow.conn, claim.psn_no)
-        findings = audit_claim(claim, history, config.for_region(claim.treat_admdvs))
-        for later in history:
-            if later.claim_id != claim.claim_id and later.adm_time >= claim.dscg_time:
-                findings += audit_claim(later, history, config.for_region(later.treat_admdvs))
+        claims = []
+        for event in events:
+            msg: PaymentPriced = event.payload()  # type: ignore[assignment]
+            priced = from_priced(msg, group_avg_cost=msg.pricing.standard)
+            claims.append((event, with_norms(priced, config.norms_for(priced.treat_admdvs))))
+        people = sorted({claim.psn_no for _, claim in claims})
+        await repo.lock_people(uow.conn, people)
+        histories = await repo.people_histories(uow.conn, people)
+        stored: dict[str, ClaimFacts] = {}
+        raised: dict[str, tuple[AuditFinding, Envelope]] = {}
+        for event, claim in claims:
+            history = histories.setdefault(claim.psn_no, {})
+            previous = history.get(claim.claim_id)
+            if previous is not None and previous.version >= claim.version:
+                continue  # a newer version of this claim was audited already
+            history[claim.claim_id] = stored[claim.claim_id] = claim
+            stays = list(history.values())
+            findings = audit_claim(claim, stays, config.for_region(claim.treat_admdvs))
+            for later in stays:
+                if later.claim_id != claim.claim_id and later.adm_time >= claim.dscg_time:
+                    findings += audit_claim(later, stays, config.for_region(later.treat_admdvs))
+            for finding in findings:
+                raised.setdefault(finding.flag_id, (finding, event))
+        await repo.store_claims(uow.conn, list(stored.values()))
         now = datetime.now(timezone.utc)
-        for finding in findings:
-            if await repo.insert_flag(uow.conn, finding, open_review(finding, now)):
+        new_flags = await repo.insert_flags(uow.conn, [(f, open_review(f, now)) for f, _ in raised.values()])
+        for flag_id, (finding, event) in raised.items():
+            if flag_id in new_flags:
                 uow.emit(raised_event(finding, event))
 
     return {PAYMENT_PRICED: on_priced}

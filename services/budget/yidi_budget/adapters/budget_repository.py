@@ -21,44 +21,53 @@ class Contribution:
     cross_region_funds: Decimal
 
 
-async def replace_contribution(conn: AsyncConnection, c: Contribution) -> Contribution | None:
-    """Store the claim's amounts; returns the previous version's, or None. Older versions change nothing."""
-    prev = (await conn.execute(text("SELECT * FROM budget_claims WHERE claim_id = :c FOR UPDATE"), {"c": c.claim_id})).first()
-    if prev is not None and prev.version >= c.version:
-        raise StaleVersion
+async def contributions(conn: AsyncConnection, claim_ids: list[str]) -> dict[str, Contribution]:
+    """The stored amounts of these claims, locked until the batch commits."""
+    rows = await conn.execute(
+        text("SELECT * FROM budget_claims WHERE claim_id = ANY(:ids) ORDER BY claim_id FOR UPDATE"), {"ids": claim_ids}
+    )
+    return {r.claim_id: Contribution(r.claim_id, r.version, r.pool, r.insured_key, r.fund_due, r.basic_fund,
+                                     r.cross_region_funds) for r in rows}
+
+
+async def store_contributions(conn: AsyncConnection, contributions: list[Contribution]) -> None:
+    """contributions: one per claim, each newer than what is stored."""
+    if not contributions:
+        return
     await conn.execute(
         text(
-            "INSERT INTO budget_claims VALUES (:c, :v, :p, :i, :d, :b, :x) ON CONFLICT (claim_id) DO UPDATE SET "
-            "version = EXCLUDED.version, pool = EXCLUDED.pool, insured_key = EXCLUDED.insured_key, "
-            "fund_due = EXCLUDED.fund_due, basic_fund = EXCLUDED.basic_fund, cross_region_funds = EXCLUDED.cross_region_funds"
+            "INSERT INTO budget_claims SELECT * FROM unnest(CAST(:c AS text[]), CAST(:v AS int[]), CAST(:p AS text[]), "
+            "CAST(:i AS text[]), CAST(:d AS numeric[]), CAST(:b AS numeric[]), CAST(:x AS numeric[])) "
+            "ON CONFLICT (claim_id) DO UPDATE SET version = EXCLUDED.version, pool = EXCLUDED.pool, "
+            "insured_key = EXCLUDED.insured_key, fund_due = EXCLUDED.fund_due, basic_fund = EXCLUDED.basic_fund, "
+            "cross_region_funds = EXCLUDED.cross_region_funds"
         ),
-        {"c": c.claim_id, "v": c.version, "p": c.pool, "i": c.insured_key, "d": c.fund_due, "b": c.basic_fund,
-         "x": c.cross_region_funds},
+        {"c": [c.claim_id for c in contributions], "v": [c.version for c in contributions],
+         "p": [c.pool for c in contributions], "i": [c.insured_key for c in contributions],
+         "d": [c.fund_due for c in contributions], "b": [c.basic_fund for c in contributions],
+         "x": [c.cross_region_funds for c in contributions]},
     )
-    if prev is None:
-        return None
-    return Contribution(prev.claim_id, prev.version, prev.pool, prev.insured_key, prev.fund_due, prev.basic_fund,
-                        prev.cross_region_funds)
 
 
-class StaleVersion(Exception):
-    pass
-
-
-async def add(conn: AsyncConnection, *, kind: str, key: str, region: str, year: int, cases: int,
-              consumed: Decimal, basic_fund: Decimal) -> tuple[Decimal, Decimal]:
-    row = (
-        await conn.execute(
-            text(
-                "INSERT INTO consumption (budget_kind, budget_key, region, year, cases, consumed, basic_fund) "
-                "VALUES (:k, :key, :r, :y, :n, :c, :b) ON CONFLICT (budget_kind, budget_key) DO UPDATE SET "
-                "cases = consumption.cases + EXCLUDED.cases, consumed = consumption.consumed + EXCLUDED.consumed, "
-                "basic_fund = consumption.basic_fund + EXCLUDED.basic_fund RETURNING consumed, basic_fund"
-            ),
-            {"k": kind, "key": key, "r": region, "y": year, "n": cases, "c": consumed, "b": basic_fund},
-        )
-    ).one()
-    return row.consumed, row.basic_fund
+async def add(conn: AsyncConnection, changes: list[tuple]) -> dict[tuple[str, str], tuple[Decimal, Decimal]]:
+    """changes: (kind, key, region, year, cases, consumed, basic_fund), one per budget. Returns each budget's
+    new running (consumed, basic_fund)."""
+    if not changes:
+        return {}
+    kinds, keys, regions, years, cases, consumed, basic = (list(col) for col in zip(*changes))
+    rows = await conn.execute(
+        text(
+            "INSERT INTO consumption (budget_kind, budget_key, region, year, cases, consumed, basic_fund) "
+            "SELECT * FROM unnest(CAST(:k AS text[]), CAST(:key AS text[]), CAST(:r AS text[]), CAST(:y AS int[]), "
+            "CAST(:n AS int[]), CAST(:c AS numeric[]), CAST(:b AS numeric[])) "
+            "ON CONFLICT (budget_kind, budget_key) DO UPDATE SET "
+            "cases = consumption.cases + EXCLUDED.cases, consumed = consumption.consumed + EXCLUDED.consumed, "
+            "basic_fund = consumption.basic_fund + EXCLUDED.basic_fund "
+            "RETURNING budget_kind, budget_key, consumed, basic_fund"
+        ),
+        {"k": kinds, "key": keys, "r": regions, "y": years, "n": cases, "c": consumed, "b": basic},
+    )
+    return {(r.budget_kind, r.budget_key): (r.consumed, r.basic_fund) for r in rows}
 
 
 async def record_alert(conn: AsyncConnection, *, kind: str, key: str, period: str, level: str, region: str,

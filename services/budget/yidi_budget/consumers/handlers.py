@@ -7,11 +7,11 @@ from decimal import Decimal
 from yidi_common.events import Envelope, deterministic_event_id, new_event
 from yidi_common.events.registry import ANNUAL_CLEARED, BUDGET_ALERT, PAYMENT_PRICED
 from yidi_common.events.v1 import AnnualCleared, BudgetAlert, PaymentPriced
-from yidi_common.messaging import Handler, UnitOfWork
+from yidi_common.messaging import Handler, UnitOfWork, takes_batches
 from yidi_common.regional_config import ProvinceConfig
 
 from ..adapters import budget_repository as repo
-from ..adapters.budget_repository import Contribution, StaleVersion
+from ..adapters.budget_repository import Contribution
 
 SOURCE = "/yidi/budget"
 ZERO = Decimal("0.00")
@@ -33,49 +33,62 @@ def contribution(msg: PaymentPriced) -> Contribution:
 
 
 def make_handlers(get_config) -> dict[str, Handler]:
-    async def on_priced(uow: UnitOfWork, event: Envelope) -> None:
-        msg: PaymentPriced = event.payload()  # type: ignore[assignment]
-        new = contribution(msg)
-        try:
-            old = await repo.replace_contribution(uow.conn, new)
-        except StaleVersion:
-            return
-        year = int(msg.claim.setl_period[:4])
-        changes: dict[tuple[str, str, int], list] = uow.state.setdefault("budget-changes", {})
-        for c, sign in ((old, -1), (new, 1)):
-            if c is None:
-                continue
-            if c.pool:
-                s = changes.setdefault((POOL, c.pool, year), [0, ZERO, ZERO, event.correlationid])
-                s[0] += sign; s[1] += sign * c.fund_due; s[2] += sign * c.basic_fund
-            if c.insured_key:
-                s = changes.setdefault((INSURED, c.insured_key, year), [0, ZERO, ZERO, event.correlationid])
-                s[0] += sign; s[1] += sign * c.cross_region_funds
-        uow.before_commit("budget-totals", apply_changes)
+    known_alerts: set[tuple[str, str, str, str]] = set()  # alerts already stored: not inserted again
 
-    async def apply_changes(uow: UnitOfWork) -> None:
-        """Once per batch: add each budget's change to its running sum, then raise newly crossed alerts."""
+    @takes_batches
+    async def on_priced(uow: UnitOfWork, events: list[Envelope]) -> None:
+        priced = [(event, event.payload()) for event in events]
+        stored = await repo.contributions(uow.conn, sorted({msg.claim.claim_id for _, msg in priced}))
+        latest: dict[str, Contribution] = {}
+        changes: dict[tuple[str, str, int], list] = {}
+        for event, msg in priced:
+            new = contribution(msg)
+            old = stored.get(new.claim_id)
+            if old is not None and old.version >= new.version:
+                continue  # an older version arriving late changes nothing
+            stored[new.claim_id] = latest[new.claim_id] = new
+            year = int(msg.claim.setl_period[:4])
+            for c, sign in ((old, -1), (new, 1)):
+                if c is None:
+                    continue
+                if c.pool:
+                    s = changes.setdefault((POOL, c.pool, year), [0, ZERO, ZERO, event.correlationid])
+                    s[0] += sign; s[1] += sign * c.fund_due; s[2] += sign * c.basic_fund
+                if c.insured_key:
+                    s = changes.setdefault((INSURED, c.insured_key, year), [0, ZERO, ZERO, event.correlationid])
+                    s[0] += sign; s[1] += sign * c.cross_region_funds
+        await repo.store_contributions(uow.conn, list(latest.values()))
+        await apply_changes(uow, changes)
+
+    async def apply_changes(uow: UnitOfWork, changes: dict[tuple[str, str, int], list]) -> None:
+        """Adds each budget's change to its running sum, then raises newly crossed alerts."""
         config: ProvinceConfig = get_config()
-        for (kind, key, year), (cases, consumed, basic, correlationid) in sorted(uow.state.pop("budget-changes", {}).items()):
-            region = key[:6]
-            total, basic_total = await repo.add(uow.conn, kind=kind, key=key, region=region, year=year, cases=cases,
-                                                consumed=consumed, basic_fund=basic)
+        keys = sorted(changes)
+        totals = await repo.add(uow.conn, [(kind, key, key[:6], year, *changes[kind, key, year][:3])
+                                           for kind, key, year in keys])
+        for kind, key, year in keys:
+            cases, consumed, basic, correlationid = changes[kind, key, year]
+            total, basic_total = totals[kind, key]
             if consumed <= 0:
                 continue
+            region = key[:6]
             budget, basis, thresholds = _budget(config, kind, key, region, year, basic_total)
             if not basis:
                 continue
             for level, threshold in thresholds:
-                if total >= basis * threshold and await repo.record_alert(
-                    uow.conn, kind=kind, key=key, period=str(year), level=level, region=region,
-                    threshold=threshold, consumed=total, budget=budget,
-                ):
+                alert_key = (kind, key, str(year), level)
+                if total < basis * threshold or alert_key in known_alerts:
+                    continue
+                if await repo.record_alert(uow.conn, kind=kind, key=key, period=str(year), level=level, region=region,
+                                           threshold=threshold, consumed=total, budget=budget):
                     alert = BudgetAlert(budget_kind=kind, budget_key=key, region=region, period=str(year),
                                         level=level, threshold=threshold, consumed=total, budget=budget,
                                         ratio=(total / basis).quantize(Decimal("0.0001")))
                     uow.emit(new_event(type=BUDGET_ALERT, source=SOURCE, subject=key, payload=alert,
                                        correlationid=correlationid,
                                        event_id=deterministic_event_id(kind, key, str(year), level)))
+                else:
+                    known_alerts.add(alert_key)  # committed by an earlier batch, so safe to remember
 
     async def on_annual_cleared(uow: UnitOfWork, event: Envelope) -> None:
         msg: AnnualCleared = event.payload()  # type: ignore[assignment]

@@ -97,16 +97,35 @@ async def claim_journal(conn: AsyncConnection, claim_id: str) -> list[dict]:
     return out
 
 
-async def cleared_entry_id(conn: AsyncConnection, claim_id: str) -> tuple[int, str] | None:
-    row = (await conn.execute(text("SELECT version, entry_id FROM cleared_claims WHERE claim_id = :c"), {"c": claim_id})).first()
-    return (row.version, row.entry_id) if row else None
-
-
-async def mark_cleared(conn: AsyncConnection, claim_id: str, version: int, entry_id: str) -> None:
-    await conn.execute(
+async def cleared_entries(conn: AsyncConnection, claim_ids: list[str]) -> dict[str, JournalEntry]:
+    """The entry each claim is cleared by now (its latest posted version), with its lines."""
+    rows = await conn.execute(
         text(
-            "INSERT INTO cleared_claims (claim_id, version, entry_id) VALUES (:c, :v, :e) "
-            "ON CONFLICT (claim_id) DO UPDATE SET version = EXCLUDED.version, entry_id = EXCLUDED.entry_id"
+            "SELECT c.claim_id, e.entry_id, e.kind, e.period, e.version, l.account, l.debit, l.credit "
+            "FROM cleared_claims c JOIN journal_entries e USING (entry_id) LEFT JOIN journal_lines l USING (entry_id) "
+            "WHERE c.claim_id = ANY(:ids) ORDER BY c.claim_id, l.line_no"
         ),
-        {"c": claim_id, "v": version, "e": entry_id},
+        {"ids": claim_ids},
     )
+    lines: dict[str, list] = {}
+    heads = {}
+    for r in rows:
+        heads.setdefault(r.claim_id, r)
+        claim_lines = lines.setdefault(r.claim_id, [])
+        if r.account is not None:  # an entry of a claim the funds paid nothing for has no lines
+            claim_lines.append(Line(r.account, r.debit, r.credit))
+    return {c: JournalEntry(h.entry_id, h.kind, h.period, c, h.version, tuple(lines[c])) for c, h in heads.items()}
+
+
+async def mark_cleared(conn: AsyncConnection, entries: list[JournalEntry]) -> None:
+    """entries: one per claim, the claim's newest posted version."""
+    if entries:
+        await conn.execute(
+            text(
+                "INSERT INTO cleared_claims (claim_id, version, entry_id) "
+                "SELECT * FROM unnest(CAST(:claims AS text[]), CAST(:versions AS int[]), CAST(:ids AS text[])) "
+                "ON CONFLICT (claim_id) DO UPDATE SET version = EXCLUDED.version, entry_id = EXCLUDED.entry_id"
+            ),
+            {"claims": [e.claim_id for e in entries], "versions": [e.version for e in entries],
+             "ids": [e.entry_id for e in entries]},
+        )

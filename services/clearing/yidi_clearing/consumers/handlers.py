@@ -4,7 +4,7 @@ from __future__ import annotations
 from yidi_common.events import Envelope, new_event
 from yidi_common.events.registry import AUDIT_FLAG_CONFIRMED, LEDGER_POSTED, PAYMENT_PRICED
 from yidi_common.events.v1 import AuditFlagConfirmed, LedgerLine, LedgerPosted, PaymentPriced
-from yidi_common.messaging import Handler, UnitOfWork
+from yidi_common.messaging import Handler, UnitOfWork, takes_batches
 
 from ..adapters import cases_repository as cases
 from ..adapters import ledger_repository as ledger
@@ -41,23 +41,26 @@ def _posted_event(entry: JournalEntry, cause: Envelope) -> Envelope:
     )
 
 
-async def on_priced(uow: UnitOfWork, event: Envelope) -> None:
-    msg: PaymentPriced = event.payload()  # type: ignore[assignment]
-    money = claim_money(msg)
-    previous = await ledger.cleared_entry_id(uow.conn, money.claim_id)
-    if previous is not None and previous[0] >= money.version:
-        return  # an older version arriving late changes nothing
-    uow.defer(cases.UPSERT_CASE, cases.case_row(msg))
-    entries: list[JournalEntry] = []
-    if previous is not None:
-        old = await ledger.load_entry(uow.conn, previous[1])
-        if old is not None:
-            entries.append(reversal_of(old, superseded_by=money.version))
-    entry = claim_entry(money)
-    entries.append(entry)
-    for posted in await ledger.post(uow.conn, entries):
-        uow.emit(_posted_event(posted, event))
-    await ledger.mark_cleared(uow.conn, money.claim_id, money.version, entry.entry_id)
+@takes_batches
+async def on_priced(uow: UnitOfWork, events: list[Envelope]) -> None:
+    priced = [(event, event.payload()) for event in events]
+    current = await ledger.cleared_entries(uow.conn, sorted({msg.claim.claim_id for _, msg in priced}))
+    entries: list[tuple[JournalEntry, Envelope]] = []
+    cleared: dict[str, JournalEntry] = {}
+    for event, msg in priced:
+        money = claim_money(msg)
+        previous = current.get(money.claim_id)
+        if previous is not None and previous.version >= money.version:
+            continue  # an older version arriving late changes nothing
+        uow.defer(cases.UPSERT_CASE, cases.case_row(msg))
+        if previous is not None:
+            entries.append((reversal_of(previous, superseded_by=money.version), event))
+        current[money.claim_id] = cleared[money.claim_id] = entry = claim_entry(money)
+        entries.append((entry, event))
+    cause = {entry.entry_id: event for entry, event in entries}
+    for posted in await ledger.post(uow.conn, [entry for entry, _ in entries]):
+        uow.emit(_posted_event(posted, cause[posted.entry_id]))
+    await ledger.mark_cleared(uow.conn, list(cleared.values()))
 
 
 async def on_confirmed(uow: UnitOfWork, event: Envelope) -> None:
