@@ -15,7 +15,7 @@ from typing import Any
 
 import structlog
 
-from .regional_config import ConfigError, ProvinceConfig, load_config
+from .regional_config import ConfigError, load_config
 
 log = structlog.get_logger()
 

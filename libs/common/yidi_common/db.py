@@ -13,6 +13,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from .settings import get_settings
 
 
+def as_columns(rows: list[dict]) -> dict[str, list]:
+    """Rows as one array per column: the parameters of an INSERT ... SELECT FROM unnest(...), which writes
+    a batch in one statement where executemany would execute once per row."""
+    return {key: [row[key] for row in rows] for key in rows[0]} if rows else {}
+
+
 def service_engine(service: str, pool_size: int = 10) -> AsyncEngine:
     return create_async_engine(
         get_settings().service_database_url(service), pool_size=pool_size, max_overflow=10, pool_recycle=1800

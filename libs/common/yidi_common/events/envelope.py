@@ -31,7 +31,13 @@ class Envelope(BaseModel):
         return payload_model(self.type, self.schemaversion).model_validate(self.data)
 
     def to_bytes(self) -> bytes:
-        return orjson.dumps(self.model_dump(mode="json"))
+        """data is JSON already (new_event dumps the payload), so it is written as it is, not walked again."""
+        return orjson.dumps(
+            {"specversion": self.specversion, "id": self.id, "source": self.source, "type": self.type,
+             "subject": self.subject, "time": self.time, "datacontenttype": self.datacontenttype,
+             "correlationid": self.correlationid, "schemaversion": self.schemaversion, "data": self.data},
+            option=orjson.OPT_UTC_Z, default=str,
+        )
 
     @classmethod
     def from_bytes(cls, raw: bytes) -> "Envelope":

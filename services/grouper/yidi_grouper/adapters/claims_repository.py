@@ -1,21 +1,25 @@
 """SQL for settlement list versions, claim status and the stage timeline."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from yidi_common.db import as_columns
 
 
-INSERT_VERSION = text(
+INSERT_VERSIONS = text(
     "INSERT INTO settlement_lists (claim_id, version, hospital_code, setl_id, content_hash, body) "
-    "VALUES (:c, :v, :h, :s, :hash, CAST(:body AS jsonb))"
+    "SELECT * FROM unnest(CAST(:c AS text[]), CAST(:v AS int[]), CAST(:h AS text[]), CAST(:s AS text[]), "
+    "CAST(:hash AS text[]), CAST(:body AS jsonb[]))"
 )
-UPSERT_CLAIM = text(
+UPSERT_CLAIMS = text(
     "INSERT INTO claims (claim_id, hospital_code, setl_id, treat_admdvs, insu_admdvs, setl_period, current_version, stage) "
-    "VALUES (:c, :h, :s, :t, :i, :p, :v, 'submitted') "
+    "SELECT *, 'submitted' FROM unnest(CAST(:c AS text[]), CAST(:h AS text[]), CAST(:s AS text[]), CAST(:t AS text[]), "
+    "CAST(:i AS text[]), CAST(:p AS text[]), CAST(:v AS int[])) "
     "ON CONFLICT (claim_id) DO UPDATE SET current_version = EXCLUDED.current_version, stage = 'submitted', "
     "setl_period = EXCLUDED.setl_period, updated_at = now()"
 )
@@ -31,32 +35,55 @@ def claim_row(claim_id: str, version: int, info) -> dict:
             "p": info.setl_period, "v": version}
 
 
+async def store_versions(conn: AsyncConnection, versions: list[dict], claims: list[dict]) -> None:
+    """versions: version_row()s; claims: claim_row()s, the last of a claim being its current version."""
+    if versions:
+        await conn.execute(INSERT_VERSIONS, as_columns(versions))
+        latest = {row["c"]: row for row in claims}
+        await conn.execute(UPSERT_CLAIMS, as_columns(list(latest.values())))
+
+
 STAGE_ORDER = ("submitted", "rejected", "grouped", "priced", "posted")
-INSERT_STAGE = text(
-    "INSERT INTO claim_stages (claim_id, version, stage, event_id, result) "
-    "VALUES (:c, :v, :s, :e, CAST(:r AS jsonb)) ON CONFLICT (event_id) DO NOTHING"
+INSERT_STAGES = text(
+    "INSERT INTO claim_stages (claim_id, version, stage, event_id, result) SELECT * FROM unnest("
+    "CAST(:c AS text[]), CAST(:v AS int[]), CAST(:s AS text[]), CAST(:e AS text[]), CAST(:r AS jsonb[])) "
+    "ON CONFLICT (event_id) DO NOTHING"
 )
-ADVANCE_STAGE = text(  # the claim's stage follows its current version only, and only forwards
-    "UPDATE claims SET stage = :s, updated_at = now() WHERE claim_id = :c AND current_version = :v "
-    "AND array_position(CAST(:order AS text[]), stage) < array_position(CAST(:order AS text[]), CAST(:s AS text))"
+ADVANCE_STAGES = text(  # the claim's stage follows its current version only, and only forwards
+    "UPDATE claims SET stage = u.s, updated_at = now() "
+    "FROM unnest(CAST(:c AS text[]), CAST(:v AS int[]), CAST(:s AS text[])) AS u(c, v, s) "
+    "WHERE claims.claim_id = u.c AND claims.current_version = u.v "
+    "AND array_position(CAST(:order AS text[]), claims.stage) < array_position(CAST(:order AS text[]), u.s)"
 )
 
 
-def stage_params(claim_id: str, version: int, stage: str, event_id: str, result: dict[str, Any]) -> dict:
-    return {"c": claim_id, "v": version, "s": stage, "e": event_id, "r": orjson.dumps(result).decode()}
+@dataclass(frozen=True)
+class Stage:
+    """One step of a claim version's timeline: the event that made it and the stage's result."""
+
+    claim_id: str
+    version: int
+    stage: str
+    event_id: str
+    result: dict[str, Any]
 
 
-def _stage_rows(claim_id: str, version: int, stage: str, event_id: str, result: dict[str, Any]) -> list:
-    rows = [(INSERT_STAGE, stage_params(claim_id, version, stage, event_id, result))]
-    if stage in STAGE_ORDER:
-        rows.append((ADVANCE_STAGE, {"c": claim_id, "v": version, "s": stage, "order": list(STAGE_ORDER)}))
-    return rows
-
-
-def defer_stage(uow, *, claim_id: str, version: int, stage: str, event_id: str, result: dict[str, Any]) -> None:
-    """Append to the claim's timeline and move its stage forward, with the consumer batch's bulk writes."""
-    for statement, params in _stage_rows(claim_id, version, stage, event_id, result):
-        uow.defer(statement, params)
+async def record_stages(conn: AsyncConnection, stages: list[Stage]) -> None:
+    """Appends to the claims' timelines and moves each claim's stage forward."""
+    if not stages:
+        return
+    await conn.execute(INSERT_STAGES, {
+        "c": [s.claim_id for s in stages], "v": [s.version for s in stages], "s": [s.stage for s in stages],
+        "e": [s.event_id for s in stages], "r": [orjson.dumps(s.result).decode() for s in stages]})
+    furthest: dict[tuple[str, int], str] = {}
+    for s in stages:
+        if s.stage in STAGE_ORDER[1:]:
+            key = (s.claim_id, s.version)
+            if key not in furthest or STAGE_ORDER.index(s.stage) > STAGE_ORDER.index(furthest[key]):
+                furthest[key] = s.stage
+    if furthest:
+        await conn.execute(ADVANCE_STAGES, {"c": [c for c, _ in furthest], "v": [v for _, v in furthest],
+                                            "s": list(furthest.values()), "order": list(STAGE_ORDER)})
 
 
 async def claim_view(conn: AsyncConnection, claim_id: str) -> dict | None:

@@ -14,7 +14,7 @@ import structlog
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from yidi_common.events import deterministic_event_id, new_event
+from yidi_common.events import Envelope, deterministic_event_id
 from yidi_common.events.registry import SETTLEMENT_LIST_SUBMITTED
 from yidi_common.events.v1 import SettlementListSubmitted
 from yidi_common.messaging import OutboxRelay, write_outbox
@@ -29,6 +29,7 @@ log = structlog.get_logger()
 @dataclass
 class Post:
     sl: SettlementList
+    body: dict  # sl as JSON, dumped once
     claim_id: str
     digest: str
     correction: bool
@@ -42,8 +43,8 @@ class IntakeWriter:
         self.max_batch = max_batch
         self.queue: asyncio.Queue[Post] = asyncio.Queue()
 
-    async def submit(self, sl: SettlementList, claim_id: str, digest: str, *, correction: bool) -> Decision:
-        post = Post(sl, claim_id, digest, correction)
+    async def submit(self, sl: SettlementList, body: dict, claim_id: str, digest: str, *, correction: bool) -> Decision:
+        post = Post(sl, body, claim_id, digest, correction)
         await self.queue.put(post)
         return await post.answer
 
@@ -88,19 +89,19 @@ async def store_batch(conn: AsyncConnection, batch: list[Post]) -> list[Decision
         stored[post.claim_id].append(StoredVersion(decision.version, post.digest))
         info = post.sl.setlinfo
         event_id = deterministic_event_id(post.claim_id, str(decision.version), SETTLEMENT_LIST_SUBMITTED)
-        versions.append(repo.version_row(post.claim_id, decision.version, info, post.digest, post.sl.model_dump(mode="json")))
+        versions.append(repo.version_row(post.claim_id, decision.version, info, post.digest, post.body))
         claims.append(repo.claim_row(post.claim_id, decision.version, info))
-        stages.append((post.claim_id, decision.version, event_id, {"supersedes_version": decision.supersedes}))
-        events.append(new_event(
-            type=SETTLEMENT_LIST_SUBMITTED, source="/yidi/grouper/intake", subject=post.claim_id,
-            correlationid=post.claim_id, event_id=event_id,
-            payload=SettlementListSubmitted(claim_id=post.claim_id, version=decision.version,
+        stages.append(repo.Stage(post.claim_id, decision.version, "submitted", event_id,
+                                 {"supersedes_version": decision.supersedes}))
+        submitted = SettlementListSubmitted(claim_id=post.claim_id, version=decision.version,
                                             supersedes_version=decision.supersedes, submitted_at=now,
-                                            settlement_list=post.sl),
+                                            settlement_list=post.sl)
+        events.append(Envelope(  # the list's JSON is reused, not dumped a second time
+            id=event_id, source="/yidi/grouper/intake", type=SETTLEMENT_LIST_SUBMITTED, subject=post.claim_id,
+            time=now, correlationid=post.claim_id,
+            data=submitted.model_dump(mode="json", exclude={"settlement_list"}) | {"settlement_list": post.body},
         ))
-    if versions:
-        await conn.execute(repo.INSERT_VERSION, versions)
-        await conn.execute(repo.UPSERT_CLAIM, claims)
-        await conn.execute(repo.INSERT_STAGE, [repo.stage_params(c, v, "submitted", e, r) for c, v, e, r in stages])
-        await write_outbox(conn, events)
+    await repo.store_versions(conn, versions, claims)
+    await repo.record_stages(conn, stages)
+    await write_outbox(conn, events)
     return decisions

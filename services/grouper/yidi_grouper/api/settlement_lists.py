@@ -34,7 +34,8 @@ async def _store(request: Request, sl: SettlementList, *, correction_of: str | N
             "message": f"the body's (fixmedins_code, setl_id) belong to claim {claim_id}",
         })
     writer = request.app.state.runtime.extras["intake"]
-    decision = await writer.submit(sl, claim_id, content_hash(sl), correction=correction_of is not None)
+    body = sl.model_dump(mode="json")
+    decision = await writer.submit(sl, body, claim_id, content_hash(body), correction=correction_of is not None)
     if decision.outcome is Outcome.NOT_FOUND:
         raise HTTPException(404, detail={"title": "no such claim", "claim_id": correction_of})
     if decision.outcome is Outcome.CONFLICT:

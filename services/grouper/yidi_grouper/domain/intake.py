@@ -8,7 +8,6 @@ from enum import StrEnum
 
 import orjson
 
-from yidi_common.settlement_list import SettlementList
 
 CLAIM_NAMESPACE = uuid.UUID("0c7d9f0e-5b7a-4a43-8f0a-3f1c2d4e5a60")
 
@@ -18,8 +17,9 @@ def claim_id_for(hospital_code: str, setl_id: str) -> str:
     return str(uuid.uuid5(CLAIM_NAMESPACE, f"{hospital_code}|{setl_id}"))
 
 
-def content_hash(sl: SettlementList) -> str:
-    return hashlib.sha256(orjson.dumps(sl.model_dump(mode="json"), option=orjson.OPT_SORT_KEYS)).hexdigest()
+def content_hash(body: dict) -> str:
+    """body: the list as JSON (SettlementList.model_dump(mode="json"))."""
+    return hashlib.sha256(orjson.dumps(body, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
 class Outcome(StrEnum):
