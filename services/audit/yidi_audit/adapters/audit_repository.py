@@ -1,6 +1,7 @@
 """Audit's store. Domain records (frozen dataclasses) are kept as JSON beside the columns that filter them."""
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 
 import orjson
@@ -21,9 +22,18 @@ async def lock_people(conn: AsyncConnection, people: list[str]) -> None:
                        {"p": people})
 
 
-async def people_histories(conn: AsyncConnection, people: list[str]) -> dict[str, dict[str, ClaimFacts]]:
-    """Each person's stored claims, by claim id."""
-    rows = await conn.execute(text("SELECT psn_no, claim_id, facts FROM audit_claims WHERE psn_no = ANY(:p)"), {"p": people})
+async def people_histories(conn: AsyncConnection, since: dict[str, datetime],
+                           claim_ids: list[str]) -> dict[str, dict[str, ClaimFacts]]:
+    """Each person's stored claims discharged at or after `since[person]`, and the stored versions of
+    claim_ids, by person and claim id."""
+    rows = await conn.execute(
+        text(
+            "SELECT a.psn_no, a.claim_id, CAST(a.facts AS text) AS facts FROM audit_claims a "
+            "JOIN unnest(CAST(:p AS text[]), CAST(:s AS timestamptz[])) AS w(psn_no, since) USING (psn_no) "
+            "WHERE a.dscg_time >= w.since OR a.claim_id = ANY(:c)"
+        ),
+        {"p": list(since), "s": list(since.values()), "c": claim_ids},
+    )
     out: dict[str, dict[str, ClaimFacts]] = {}
     for r in rows:
         out.setdefault(r.psn_no, {})[r.claim_id] = from_json(ClaimFacts, r.facts)

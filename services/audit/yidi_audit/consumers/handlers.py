@@ -7,7 +7,7 @@ checked as the earlier stay of the person's later claims already stored. Flags a
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from yidi_common.events import Envelope, new_event
 from yidi_common.events.registry import AUDIT_FLAG_RAISED, PAYMENT_PRICED
@@ -48,9 +48,12 @@ def make_handlers(current_config: Callable[[], AuditConfig]) -> dict[str, Handle
             msg: PaymentPriced = event.payload()  # type: ignore[assignment]
             priced = from_priced(msg, group_avg_cost=msg.pricing.standard)
             claims.append((event, with_norms(priced, config.norms_for(priced.treat_admdvs))))
-        people = sorted({claim.psn_no for _, claim in claims})
-        await repo.lock_people(uow.conn, people)
-        histories = await repo.people_histories(uow.conn, people)
+        look_back = timedelta(days=config.history_days() + 1)
+        since: dict[str, datetime] = {}
+        for _, claim in claims:
+            since[claim.psn_no] = min(since.get(claim.psn_no, claim.adm_time), claim.adm_time - look_back)
+        await repo.lock_people(uow.conn, sorted(since))
+        histories = await repo.people_histories(uow.conn, since, [claim.claim_id for _, claim in claims])
         stored: dict[str, ClaimFacts] = {}
         raised: dict[str, tuple[AuditFinding, Envelope]] = {}
         for event, claim in claims:

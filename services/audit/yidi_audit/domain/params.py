@@ -48,6 +48,11 @@ class AuditParams(BaseModel):
     self_pay: SelfPayParams = SelfPayParams()
     symptom_principal: SymptomPrincipalParams = SymptomPrincipalParams()
 
+    @property
+    def history_days(self) -> int:
+        """How far back a claim's earlier stays matter to the rules that look at them."""
+        return max(self.split_admission.window_days, self.early_discharge.readmission_days)
+
 
 @dataclass(frozen=True, slots=True)
 class AuditConfig:
@@ -61,6 +66,9 @@ class AuditConfig:
 
     def norms_for(self, region: str) -> GroupNorms:
         return self.region_norms.get(region, self.province_norms)
+
+    def history_days(self) -> int:
+        return max(p.history_days for p in (self.province, *self.regions.values()))
 
 
 class AuditConfigError(ValueError):
