@@ -8,6 +8,8 @@ from typing import Any
 import orjson
 from pydantic import BaseModel, ConfigDict, Field
 
+from ..ids import uuid5_text
+
 EVENT_NAMESPACE = uuid.UUID("6f0b7a8e-3c1d-4d6e-9a51-2b8c1e9d7f30")
 
 
@@ -46,7 +48,7 @@ class Envelope(BaseModel):
 
 def deterministic_event_id(*parts: str) -> str:
     """An event id derived from what caused it, so a replay produces the very same ids."""
-    return str(uuid.uuid5(EVENT_NAMESPACE, "|".join(parts)))
+    return uuid5_text(EVENT_NAMESPACE, "|".join(parts))
 
 
 def new_event(

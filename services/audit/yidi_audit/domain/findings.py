@@ -14,6 +14,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from yidi_common.ids import uuid5_text
 from yidi_common.money import ZERO, rounded, to_fen
 
 from .claims import ClaimFacts
@@ -30,7 +31,7 @@ class Severity(StrEnum):
 
 def flag_id(rule_id: str, claim_id: str, version: int) -> str:
     """The same rule on the same claim version always gives the same flag id."""
-    return str(uuid.uuid5(FLAG_NAMESPACE, f"{rule_id}|{claim_id}|{version}"))
+    return uuid5_text(FLAG_NAMESPACE, f"{rule_id}|{claim_id}|{version}")
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,7 @@ import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 
+from yidi_common.ids import uuid5_text
 from yidi_common.money import ZERO, to_fen
 
 LEDGER_NAMESPACE = uuid.UUID("a3e1c6d2-7f4b-4b8e-9d2a-5c6b7e8f9a01")
@@ -57,7 +58,7 @@ class ClaimMoney:
 
 
 def entry_id(*parts: object) -> str:
-    return str(uuid.uuid5(LEDGER_NAMESPACE, "|".join(str(p) for p in parts)))
+    return uuid5_text(LEDGER_NAMESPACE, "|".join(str(p) for p in parts))
 
 
 def _dr(account: str, amount: Decimal) -> Line:

@@ -7,14 +7,14 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 import orjson
-
+from yidi_common.ids import uuid5_text
 
 CLAIM_NAMESPACE = uuid.UUID("0c7d9f0e-5b7a-4a43-8f0a-3f1c2d4e5a60")
 
 
 def claim_id_for(hospital_code: str, setl_id: str) -> str:
     """One claim per (hospital, settlement list id), whatever its versions."""
-    return str(uuid.uuid5(CLAIM_NAMESPACE, f"{hospital_code}|{setl_id}"))
+    return uuid5_text(CLAIM_NAMESPACE, f"{hospital_code}|{setl_id}")
 
 
 def content_hash(body: dict) -> str:
