@@ -17,6 +17,7 @@ import time
 import uuid
 
 import orjson
+import uvloop
 from aiokafka import AIOKafkaConsumer
 
 from yidi_common.events.registry import LEDGER_POSTED, topic_for
@@ -122,7 +123,7 @@ def main() -> None:
                         default=os.environ.get("BENCH_RATES", "25,100"), help="comma-separated lists/s")
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--timeout", type=float, default=600)
-    asyncio.run(main_async(parser.parse_args()))
+    uvloop.run(main_async(parser.parse_args()))  # the load generator shares the cores it measures
 
 
 if __name__ == "__main__":

@@ -16,7 +16,6 @@ import traceback
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any
 
 import orjson
 import structlog
@@ -72,24 +71,13 @@ def is_transient(exc: BaseException) -> bool:
 
 @dataclass
 class UnitOfWork:
-    """What a handler gets: the batch's open transaction, a place for the events it emits and writes it
-    can defer to one bulk statement per batch."""
+    """What a handler gets: the batch's open transaction and a place for the events it emits."""
 
     conn: AsyncConnection
     emitted: list[Envelope] = field(default_factory=list)
-    _deferred: dict[int, tuple[Any, list[dict]]] = field(default_factory=dict)
 
     def emit(self, event: Envelope) -> None:
         self.emitted.append(event)
-
-    def defer(self, statement, params: dict) -> None:
-        """A write nothing in this batch reads back: executed once for the whole batch, in order."""
-        self._deferred.setdefault(id(statement), (statement, []))[1].append(params)  # statements are module constants
-
-    async def flush(self) -> None:
-        for statement, rows in self._deferred.values():
-            await self.conn.execute(statement, rows)
-        self._deferred.clear()
 
 
 Handler = Callable[[UnitOfWork, Envelope], Awaitable[None]]
@@ -333,7 +321,6 @@ class EventConsumer:
             else:
                 for envelope in run:
                     await handler(uow, envelope)
-        await uow.flush()
         await write_outbox(conn, uow.emitted)
         self.processed += len(records)
 

@@ -7,18 +7,27 @@ import orjson
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from yidi_common.db import as_columns
 from yidi_common.events.v1 import AuditFlagConfirmed, PaymentPriced
 
-
-UPSERT_CASE = text(
-    "INSERT INTO clearing_cases VALUES (:claim_id, :version, :setl_id, :hospital, :treat, :insu, :insutype, "
-    ":period, :year, :pool, :kind, :xprov, :t, :f, :other, :payment, :due, :exact) "
+UPSERT_CASES = text(
+    "INSERT INTO clearing_cases SELECT * FROM unnest(CAST(:claim_id AS text[]), CAST(:version AS int[]), "
+    "CAST(:setl_id AS text[]), CAST(:hospital AS text[]), CAST(:treat AS text[]), CAST(:insu AS text[]), "
+    "CAST(:insutype AS text[]), CAST(:period AS text[]), CAST(:year AS int[]), CAST(:pool AS text[]), "
+    "CAST(:kind AS text[]), CAST(:xprov AS bool[]), CAST(:t AS numeric[]), CAST(:f AS numeric[]), "
+    "CAST(:other AS numeric[]), CAST(:payment AS numeric[]), CAST(:due AS numeric[]), CAST(:exact AS numeric[])) "
     "ON CONFLICT (claim_id) DO UPDATE SET version = EXCLUDED.version, pool = EXCLUDED.pool, "
     "case_kind = EXCLUDED.case_kind, total_cost = EXCLUDED.total_cost, basic_fund = EXCLUDED.basic_fund, "
     "other_funds = EXCLUDED.other_funds, payment = EXCLUDED.payment, fund_due = EXCLUDED.fund_due, "
     "payment_exact = EXCLUDED.payment_exact, period = EXCLUDED.period, insutype = EXCLUDED.insutype "
     "WHERE clearing_cases.version < EXCLUDED.version"
 )
+
+
+async def store_cases(conn: AsyncConnection, rows: list[dict]) -> None:
+    """rows: case_row()s, one per claim."""
+    if rows:
+        await conn.execute(UPSERT_CASES, as_columns(rows))
 
 
 def case_row(msg: PaymentPriced) -> dict:

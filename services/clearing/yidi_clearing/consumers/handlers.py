@@ -47,12 +47,13 @@ async def on_priced(uow: UnitOfWork, events: list[Envelope]) -> None:
     current = await ledger.cleared_entries(uow.conn, sorted({msg.claim.claim_id for _, msg in priced}))
     entries: list[tuple[JournalEntry, Envelope]] = []
     cleared: dict[str, JournalEntry] = {}
+    case_rows: dict[str, dict] = {}
     for event, msg in priced:
         money = claim_money(msg)
         previous = current.get(money.claim_id)
         if previous is not None and previous.version >= money.version:
             continue  # an older version arriving late changes nothing
-        uow.defer(cases.UPSERT_CASE, cases.case_row(msg))
+        case_rows[money.claim_id] = cases.case_row(msg)
         if previous is not None:
             entries.append((reversal_of(previous, superseded_by=money.version), event))
         current[money.claim_id] = cleared[money.claim_id] = entry = claim_entry(money)
@@ -61,6 +62,7 @@ async def on_priced(uow: UnitOfWork, events: list[Envelope]) -> None:
     for posted in await ledger.post(uow.conn, [entry for entry, _ in entries]):
         uow.emit(_posted_event(posted, cause[posted.entry_id]))
     await ledger.mark_cleared(uow.conn, list(cleared.values()))
+    await cases.store_cases(uow.conn, list(case_rows.values()))
 
 
 async def on_confirmed(uow: UnitOfWork, event: Envelope) -> None:
