@@ -2,8 +2,8 @@
 
 A consumer batch runs in one DB transaction: processed-event ids (inbox), the handlers' state
 changes and the events they emit (outbox) commit together, then offsets are committed. The relay
-publishes outbox rows in id order (one relay at a time per service, by advisory lock) and marks
-them published. Redelivery is harmless: the inbox skips what was applied. A message that cannot
+publishes outbox rows in id order (one relay at a time per service, by advisory lock) and deletes
+them once Kafka has acknowledged them. Redelivery is harmless: the inbox skips what was applied. A message that cannot
 be decoded or handled goes to the service's dead-letter topic (through the outbox) with the error.
 """
 from __future__ import annotations
@@ -112,7 +112,7 @@ def _lock_key(service: str) -> int:
 
 
 class OutboxRelay:
-    """Publishes committed outbox rows to Kafka, oldest first; woken right after each commit."""
+    """Publishes committed outbox rows to Kafka, oldest first, then deletes them; woken right after each commit."""
 
     def __init__(self, service: str, engine: AsyncEngine, producer: AIOKafkaProducer, batch_size: int = 2000,
                  coalesce: float = 0.01):
@@ -151,9 +151,8 @@ class OutboxRelay:
                 await self.producer.send(r.topic, value=bytes(r.body), key=r.key.encode()) for r in rows
             ]
             await asyncio.gather(*futures)
-            await conn.execute(
-                text("UPDATE outbox SET published_at = now() WHERE id = ANY(:ids)"), {"ids": [r.id for r in rows]}
-            )
+            # deleted rather than marked: an update would write each event's body to the WAL a second time
+            await conn.execute(text("DELETE FROM outbox WHERE id = ANY(:ids)"), {"ids": [r.id for r in rows]})
         self.published += len(rows)
         return len(rows)
 
