@@ -12,6 +12,7 @@ import argparse
 import asyncio
 import os
 import platform
+import random
 import statistics
 import time
 import uuid
@@ -86,7 +87,9 @@ async def main_async(args) -> None:
     await watch.start()
     rows = []
 
-    lists = _lists(args.lists, 11, tag + "T")
+    seed = args.seed if args.seed is not None else random.randrange(10**6)  # new people each run, unless told
+    print(f"workload seed {seed}")
+    lists = _lists(args.lists, seed, tag + "T")
     t0 = time.monotonic()
     res = await post_all(lists, concurrency=args.concurrency, desc="throughput: posting")
     t_posted = time.monotonic()
@@ -96,7 +99,7 @@ async def main_async(args) -> None:
                  f"{len(lists) / (t_done - t0):.0f}", "", "", "", "" if ok else "INCOMPLETE"])
 
     for n, rate in enumerate(args.rates):
-        lists = _lists(args.latency_lists, 12 + n, f"{tag}L{n}")
+        lists = _lists(args.latency_lists, seed + 1 + n, f"{tag}L{n}")
         res = await post_all(lists, concurrency=args.concurrency, rate=rate, desc=f"latency: {rate:g} lists/s")
         ok = await watch.wait_for(_claims(lists), args.timeout)
         lat = [watch.seen[c] - res.due_at[c] for c in _claims(lists) if c in watch.seen and c in res.due_at]
@@ -122,6 +125,8 @@ def main() -> None:
     parser.add_argument("--rates", type=lambda v: [float(r) for r in v.split(",")],
                         default=os.environ.get("BENCH_RATES", "25,100"), help="comma-separated lists/s")
     parser.add_argument("--concurrency", type=int, default=64)
+    parser.add_argument("--seed", type=int, default=None,
+                        help="workload seed; by default a new one, so repeated runs do not pile stays onto the same people")
     parser.add_argument("--timeout", type=float, default=600)
     uvloop.run(main_async(parser.parse_args()))  # the load generator shares the cores it measures
 

@@ -92,19 +92,17 @@ def takes_batches(handler: BatchHandler) -> BatchHandler:
 
 
 async def write_outbox(conn: AsyncConnection, events: Iterable[Envelope]) -> int:
-    rows = [
-        {"event_id": e.id, "topic": topic_for(e.type), "key": e.subject, "body": e.to_bytes(), "headers": "{}"}
-        for e in events
-    ]
-    if rows:
+    events = list(events)
+    if events:
         await conn.execute(
             text(
-                "INSERT INTO outbox (event_id, topic, key, body, headers) "
-                "VALUES (:event_id, :topic, :key, :body, CAST(:headers AS jsonb)) ON CONFLICT (event_id) DO NOTHING"
+                "INSERT INTO outbox (event_id, topic, key, body) SELECT * FROM unnest(CAST(:ids AS text[]), "
+                "CAST(:topics AS text[]), CAST(:keys AS text[]), CAST(:bodies AS bytea[])) ON CONFLICT (event_id) DO NOTHING"
             ),
-            rows,
+            {"ids": [e.id for e in events], "topics": [topic_for(e.type) for e in events],
+             "keys": [e.subject for e in events], "bodies": [e.to_bytes() for e in events]},
         )
-    return len(rows)
+    return len(events)
 
 
 def _lock_key(service: str) -> int:
