@@ -23,3 +23,21 @@ def test_every_problem_is_named_with_its_field_path():
     fields = {p["field"] for p in problems}
     assert fields == {"setlinfo.gend", "setlinfo.insu_admdvs", "diseinfo", "iteminfo[0].amt"}
     assert all(p["rule"] and p["message"] for p in problems)
+
+
+def test_a_body_read_by_the_endpoint_keeps_its_schema_in_the_openapi_document():
+    from fastapi import FastAPI, Request
+
+    from yidi_common.http import publish_schemas
+
+    app = FastAPI()
+
+    @app.post("/lists", openapi_extra={"requestBody": {"content": {"application/json": {
+        "schema": {"$ref": "#/components/schemas/SettlementList"}}}}})
+    async def post(request: Request) -> dict:
+        return {}
+
+    publish_schemas(app, SettlementList)
+    schemas = app.openapi()["components"]["schemas"]
+    assert schemas["SettlementList"]["properties"]["setlinfo"] == {"$ref": "#/components/schemas/SetlInfo"}
+    assert "FeeItem" in schemas and "$defs" not in schemas["SettlementList"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import ORJSONResponse
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 
 def problem_list(errors: list[dict], drop_prefix: tuple = ("body",)) -> list[dict]:
@@ -35,3 +35,20 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ValidationError)
     async def _model_invalid(_: Request, exc: ValidationError) -> ORJSONResponse:
         return unprocessable(problem_list(list(exc.errors()), drop_prefix=()))
+
+
+def publish_schemas(app: FastAPI, *models: type[BaseModel]) -> None:
+    """Adds models to the OpenAPI components, for bodies an endpoint reads itself (openapi_extra $refs)."""
+    generate = app.openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema is None:
+            schema = generate()
+            components = schema.setdefault("components", {}).setdefault("schemas", {})
+            for model in models:
+                definition = model.model_json_schema(ref_template="#/components/schemas/{model}")
+                components.update(definition.pop("$defs", {}))
+                components[model.__name__] = definition
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

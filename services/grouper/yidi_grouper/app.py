@@ -1,6 +1,8 @@
 """The grouper service: HIS intake (REST), settlement-list QC and DRG/DIP grouping (Kafka)."""
+from yidi_common.http import publish_schemas
 from yidi_common.runtime import create_service_app
 from yidi_common.settings import get_settings
+from yidi_common.settlement_list import SettlementList
 
 from .adapters.grouping_engine import GroupingEngine
 from .api.settlement_lists import router as settlement_lists_router
@@ -27,3 +29,4 @@ app = create_service_app(
     description="Hospitals post settlement lists (医保结算清单) here; each is quality-checked and grouped.",
 )
 app.state.grouping_engine = engine
+publish_schemas(app, SettlementList)
