@@ -1,8 +1,9 @@
 from __future__ import annotations
 
+from fastapi import FastAPI, Request
 from pydantic import ValidationError
 
-from yidi_common.http import problem_list
+from yidi_common.http import problem_list, publish_schemas
 from yidi_common.settlement_list import SettlementList
 
 
@@ -26,10 +27,6 @@ def test_every_problem_is_named_with_its_field_path():
 
 
 def test_a_body_read_by_the_endpoint_keeps_its_schema_in_the_openapi_document():
-    from fastapi import FastAPI, Request
-
-    from yidi_common.http import publish_schemas
-
     app = FastAPI()
 
     @app.post("/lists", openapi_extra={"requestBody": {"content": {"application/json": {
