@@ -1,6 +1,9 @@
 """Event handlers of the grouper: QC and group each submitted list; follow the claim down the chain."""
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from yidi_common.events import Envelope, deterministic_event_id, new_event
 from yidi_common.events.registry import (
     AUDIT_FLAG_RAISED,
@@ -11,9 +14,6 @@ from yidi_common.events.registry import (
     SETTLEMENT_LIST_SUBMITTED,
 )
 from yidi_common.events.v1 import (
-    AuditFlagRaised,
-    LedgerPosted,
-    PaymentPriced,
     SettlementListGrouped,
     SettlementListRejected,
     SettlementListSubmitted,
@@ -56,34 +56,23 @@ def make_handlers(engine: GroupingEngine) -> dict[str, Handler]:
             uow.emit(out)
         await repo.record_stages(uow.conn, stages)
 
-    @takes_batches
-    async def on_priced(uow: UnitOfWork, events: list[Envelope]) -> None:
-        stages = []
-        for event in events:
-            msg: PaymentPriced = event.payload()  # type: ignore[assignment]
-            stages.append(Stage(msg.claim.claim_id, msg.claim.version, "priced", event.id, event.data["pricing"]))
-        await repo.record_stages(uow.conn, stages)
-
-    @takes_batches
-    async def on_flag(uow: UnitOfWork, events: list[Envelope]) -> None:
-        stages = []
-        for event in events:
-            msg: AuditFlagRaised = event.payload()  # type: ignore[assignment]
-            stages.append(Stage(msg.claim_id, msg.version, "audit-flag", event.id, event.data))
-        await repo.record_stages(uow.conn, stages)
-
-    @takes_batches
-    async def on_posted(uow: UnitOfWork, events: list[Envelope]) -> None:
-        stages = []
-        for event in events:
-            msg: LedgerPosted = event.payload()  # type: ignore[assignment]
-            if msg.claim_id is not None and msg.version is not None:
-                stages.append(Stage(msg.claim_id, msg.version, "posted", event.id, event.data))
-        await repo.record_stages(uow.conn, stages)
-
     return {
         SETTLEMENT_LIST_SUBMITTED: on_submitted,
-        PAYMENT_PRICED: on_priced,
-        AUDIT_FLAG_RAISED: on_flag,
-        LEDGER_POSTED: on_posted,
+        PAYMENT_PRICED: timeline("priced", lambda m, e: (m.claim.claim_id, m.claim.version, e.data["pricing"])),
+        AUDIT_FLAG_RAISED: timeline("audit-flag", lambda m, e: (m.claim_id, m.version, e.data)),
+        LEDGER_POSTED: timeline("posted", lambda m, e: (m.claim_id, m.version, e.data)),  # entries without a claim: skipped
     }
+
+
+def timeline(stage: str, step: Callable[[Any, Envelope], tuple[str | None, int | None, dict]]) -> Handler:
+    """A handler that follows a claim down the chain: step gives (claim id, version, result) of an event."""
+    @takes_batches
+    async def on_event(uow: UnitOfWork, events: list[Envelope]) -> None:
+        stages = []
+        for event in events:
+            claim_id, version, result = step(event.payload(), event)
+            if claim_id is not None and version is not None:
+                stages.append(Stage(claim_id, version, stage, event.id, result))
+        await repo.record_stages(uow.conn, stages)
+
+    return on_event
