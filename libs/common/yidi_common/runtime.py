@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
@@ -154,6 +155,8 @@ def run_service(name: str, app_path: str, migrations_dir: Path) -> None:
     settings = get_settings()
     configure_logging(name, settings.log_level, settings.log_format)
     migrate(name, migrations_dir)
+    if settings.gc_young_threshold:
+        gc.set_threshold(settings.gc_young_threshold, 50, 100)
     uvicorn.run(
         app_path,
         host="0.0.0.0",

@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     consumer_fetch_min_bytes: int = 16384  # a fetch waits up to 100 ms for this much
     consumer_commit_seconds: float = 0.5  # offsets committed at most this often (the inbox dedups redeliveries)
     relay_batch_size: int = 2000
+    # Python's cyclic GC: objects allocated between young-generation collections (CPython's default
+    # is 700; every event makes thousands of short-lived objects). 0 keeps the interpreter's default.
+    gc_young_threshold: int = 100_000
 
     def service_database_url(self, service: str) -> str:
         """Each service owns database yidi_<service> on the configured server."""
