@@ -64,13 +64,21 @@ async def test_a_correction_reverses_the_superseded_version(stack_env, start_ser
     clearing = start_service("clearing", name="clearing-corrections")
     v1 = priced_event(9001, fund_due="5200.00")
     v2 = priced_event(9001, fund_due="4800.00", version=2)
-    await produce(kafka, topic_for(PAYMENT_PRICED), [(v1.subject.encode(), v1.to_bytes()), (v2.subject.encode(), v2.to_bytes())])
+    stale = v1.model_copy(update={"id": "version-1-again-under-another-id"})  # late: must change nothing
+    # one produce call, one partition: the three usually reach the consumer in one batch
+    await produce(kafka, topic_for(PAYMENT_PRICED), [(e.subject.encode(), e.to_bytes()) for e in (v1, v2, stale)])
 
     async def journal():
         entries = httpx.get(f"{clearing.url}/v1/ledger/claims/{v1.subject}", timeout=5).json()["entries"]
         return entries if len(entries) == 3 else None
 
-    entries = await wait_until(journal, what="claim, reversal, corrected claim")
+    async def drained():
+        return httpx.get(f"{clearing.url}/v1/ops/progress", timeout=5).json()["consumer_lag"] == 0
+
+    await wait_until(journal, what="claim, reversal, corrected claim")
+    await wait_until(drained, what="every message consumed")
+    entries = await journal()
+    assert entries is not None, "the stale version posted something"
     assert [e["kind"] for e in entries].count("claim.reversal") == 1
     hospital = "360700:hospital-payable:H36070000002"
     net = sum(Decimal(l["credit"]) - Decimal(l["debit"]) for e in entries for l in e["lines"] if l["account"] == hospital)
