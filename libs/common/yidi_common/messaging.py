@@ -3,8 +3,9 @@
 A consumer batch runs in one DB transaction: processed-event ids (inbox), the handlers' state
 changes and the events they emit (outbox) commit together, then offsets are committed. The relay
 publishes outbox rows in id order (one relay at a time per service, by advisory lock) and deletes
-them once Kafka has acknowledged them. Redelivery is harmless: the inbox skips what was applied. A message that cannot
-be decoded or handled goes to the service's dead-letter topic (through the outbox) with the error.
+them once Kafka has acknowledged them. Redelivery is harmless: the inbox skips what was applied. A
+message that cannot be decoded or handled goes to the service's dead-letter topic (through the
+outbox) with the error.
 """
 from __future__ import annotations
 

@@ -46,8 +46,7 @@ async def on_priced(uow: UnitOfWork, events: list[Envelope]) -> None:
     priced = [(event, event.payload()) for event in events]
     current = await ledger.cleared_entries(uow.conn, sorted({msg.claim.claim_id for _, msg in priced}))
     entries: list[tuple[JournalEntry, Envelope]] = []
-    cleared: dict[str, JournalEntry] = {}
-    case_rows: dict[str, dict] = {}
+    case_rows: dict[str, dict] = {}  # the claims this batch changes
     for event, msg in priced:
         money = claim_money(msg)
         previous = current.get(money.claim_id)
@@ -56,12 +55,12 @@ async def on_priced(uow: UnitOfWork, events: list[Envelope]) -> None:
         case_rows[money.claim_id] = cases.case_row(msg)
         if previous is not None:
             entries.append((reversal_of(previous, superseded_by=money.version), event))
-        current[money.claim_id] = cleared[money.claim_id] = entry = claim_entry(money)
+        current[money.claim_id] = entry = claim_entry(money)
         entries.append((entry, event))
     cause = {entry.entry_id: event for entry, event in entries}
     for posted in await ledger.post(uow.conn, [entry for entry, _ in entries]):
         uow.emit(_posted_event(posted, cause[posted.entry_id]))
-    await ledger.mark_cleared(uow.conn, list(cleared.values()))
+    await ledger.mark_cleared(uow.conn, [current[claim_id] for claim_id in case_rows])
     await cases.store_cases(uow.conn, list(case_rows.values()))
 
 
