@@ -19,7 +19,7 @@ import uuid
 
 import orjson
 import uvloop
-from aiokafka import AIOKafkaConsumer
+from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from yidi_common.events.registry import LEDGER_POSTED, topic_for
 from yidi_common.regional_config import load_config
@@ -36,16 +36,20 @@ class LedgerWatch:
 
     def __init__(self) -> None:
         self.seen: dict[str, float] = {}
-        self._consumer = AIOKafkaConsumer(topic_for(LEDGER_POSTED), bootstrap_servers=get_settings().kafka_bootstrap_servers,
-                                          group_id=f"bench-{uuid.uuid4().hex[:8]}", auto_offset_reset="latest",
+        # assigned, not subscribed: no group, so no rebalance can ever move the position past unseen entries
+        self._consumer = AIOKafkaConsumer(bootstrap_servers=get_settings().kafka_bootstrap_servers,
                                           enable_auto_commit=False)
 
     async def start(self) -> None:
         await self._consumer.start()
-        while not self._consumer.assignment():
-            await asyncio.sleep(0.1)
-        for tp in self._consumer.assignment():
-            await self._consumer.seek_to_end(tp)
+        topic = topic_for(LEDGER_POSTED)
+        await self._consumer._client.force_metadata_update()  # an unsubscribed consumer holds no topic metadata
+        partitions = [TopicPartition(topic, p) for p in self._consumer.partitions_for_topic(topic) or ()]
+        if not partitions:
+            raise SystemExit(f"topic {topic} not found: run `make up` first")
+        self._consumer.assign(partitions)
+        for tp, end in (await self._consumer.end_offsets(partitions)).items():
+            self._consumer.seek(tp, end)
         self._task = asyncio.create_task(self._run())
 
     async def _run(self) -> None:
