@@ -72,3 +72,10 @@ def run_alembic_env() -> None:
         await engine.dispose()
 
     asyncio.run(_main())
+
+
+# A column's compression set to lz4 where the server was built with it; elsewhere left as it is.
+LZ4_IF_AVAILABLE = (
+    "DO $$ BEGIN ALTER TABLE {table} ALTER COLUMN {column} SET COMPRESSION lz4; "
+    "EXCEPTION WHEN feature_not_supported THEN RAISE NOTICE 'lz4 unavailable: {table}.{column} keeps pglz'; END $$"
+)
