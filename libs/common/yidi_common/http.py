@@ -20,11 +20,12 @@ def problem_list(errors: list[dict], drop_prefix: tuple = ("body",)) -> list[dic
     return problems
 
 
+def problems_body(problems: list[dict]) -> dict:
+    return {"title": "invalid request", "status": 422, "problem_count": len(problems), "problems": problems}
+
+
 def unprocessable(problems: list[dict]) -> ORJSONResponse:
-    return ORJSONResponse(
-        status_code=422,
-        content={"title": "invalid request", "status": 422, "problem_count": len(problems), "problems": problems},
-    )
+    return ORJSONResponse(status_code=422, content=problems_body(problems))
 
 
 def install_error_handlers(app: FastAPI) -> None:

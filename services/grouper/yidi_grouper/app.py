@@ -5,7 +5,7 @@ from yidi_common.settings import get_settings
 from yidi_common.settlement_list import SettlementList
 
 from .adapters.grouping_engine import GroupingEngine
-from .api.settlement_lists import router as settlement_lists_router
+from .api.settlement_lists import IntakeFastPath, router as settlement_lists_router
 from .api.simulation import router as simulation_router
 from .adapters.intake_writer import IntakeWriter
 from .consumers.handlers import make_handlers
@@ -29,4 +29,5 @@ app = create_service_app(
     description="Hospitals post settlement lists (医保结算清单) here; each is quality-checked and grouped.",
 )
 app.state.grouping_engine = engine
+app.add_middleware(IntakeFastPath)
 publish_schemas(app, SettlementList)
