@@ -64,7 +64,7 @@ test-unit: install
 test-integration: infra
 	@$(PY) -m pytest -q tests/integration $(PYTEST_ARGS)
 
-bench: up  ## end-to-end throughput and latency percentiles (BENCH_LISTS, BENCH_LATENCY_LISTS, BENCH_RATES)
+bench: up  ## end-to-end throughput and latency percentiles (BENCH_WARMUP, BENCH_LISTS, BENCH_LATENCY_LISTS, BENCH_RATES)
 	@$(PY) -m yidi_demo.bench $(BENCH_ARGS)
 
 bench-grouper: infra  ## grouping kernel on one core, and the grouper through Kafka with 1 and 2 workers
