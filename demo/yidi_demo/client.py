@@ -1,7 +1,8 @@
 """Talking to a running stack: post lists with a progress bar, wait for the chain to drain.
 
-Lists are posted with aiohttp: under 64 concurrent posts httpx's client spent about 10 ms of CPU per
-request on this machine against aiohttp's 0.35 ms, and the load generator shares the cores it measures.
+Lists are posted over keep-alive HTTP/1.1 connections of our own, parsed with httptools (uvicorn's
+parser): the load generator shares the cores it measures, and per post httpx's client spent about
+10 ms of CPU on this machine, aiohttp's 0.37 ms, this one 0.08 ms.
 """
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 
-import aiohttp
+import httptools
 import httpx
 import orjson
 from tqdm import tqdm
@@ -32,6 +33,56 @@ class PostResults:
     elapsed: float = 0.0  # seconds from the first post to the last answer
 
 
+class _Connection(asyncio.Protocol):
+    """One keep-alive HTTP/1.1 connection posting JSON bodies, one request at a time."""
+
+    def __init__(self, host: str) -> None:
+        self.host = host.encode()
+        self.parser = httptools.HttpResponseParser(self)
+        self.transport: asyncio.Transport | None = None
+        self.answer: asyncio.Future | None = None
+        self.body: list[bytes] = []
+        self.open = False
+
+    def connection_made(self, transport) -> None:
+        self.transport, self.open = transport, True
+
+    def connection_lost(self, exc) -> None:
+        self.open = False
+        if self.answer is not None and not self.answer.done():
+            self.answer.set_exception(ConnectionError(f"connection lost: {exc!r}"))
+
+    def data_received(self, data: bytes) -> None:
+        try:
+            self.parser.feed_data(data)
+        except httptools.HttpParserError as exc:
+            if self.answer is not None and not self.answer.done():
+                self.answer.set_exception(ConnectionError(f"bad response: {exc!r}"))
+            self.transport.close()
+
+    def on_body(self, body: bytes) -> None:
+        self.body.append(body)
+
+    def on_message_complete(self) -> None:
+        if not self.parser.should_keep_alive():
+            self.open = False
+            self.transport.close()
+        if self.answer is not None and not self.answer.done():
+            self.answer.set_result((self.parser.get_status_code(), b"".join(self.body)))
+        self.body = []
+
+    async def post(self, path: str, payload: bytes, timeout: float) -> tuple[int, bytes]:
+        self.answer = asyncio.get_running_loop().create_future()
+        self.transport.write(b"POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\n"
+                             b"Content-Length: %d\r\n\r\n%s" % (path.encode(), self.host, len(payload), payload))
+        return await asyncio.wait_for(self.answer, timeout)
+
+
+async def _connect(host: str, port: int) -> _Connection:
+    _, connection = await asyncio.get_running_loop().create_connection(lambda: _Connection(host), host, port)
+    return connection
+
+
 async def post_all(lists: list[dict], *, concurrency: int = 32, desc: str = "posting settlement lists",
                    corrections: list[tuple[str, dict]] | None = None, rate: float | None = None,
                    progress: bool = True) -> PostResults:
@@ -44,39 +95,48 @@ async def post_all(lists: list[dict], *, concurrency: int = 32, desc: str = "pos
         queue.put_nowait((i, job))
     bar = tqdm(total=len(jobs), desc=desc, unit="list", disable=not progress, dynamic_ncols=True)
     start = time.monotonic()
-    connector = aiohttp.TCPConnector(limit=concurrency)
-    timeout = aiohttp.ClientTimeout(total=30)
-    headers = {"content-type": "application/json"}
-    async with aiohttp.ClientSession(base_url=service_url("grouper"), connector=connector, timeout=timeout) as session:
-        async def worker() -> None:
-            while not queue.empty():
-                i, (path, body) = queue.get_nowait()
-                if rate:
-                    await asyncio.sleep(max(0.0, start + i / rate - time.monotonic()))
-                payload = orjson.dumps(body)
-                for attempt in range(5):
-                    try:
-                        async with session.post(path, data=payload, headers=headers) as resp:
-                            status, data = resp.status, orjson.loads(await resp.read())
-                        break
-                    except (aiohttp.ClientConnectionError, asyncio.TimeoutError):
-                        await asyncio.sleep(0.5 * (attempt + 1))
-                else:
-                    results.statuses["unreachable"] += 1
-                    bar.update()
-                    continue
-                results.statuses[status] += 1
-                if status == 202:
-                    results.accepted.append(data)
-                    if rate:
-                        results.due_at.setdefault(data["claim_id"], start + i / rate)
-                elif status == 422:
-                    results.rejected_422.append(data)
-                elif status == 409:
-                    results.conflicts.append(data)
-                bar.update()
+    host, port = "127.0.0.1", get_settings().service_port("grouper")
 
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
+    async def worker() -> None:
+        connection: _Connection | None = None
+        while not queue.empty():
+            i, (path, body) = queue.get_nowait()
+            if rate:
+                await asyncio.sleep(max(0.0, start + i / rate - time.monotonic()))
+            payload = orjson.dumps(body)
+            for attempt in range(5):
+                try:
+                    if connection is None or not connection.open:
+                        connection = await _connect(host, port)
+                    status, raw = await connection.post(path, payload, timeout=30)
+                    break
+                except (ConnectionError, OSError, asyncio.TimeoutError):
+                    if connection is not None:
+                        connection.transport.close()
+                    connection = None
+                    await asyncio.sleep(0.5 * (attempt + 1))
+            else:
+                results.statuses["unreachable"] += 1
+                bar.update()
+                continue
+            try:
+                data = orjson.loads(raw)
+            except orjson.JSONDecodeError:
+                data = {"status": status, "body": raw.decode("utf-8", errors="replace")}
+            results.statuses[status] += 1
+            if status == 202:
+                results.accepted.append(data)
+                if rate:
+                    results.due_at.setdefault(data["claim_id"], start + i / rate)
+            elif status == 422:
+                results.rejected_422.append(data)
+            elif status == 409:
+                results.conflicts.append(data)
+            bar.update()
+        if connection is not None:
+            connection.transport.close()
+
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
     results.elapsed = time.monotonic() - start
     bar.close()
     return results

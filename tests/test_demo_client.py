@@ -1,0 +1,39 @@
+"""The load generator's HTTP client against a small server: answers, keep-alive, closed connections."""
+from __future__ import annotations
+
+import asyncio
+
+import orjson
+
+from yidi_demo.client import post_all
+
+
+async def _serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, seen: list[int]) -> None:
+    while True:
+        head = await reader.readuntil(b"\r\n\r\n") if not reader.at_eof() else b""
+        if not head:
+            break
+        length = next(int(line.split(b":")[1]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length"))
+        n = orjson.loads(await reader.readexactly(length))["n"]
+        seen.append(n)
+        status, body = (422, {"problems": [n]}) if n % 3 == 0 else (202, {"claim_id": f"c{n}"})
+        close = n % 5 == 4  # the server ends some connections after answering: the client reconnects
+        payload = orjson.dumps(body)
+        writer.write(b"HTTP/1.1 %d X\r\nContent-Type: application/json\r\nContent-Length: %d\r\n%s\r\n%s"
+                     % (status, len(payload), b"Connection: close\r\n" if close else b"", payload))
+        await writer.drain()
+        if close:
+            break
+    writer.close()
+
+
+async def test_every_list_is_posted_once_and_every_answer_kept(monkeypatch):
+    seen: list[int] = []
+    server = await asyncio.start_server(lambda r, w: _serve(r, w, seen), "127.0.0.1", 0)
+    monkeypatch.setenv("GROUPER_PORT", str(server.sockets[0].getsockname()[1]))
+    async with server:
+        results = await post_all([{"n": n} for n in range(30)], concurrency=4, progress=False)
+    assert sorted(seen) == list(range(30))
+    assert results.statuses == {202: 20, 422: 10}
+    assert sorted(a["claim_id"] for a in results.accepted) == sorted(f"c{n}" for n in range(30) if n % 3)
+    assert sorted(r["problems"][0] for r in results.rejected_422) == list(range(0, 30, 3))
