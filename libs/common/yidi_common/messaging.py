@@ -197,9 +197,10 @@ class EventConsumer:
         group_id: str | None = None,
         batch_size: int = 500,
         fetch_min_bytes: int = 1,
+        fetch_max_wait_ms: int = 100,
         commit_seconds: float = 0.0,
     ):
-        """fetch_min_bytes: what a fetch waits for (at most 100 ms), so busy topics come in fewer, larger
+        """fetch_min_bytes: what a fetch waits for (at most fetch_max_wait_ms), so busy topics come in fewer, larger
         batches; commit_seconds: how often offsets are committed (0: after every batch). The inbox makes
         committed offsets a hint: what a crash or rebalance delivers again is skipped, never applied twice."""
         self.service = service
@@ -214,7 +215,7 @@ class EventConsumer:
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             max_poll_records=batch_size,
-            fetch_max_wait_ms=100,
+            fetch_max_wait_ms=fetch_max_wait_ms,
             fetch_min_bytes=fetch_min_bytes,
         )
         self.commit_seconds = commit_seconds

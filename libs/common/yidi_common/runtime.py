@@ -76,6 +76,7 @@ def create_service_app(
                 group_id=settings.consumer_group,
                 batch_size=settings.consumer_batch_size,
                 fetch_min_bytes=settings.consumer_fetch_min_bytes,
+                fetch_max_wait_ms=settings.consumer_fetch_max_wait_ms,
                 commit_seconds=settings.consumer_commit_seconds,
             )
             await consumer.start()

@@ -29,7 +29,8 @@ class Settings(BaseSettings):
     yidi_audit_rules: Path = REPO_ROOT / "demo" / "audit" / "rules.toml"
     consumer_group: str | None = None  # default: the service name; a new group replays from the start
     consumer_batch_size: int = 500
-    consumer_fetch_min_bytes: int = 16384  # a fetch waits up to 100 ms for this much
+    consumer_fetch_min_bytes: int = 16384  # a fetch waits up to consumer_fetch_max_wait_ms for this much
+    consumer_fetch_max_wait_ms: int = 100
     consumer_commit_seconds: float = 0.5  # offsets committed at most this often (the inbox dedups redeliveries)
     relay_batch_size: int = 2000
     # Python's cyclic GC: objects allocated between young-generation collections (CPython's default

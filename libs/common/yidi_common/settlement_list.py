@@ -10,12 +10,30 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
-
-from .money import Money
+from pydantic import BaseModel, ConfigDict, Field, GetPydanticSchema, WithJsonSchema, model_validator
+from pydantic_core import core_schema
 
 RegionCode = Annotated[str, Field(pattern=r"^\d{6}$", description="GB/T 2260 six-digit region code")]
-Amount = Annotated[Money, Field(ge=0, max_digits=14, decimal_places=2)]
+
+AMOUNT_PATTERN = r"^\d{1,12}(\.\d{1,2})?$"
+AMOUNT_RULE = "an amount of yuan: not negative, at most 12 digits before the point and 2 after"
+
+
+def _amount_schema(_source, _handler) -> core_schema.CoreSchema:
+    """Amounts as HIS systems send them (strings) are checked by a pattern and converted; anything else
+    (numbers, Decimals) goes through Pydantic's decimal constraints. Same rule, but the constrained
+    decimal path costs ~1.5 µs an amount in Python calls, two thirds of validating a whole list."""
+    return core_schema.union_schema(
+        [core_schema.chain_schema([core_schema.str_schema(pattern=AMOUNT_PATTERN), core_schema.decimal_schema()]),
+         core_schema.decimal_schema(ge=0, max_digits=14, decimal_places=2)],
+        mode="left_to_right", custom_error_type="amount", custom_error_message=f"Input should be {AMOUNT_RULE}",
+    )
+
+
+Amount = Annotated[Decimal, GetPydanticSchema(_amount_schema), WithJsonSchema({
+    "anyOf": [{"type": "string", "pattern": AMOUNT_PATTERN}, {"type": "number", "minimum": 0, "multipleOf": 0.01}],
+    "description": AMOUNT_RULE,
+})]
 
 
 class InsuranceType(StrEnum):
