@@ -101,6 +101,10 @@ async def claim_view(conn: AsyncConnection, claim_id: str) -> dict | None:
             text("SELECT version, stage, result, at FROM claim_stages WHERE claim_id = :c ORDER BY id"), {"c": claim_id}
         )
     ).mappings().all()
+    # a version's submission is its stored row; the timeline's other steps were recorded as they happened
+    submitted = [{"version": v["version"], "stage": "submitted", "at": v["received_at"],
+                  "result": {"supersedes_version": v["version"] - 1 if v["version"] > 1 else None}} for v in versions]
+    timeline = sorted([*submitted, *map(dict, stages)], key=lambda s: s["at"])
     return {
         "claim_id": claim["claim_id"],
         "hospital_code": claim["hospital_code"],
@@ -112,7 +116,7 @@ async def claim_view(conn: AsyncConnection, claim_id: str) -> dict | None:
         "stage": claim["stage"],
         "updated_at": claim["updated_at"],
         "versions": [dict(v) for v in versions],
-        "timeline": [dict(s) for s in stages],
+        "timeline": timeline,
     }
 
 

@@ -79,7 +79,7 @@ async def store_batch(conn: AsyncConnection, batch: list[Post]) -> list[Decision
              "ORDER BY claim_id, version"), {"ids": ids})
     for r in rows:
         stored[r.claim_id].append(StoredVersion(r.version, r.content_hash))
-    decisions, events, versions, claims, stages = [], [], [], [], []
+    decisions, events, versions, claims = [], [], [], []
     now = datetime.now(timezone.utc)
     for post in batch:
         decision = decide(stored[post.claim_id], post.digest, correction=post.correction)
@@ -91,8 +91,6 @@ async def store_batch(conn: AsyncConnection, batch: list[Post]) -> list[Decision
         event_id = deterministic_event_id(post.claim_id, str(decision.version), SETTLEMENT_LIST_SUBMITTED)
         versions.append(repo.version_row(post.claim_id, decision.version, info, post.digest, post.body))
         claims.append(repo.claim_row(post.claim_id, decision.version, info))
-        stages.append(repo.Stage(post.claim_id, decision.version, "submitted", event_id,
-                                 {"supersedes_version": decision.supersedes}))
         submitted = SettlementListSubmitted(claim_id=post.claim_id, version=decision.version,
                                             supersedes_version=decision.supersedes, submitted_at=now,
                                             settlement_list=post.sl)
@@ -102,6 +100,5 @@ async def store_batch(conn: AsyncConnection, batch: list[Post]) -> list[Decision
             data=submitted.model_dump(mode="json", exclude={"settlement_list"}) | {"settlement_list": post.body},
         ))
     await repo.store_versions(conn, versions, claims)
-    await repo.record_stages(conn, stages)
     await write_outbox(conn, events)
     return decisions
