@@ -17,6 +17,8 @@ async def _serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, see
         n = orjson.loads(await reader.readexactly(length))["n"]
         seen.append(n)
         status, body = (422, {"problems": [n]}) if n % 3 == 0 else (202, {"claim_id": f"c{n}"})
+        if n == 7 and seen.count(7) == 1 or n == 99:
+            status, body = 503, {"detail": "busy"}  # 7 once, 99 always
         close = n % 5 == 4  # the server ends some connections after answering: the client reconnects
         payload = orjson.dumps(body)
         writer.write(b"HTTP/1.1 %d X\r\nContent-Type: application/json\r\nContent-Length: %d\r\n%s\r\n%s"
@@ -33,7 +35,33 @@ async def test_every_list_is_posted_once_and_every_answer_kept(monkeypatch):
     monkeypatch.setenv("GROUPER_PORT", str(server.sockets[0].getsockname()[1]))
     async with server:
         results = await post_all([{"n": n} for n in range(30)], concurrency=4, progress=False)
-    assert sorted(seen) == list(range(30))
+    assert sorted(seen) == sorted([*range(30), 7])  # the 503 was posted again
     assert results.statuses == {202: 20, 422: 10}
     assert sorted(a["claim_id"] for a in results.accepted) == sorted(f"c{n}" for n in range(30) if n % 3)
     assert sorted(r["problems"][0] for r in results.rejected_422) == list(range(0, 30, 3))
+
+
+async def test_a_post_still_failing_when_its_time_is_up_is_counted_as_such(monkeypatch):
+    seen: list[int] = []
+    server = await asyncio.start_server(lambda r, w: _serve(r, w, seen), "127.0.0.1", 0)
+    monkeypatch.setenv("GROUPER_PORT", str(server.sockets[0].getsockname()[1]))
+    async with server:
+        results = await post_all([{"n": 99}, {"n": 1}], concurrency=1, progress=False, retry_for=1.0)
+    assert results.statuses == {503: 1, 202: 1} and seen.count(99) >= 2
+
+
+async def test_no_intake_at_all_is_unreachable(monkeypatch):
+    server = await asyncio.start_server(lambda r, w: w.close(), "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    server.close()
+    await server.wait_closed()
+    monkeypatch.setenv("GROUPER_PORT", str(port))
+    results = await post_all([{"n": 1}], concurrency=1, progress=False, retry_for=0.5)
+    assert results.statuses == {"unreachable": 1}
+
+
+def test_the_demo_counts_only_real_answers():
+    from yidi_demo.run import _answered
+
+    assert [_answered(s) for s in (202, 409, 422, "correction 202", "correction 422")] == [True] * 5
+    assert [_answered(s) for s in ("unreachable", 500, 503, "correction 503", "correction unreachable")] == [False] * 5

@@ -85,8 +85,9 @@ async def _connect(host: str, port: int) -> _Connection:
 
 async def post_all(lists: list[dict], *, concurrency: int = 32, desc: str = "posting settlement lists",
                    corrections: list[tuple[str, dict]] | None = None, rate: float | None = None,
-                   progress: bool = True) -> PostResults:
-    """Posts every list (or correction, given as (claim id, list)); rate: lists per second, None = as fast as possible."""
+                   progress: bool = True, retry_for: float = 120.0) -> PostResults:
+    """Posts every list (or correction, given as (claim id, list)); rate: lists per second, None = as fast as
+    possible; a post that finds no intake or gets a 5xx is sent again for up to retry_for seconds."""
     results = PostResults()
     jobs: list[tuple[str, dict]] = [("/v1/settlement-lists", sl) for sl in lists]
     jobs += [(f"/v1/settlement-lists/{cid}/corrections", sl) for cid, sl in corrections or []]
@@ -104,18 +105,24 @@ async def post_all(lists: list[dict], *, concurrency: int = 32, desc: str = "pos
             if rate:
                 await asyncio.sleep(max(0.0, start + i / rate - time.monotonic()))
             payload = orjson.dumps(body)
-            for attempt in range(5):
+            status, raw = None, b""
+            give_up_at, delay = time.monotonic() + retry_for, 0.5
+            while True:  # as a HIS would: until answered, through an intake restarting or a 5xx
                 try:
                     if connection is None or not connection.open:
                         connection = await _connect(host, port)
                     status, raw = await connection.post(path, payload, timeout=30)
-                    break
+                    if status < 500:
+                        break
                 except (ConnectionError, OSError, asyncio.TimeoutError):
                     if connection is not None:
                         connection.transport.close()
                     connection = None
-                    await asyncio.sleep(0.5 * (attempt + 1))
-            else:
+                if time.monotonic() >= give_up_at:
+                    break
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+            if status is None:
                 results.statuses["unreachable"] += 1
                 bar.update()
                 continue

@@ -130,7 +130,16 @@ async def main_async(args) -> int:
         print("NOT OK: the chain did not drain in time (see `make status` and .local/run/*.log)")
     if not balanced:
         print("NOT OK: the trial balance is not zero")
-    return 0 if drained and balanced else 1
+    unanswered = sum(n for status, n in results.statuses.items() if not _answered(status))
+    if unanswered:
+        print(f"NOT OK: {unanswered} posts were never answered by the intake (unreachable or 5xx)")
+    return 0 if drained and balanced and not unanswered else 1
+
+
+def _answered(status) -> bool:
+    """202, 409 and 422 are answers; "unreachable" and 5xx (also as "correction 5xx") are not."""
+    code = str(status).removeprefix("correction ")
+    return code.isdigit() and int(code) < 500
 
 
 def main() -> None:
