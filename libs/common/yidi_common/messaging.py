@@ -147,12 +147,8 @@ class OutboxRelay:
             if not got:
                 return 0
             rows = (
-                await conn.execute(
-                    text(
-                        "SELECT id, topic, key, body FROM outbox ORDER BY id LIMIT :n"
-                    ),
-                    {"n": self.batch_size},
-                )
+                await conn.execute(text("SELECT id, topic, key, body FROM outbox ORDER BY id LIMIT :n"),
+                                   {"n": self.batch_size})
             ).all()
             if not rows:
                 return 0
