@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import ORJSONResponse
+import orjson
+from fastapi.responses import Response
 from pydantic import BaseModel, ValidationError
 
 
@@ -24,17 +25,22 @@ def problems_body(problems: list[dict]) -> dict:
     return {"title": "invalid request", "status": 422, "problem_count": len(problems), "problems": problems}
 
 
-def unprocessable(problems: list[dict]) -> ORJSONResponse:
-    return ORJSONResponse(status_code=422, content=problems_body(problems))
+def json_response(status: int, content: dict) -> Response:
+    """A JSON answer written by orjson (Decimals and datetimes as strings)."""
+    return Response(orjson.dumps(content, default=str), status_code=status, media_type="application/json")
+
+
+def unprocessable(problems: list[dict]) -> Response:
+    return json_response(422, problems_body(problems))
 
 
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
-    async def _request_invalid(_: Request, exc: RequestValidationError) -> ORJSONResponse:
+    async def _request_invalid(_: Request, exc: RequestValidationError) -> Response:
         return unprocessable(problem_list(list(exc.errors())))
 
     @app.exception_handler(ValidationError)
-    async def _model_invalid(_: Request, exc: ValidationError) -> ORJSONResponse:
+    async def _model_invalid(_: Request, exc: ValidationError) -> Response:
         return unprocessable(problem_list(list(exc.errors()), drop_prefix=()))
 
 

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import orjson
 from fastapi import APIRouter, HTTPException, Query, Request
-from fastapi.responses import JSONResponse, ORJSONResponse
+from fastapi.responses import Response
 from pydantic import ValidationError
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from yidi_common.http import problem_list, problems_body
+from yidi_common.http import json_response, problem_list, problems_body
 from yidi_common.settlement_list import SettlementList
 
 from ..adapters import claims_repository as repo
@@ -89,24 +89,20 @@ class IntakeFastPath:
         await send({"type": "http.response.body", "body": body})
 
 
-def _answer(status: int, content: dict) -> JSONResponse:
-    return ORJSONResponse(status_code=status, content=content)
-
-
 @router.post("", status_code=202, summary="Post one settlement list", openapi_extra=SETTLEMENT_LIST_BODY,
              responses={409: {"description": "same (hospital, setl_id) already posted with other content"},
                         422: {"description": "invalid list: every problem with its field path"}})
-async def post_settlement_list(request: Request) -> JSONResponse:
+async def post_settlement_list(request: Request) -> Response:
     """Posting the same list again answers the same and creates nothing."""
-    return _answer(*await accept(request.app.state.runtime.extras["intake"], await request.body(), correction_of=None))
+    return json_response(*await accept(request.app.state.runtime.extras["intake"], await request.body(), correction_of=None))
 
 
 @router.post("/{claim_id}/corrections", status_code=202, summary="Post a corrected version of a list",
              openapi_extra=SETTLEMENT_LIST_BODY,
              responses={404: {"description": "no such claim"}, 422: {"description": "invalid list"}})
-async def post_correction(claim_id: str, request: Request) -> JSONResponse:
+async def post_correction(claim_id: str, request: Request) -> Response:
     """The new version supersedes the previous one all the way down the chain."""
-    return _answer(*await accept(request.app.state.runtime.extras["intake"], await request.body(),
+    return json_response(*await accept(request.app.state.runtime.extras["intake"], await request.body(),
                                  correction_of=claim_id))
 
 

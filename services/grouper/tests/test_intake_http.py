@@ -1,0 +1,73 @@
+"""The intake's two doors answer alike: the ASGI fast path for POST /v1/settlement-lists and the declared route."""
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import httpx
+import orjson
+import pytest
+from fastapi import FastAPI
+
+from yidi_common.http import install_error_handlers
+from yidi_grouper.api.settlement_lists import IntakeFastPath, router
+from yidi_grouper.domain.intake import Decision, Outcome
+
+VALID = {
+    "setlinfo": {"setl_id": "S1", "fixmedins_code": "H1", "psn_no": "P1", "certno": "360100197001010011",
+                 "psn_name": "甲", "gend": "1", "brdy": "1970-01-01", "age": 56, "insutype": "310",
+                 "insu_admdvs": "360100", "treat_admdvs": "360100", "adm_time": "2026-10-01T08:00:00",
+                 "dscg_time": "2026-10-05T08:00:00", "act_ipt_days": 4, "dscg_way": "1", "setl_period": "2026-10"},
+    "diseinfo": [{"diag_code": "J18.900", "maindiag_flag": True}],
+    "iteminfo": [{"med_chrgitm_type": "01", "amt": "100.00"}],
+    "payinfo": {"funds": [{"fund_pay_type": "310100", "fund_payamt": "60.00"}], "psn_cash_pay": "40.00"},
+}
+
+
+class _Writer:
+    """Answers as the intake writer would for a first post, and remembers what it was given."""
+
+    def __init__(self) -> None:
+        self.submitted = []
+
+    async def submit(self, sl, body, claim_id, digest, *, correction):
+        self.submitted.append((claim_id, body, correction))
+        return Decision(Outcome.ACCEPTED, 1)
+
+
+def _app(fast_path: bool) -> tuple[FastAPI, _Writer]:
+    app = FastAPI()
+    install_error_handlers(app)
+    app.include_router(router)
+    if fast_path:
+        app.add_middleware(IntakeFastPath)
+    writer = _Writer()
+    app.state.runtime = SimpleNamespace(extras={"intake": writer})
+    return app, writer
+
+
+@pytest.mark.parametrize("body", [
+    orjson.dumps(VALID),
+    b'{"setlinfo": ',
+    orjson.dumps({**VALID, "iteminfo": [{"med_chrgitm_type": "01", "amt": "-5"}], "diseinfo": []}),
+])
+async def test_both_doors_answer_the_same(body):
+    answers = []
+    for fast_path in (True, False):
+        app, writer = _app(fast_path)
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://intake") as client:
+            response = await client.post("/v1/settlement-lists", content=body)
+        answers.append((response.status_code, response.json(), len(writer.submitted)))
+    assert answers[0] == answers[1]
+
+
+async def test_the_fast_path_takes_the_post_and_names_every_problem():
+    app, writer = _app(fast_path=True)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://intake") as client:
+        ok = await client.post("/v1/settlement-lists", content=orjson.dumps(VALID))
+        bad = await client.post("/v1/settlement-lists", content=orjson.dumps(
+            {**VALID, "iteminfo": [{"med_chrgitm_type": "01", "amt": "-5"}], "diseinfo": []}))
+    assert ok.status_code == 202 and ok.json()["version"] == 1 and ok.json()["status"] == "accepted"
+    assert len(writer.submitted) == 1 and writer.submitted[0][1]["iteminfo"][0]["amt"] == "100.00"
+    assert bad.status_code == 422
+    assert {(p["field"], p["rule"]) for p in bad.json()["problems"]} == {("diseinfo", "too_short"),
+                                                                         ("iteminfo[0].amt", "amount")}
