@@ -2,12 +2,13 @@
 
 A warm-up of BENCH_WARMUP lists (3,000) runs through the chain first, unmeasured: a freshly started
 broker's first lists cost it about three times what they cost once its JIT has settled (tens of
-thousands of lists later), as a stack that has run for a day has long done. Phase 1 posts BENCH_LISTS lists as fast as the intake takes
-them and times until the last one is posted to the ledger; the share of CPU time the host took away
-(steal) is printed beside it. Then, for each rate of BENCH_RATES, BENCH_LATENCY_LISTS lists are
-posted on a fixed schedule and p50/p95/p99 are measured from each list's scheduled time to its
-ledger.posted event, so a stack that falls behind the schedule shows it in the percentiles (no
-coordinated omission); the achieved posting rate is printed beside the target.
+thousands of lists later), as a stack that has run for a day has long done. Phase 1 posts
+BENCH_LISTS lists as fast as the intake takes them and times until the last one is posted to the
+ledger; the share of CPU time the host took away (steal) is printed beside it. Then, for each rate
+of BENCH_RATES, BENCH_LATENCY_LISTS lists are posted on a fixed schedule and p50/p95/p99 are
+measured from each list's scheduled time to its ledger.posted event, so a stack that falls behind
+the schedule shows it in the percentiles (no coordinated omission); the achieved posting rate is
+printed beside the target.
 """
 from __future__ import annotations
 

@@ -1,9 +1,9 @@
 """HTTP conventions shared by every service: 422 bodies that name every problem with its field path."""
 from __future__ import annotations
 
+import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-import orjson
 from fastapi.responses import Response
 from pydantic import BaseModel, ValidationError
 

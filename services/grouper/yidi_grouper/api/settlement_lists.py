@@ -81,12 +81,13 @@ class IntakeFastPath:
             chunks.append(message.get("body", b""))
             if not message.get("more_body"):
                 break
-        status, content = await accept(scope["app"].state.runtime.extras["intake"], b"".join(chunks),
-                                       correction_of=None)
-        body = orjson.dumps(content)
-        await send({"type": "http.response.start", "status": status, "headers": [
-            (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
-        await send({"type": "http.response.body", "body": body})
+        answer = await accept(_intake(scope["app"]), b"".join(chunks), correction_of=None)
+        await json_response(*answer)(scope, receive, send)
+
+
+def _intake(app):
+    """The running service's intake writer (started with the app)."""
+    return app.state.runtime.extras["intake"]
 
 
 @router.post("", status_code=202, summary="Post one settlement list", openapi_extra=SETTLEMENT_LIST_BODY,
@@ -94,7 +95,7 @@ class IntakeFastPath:
                         422: {"description": "invalid list: every problem with its field path"}})
 async def post_settlement_list(request: Request) -> Response:
     """Posting the same list again answers the same and creates nothing."""
-    return json_response(*await accept(request.app.state.runtime.extras["intake"], await request.body(), correction_of=None))
+    return json_response(*await accept(_intake(request.app), await request.body(), correction_of=None))
 
 
 @router.post("/{claim_id}/corrections", status_code=202, summary="Post a corrected version of a list",
@@ -102,8 +103,7 @@ async def post_settlement_list(request: Request) -> Response:
              responses={404: {"description": "no such claim"}, 422: {"description": "invalid list"}})
 async def post_correction(claim_id: str, request: Request) -> Response:
     """The new version supersedes the previous one all the way down the chain."""
-    return json_response(*await accept(request.app.state.runtime.extras["intake"], await request.body(),
-                                 correction_of=claim_id))
+    return json_response(*await accept(_intake(request.app), await request.body(), correction_of=claim_id))
 
 
 @router.get("/rejections", summary="Quality-control failures by rule, over every rejected version")
