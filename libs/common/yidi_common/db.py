@@ -42,7 +42,8 @@ async def ensure_database(service: str) -> None:
 def migrations_config(service: str, migrations_dir: Path) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(migrations_dir))
-    cfg.set_main_option("sqlalchemy.url", get_settings().service_database_url(service))
+    # Alembic's config is a ConfigParser: a '%' (a percent-encoded password) must be doubled to survive
+    cfg.set_main_option("sqlalchemy.url", get_settings().service_database_url(service).replace("%", "%%"))
     return cfg
 
 

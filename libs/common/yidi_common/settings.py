@@ -17,6 +17,9 @@ class Settings(BaseSettings):
 
     kafka_bootstrap_servers: str = "127.0.0.1:19092"
     database_url: str = "postgresql://postgres@127.0.0.1:55432/postgres"
+    # the password of DATABASE_URL's user, kept out of the URL (a Kubernetes Secret, say); it replaces
+    # the URL's own password. <SERVICE>_DATABASE_URL overrides are used as they are.
+    database_password: str | None = None
     topic_partitions: int = 12
     log_level: str = "INFO"
     log_format: str = "json"  # json | console
@@ -44,6 +47,8 @@ class Settings(BaseSettings):
         override = os.environ.get(f"{service.upper()}_DATABASE_URL")
         url = make_url(override or self.database_url)
         if not override:
+            if self.database_password is not None:
+                url = url.set(password=self.database_password)
             ns = os.environ.get("YIDI_NAMESPACE", "")
             url = url.set(database=f"yidi_{ns}_{service}" if ns else f"yidi_{service}")
         return url.set(drivername="postgresql+asyncpg").render_as_string(hide_password=False)
