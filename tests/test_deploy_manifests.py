@@ -83,3 +83,16 @@ def test_every_variable_k8s_gives_the_services_is_one_they_read():
         names |= {e["name"] for e in container.get("env", [])}
         assert {"configMapRef": {"name": config_map["metadata"]["name"]}} in container["envFrom"]
     assert not {n for n in names if not _read_by_services(n)}
+
+
+def test_both_create_the_topics_and_the_grouper_reads_the_mounted_reference_data(compose):
+    assert "yidi_common.kafka_admin" in compose["services"]["topics"]["command"]
+    job, = _yaml_documents(K8S / "topics.yaml")
+    assert job["kind"] == "Job" and "yidi_common.kafka_admin" in job["spec"]["template"]["spec"]["containers"][0]["command"]
+    config_map, = _yaml_documents(K8S / "config.yaml")
+    grouper = {d["kind"]: d for d in _yaml_documents(K8S / "grouper.yaml")}["Deployment"]["spec"]["template"]["spec"]
+    mounts = {m["name"]: m["mountPath"] for m in grouper["containers"][0]["volumeMounts"]}
+    claims = {v["name"]: v["persistentVolumeClaim"]["claimName"] for v in grouper["volumes"]}
+    reference, = [name for name, path in mounts.items() if path == config_map["data"]["YIDI_REFERENCE_DIR"]]
+    pvc, = _yaml_documents(K8S / "reference.yaml")
+    assert claims[reference] == pvc["metadata"]["name"]

@@ -26,7 +26,7 @@ def main() -> None:
     from .settings import get_settings
 
     s = get_settings()
-    created = asyncio.run(ensure_topics(s.kafka_bootstrap_servers, s.topic_partitions))
+    created = asyncio.run(ensure_topics(s.kafka_bootstrap_servers, s.topic_partitions, s.topic_replication))
     print(f"topics: {len(all_topics())} present, {len(created)} created")
 
 

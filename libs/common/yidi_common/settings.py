@@ -21,6 +21,7 @@ class Settings(BaseSettings):
     # the URL's own password. <SERVICE>_DATABASE_URL overrides are used as they are.
     database_password: str | None = None
     topic_partitions: int = 12
+    topic_replication: int = 1  # copies of each topic's partitions (3 on a production cluster)
     log_level: str = "INFO"
     log_format: str = "json"  # json | console
     yidi_config_dir: Path = REPO_ROOT / "demo" / "config"
