@@ -79,6 +79,9 @@ class GroupingEngine:
         loaded = {version: str(engine.version_dirs[version]) for version in used if engine.scheme_for_version(version)}
         log.info("grouping engine ready", scheme=str(scheme_dir), code_tables=bool(codes), region_schemes=loaded,
                  warnings=len(scheme.load_warnings), regional_config=bool(config), procedure_kinds=len(kinds))
+        if scheme_dir == DEMO_SCHEME:
+            log.warning("grouping with the small demo scheme: no published CHS-DRG files under YIDI_REFERENCE_DIR",
+                        reference_dir=str(settings.yidi_reference_dir))
         return engine
 
     def scheme_for_version(self, version: str) -> Scheme | None:
