@@ -17,7 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from .config_api import router as config_router
 from .config_provider import ConfigProvider
 from .db import migrate, service_engine
+from .events import topic_for
 from .http import install_error_handlers
+from .inbox import prune_periodically
 from .logging import configure_logging
 from .messaging import EventConsumer, Handler, OutboxRelay, make_producer
 from .settings import get_settings
@@ -90,6 +92,10 @@ def create_service_app(
         tasks += [asyncio.create_task(job(runtime), name=getattr(job, "__name__", "background")) for job in background]
         if consumer:
             tasks.append(asyncio.create_task(consumer.run(), name="consumer"))
+            if settings.inbox_prune_seconds > 0:
+                tasks.append(asyncio.create_task(prune_periodically(
+                    engine, settings.kafka_bootstrap_servers, [topic_for(t) for t in handlers],
+                    settings.inbox_prune_seconds), name="inbox-pruning"))
         if settings.yidi_config_poll_seconds > 0:
             tasks += [asyncio.create_task(provider.watch(settings.yidi_config_poll_seconds), name="config-watch")
                       for provider in (config, *watched) if provider is not None]
