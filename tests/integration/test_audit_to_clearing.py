@@ -1,12 +1,14 @@
 """From a claim to a confirmed finding to a changed statement, on real Kafka and PostgreSQL."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 import httpx
 
-from yidi_common.events.registry import PAYMENT_PRICED, topic_for
+from yidi_common.events import new_event
+from yidi_common.events.registry import AUDIT_FLAG_CONFIRMED, PAYMENT_PRICED, topic_for
+from yidi_common.events.v1 import AuditFlagConfirmed
 
 from .factories import priced_event
 from .harness import produce, wait_until
@@ -50,14 +52,17 @@ async def test_a_confirmed_split_admission_reduces_the_next_statement_by_its_amo
     again_confirm = httpx.post(f"{url}/confirm", json={"actor": INSURED, "reason": "twice"}, timeout=5)
     assert again_confirm.status_code == 409
 
-    async def monthly_with_deduction():
-        entries = httpx.get(f"{clearing.url}/v1/ledger/trial-balance", timeout=5).json()["entries"]
-        if entries < 3:
-            return None
-        return httpx.post(f"{clearing.url}/v1/clearing/monthly/360700/{_this_month()}", timeout=30).json()
+    async def clearing_has_everything():
+        # audit's outbox published (the confirmation is in Kafka), then clearing's consumer caught up with it;
+        # a monthly run made sooner is final without the deduction (it would fall to the next run)
+        if httpx.get(f"{audit.url}/v1/ops/progress", timeout=5).json()["outbox_pending"]:
+            return False
+        caught_up = httpx.get(f"{clearing.url}/v1/ops/progress", timeout=5).json()["consumer_lag"] == 0
+        return caught_up and httpx.get(f"{clearing.url}/v1/ledger/trial-balance", timeout=5).json()["entries"] >= 3
 
     # confirmed today: the deduction belongs to this month's run
-    month = await wait_until(monthly_with_deduction, what="clearing to have the claims")
+    await wait_until(clearing_has_everything, what="clearing to have the claims and the confirmation")
+    month = httpx.post(f"{clearing.url}/v1/clearing/monthly/360700/{_this_month()}", timeout=30).json()
     (line,) = month["lines"]
     assert Decimal(line["deductions"]) == Decimal("2500.00")
     cross = httpx.post(f"{clearing.url}/v1/clearing/cross-region/{_this_month()}", timeout=30).json()
@@ -71,5 +76,30 @@ async def test_a_confirmed_split_admission_reduces_the_next_statement_by_its_amo
     assert Decimal(oct_line["fund_due"]) == Decimal("15600.00") and Decimal(oct_line["deductions"]) == 0
 
 
+async def test_a_deduction_falls_in_the_period_audit_gave_it_not_the_utc_month(stack_env, start_service):
+    kafka = stack_env["KAFKA_BOOTSTRAP_SERVERS"]
+    clearing = start_service("clearing")
+    # confirmed at 01:00 on 1 August in China, still 31 July in UTC (and in this database's time zone)
+    confirmed = AuditFlagConfirmed(
+        flag_id="F-BOUNDARY", rule_id="AUD-SPLIT-ADMISSION", claim_id="C-BOUNDARY", version=1, setl_id="S-BOUNDARY",
+        hospital_code="H36070000002", treat_admdvs="360700", insu_admdvs="360100", amount=Decimal("777.00"),
+        confirmed_at=datetime(2026, 7, 31, 17, tzinfo=timezone.utc), period="2026-08")
+    event = new_event(type=AUDIT_FLAG_CONFIRMED, source="/tests", subject="C-BOUNDARY", payload=confirmed,
+                      correlationid="C-BOUNDARY")
+    await produce(kafka, topic_for(AUDIT_FLAG_CONFIRMED), [(b"C-BOUNDARY", event.to_bytes())])
+
+    async def caught_up():
+        return httpx.get(f"{clearing.url}/v1/ops/progress", timeout=5).json()["consumer_lag"] == 0
+
+    await wait_until(caught_up, what="clearing to take the confirmation")
+    july = httpx.post(f"{clearing.url}/v1/clearing/monthly/360700/2026-07", timeout=30).json()
+    assert july["lines"] == [] and july["deductions_applied"] == []
+    august = httpx.post(f"{clearing.url}/v1/clearing/monthly/360700/2026-08", timeout=30).json()
+    (line,) = august["lines"]
+    assert (line["hospital"], Decimal(line["deductions"])) == ("H36070000002", Decimal("777.00"))
+    assert august["deductions_applied"] == ["F-BOUNDARY"]
+
+
 def _this_month() -> str:
-    return datetime.now(timezone.utc).astimezone().strftime("%Y-%m")
+    """The month a confirmation made now belongs to: audit counts periods in China time."""
+    return datetime.now(timezone(timedelta(hours=8))).strftime("%Y-%m")

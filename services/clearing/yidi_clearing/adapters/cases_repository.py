@@ -55,16 +55,16 @@ async def cases(conn: AsyncConnection, *, treat: str | None = None, year: int | 
 
 async def deductions(conn: AsyncConnection, *, treat: str | None = None, year: int | None = None,
                      month: str | None = None):
-    """Confirmed deductions: those confirmed in the month, or in the year."""
+    """Confirmed deductions of the year, or those a month's run takes: of that period, or of an earlier
+    one no run has applied yet."""
     return (
         await conn.execute(
             text(
                 "SELECT * FROM deductions WHERE (CAST(:t AS text) IS NULL OR treat_admdvs = :t) "
-                "AND (CAST(:y AS int) IS NULL OR extract(year FROM confirmed_at) = :y) "
-                "AND (CAST(:m AS text) IS NULL OR to_char(confirmed_at, 'YYYY-MM') <= :m AND "
-                "(applied_in IS NULL OR applied_in = :m))"
+                "AND (CAST(:y AS text) IS NULL OR left(period, 4) = :y) "
+                "AND (CAST(:m AS text) IS NULL OR period <= :m AND (applied_in IS NULL OR applied_in = :m))"
             ),
-            {"t": treat, "y": year, "m": month},
+            {"t": treat, "y": None if year is None else f"{year:04d}", "m": month},
         )
     ).all()
 
@@ -98,7 +98,7 @@ def as_decimal(v) -> Decimal:
 async def insert_deduction(conn: AsyncConnection, d: AuditFlagConfirmed) -> None:
     await conn.execute(
         text("INSERT INTO deductions (flag_id, claim_id, setl_id, hospital_code, treat_admdvs, insu_admdvs, amount, "
-             "confirmed_at) VALUES (:f, :c, :s, :h, :t, :i, :a, :at) ON CONFLICT (flag_id) DO NOTHING"),
+             "confirmed_at, period) VALUES (:f, :c, :s, :h, :t, :i, :a, :at, :p) ON CONFLICT (flag_id) DO NOTHING"),
         {"f": d.flag_id, "c": d.claim_id, "s": d.setl_id, "h": d.hospital_code, "t": d.treat_admdvs,
-         "i": d.insu_admdvs, "a": d.amount, "at": d.confirmed_at},
+         "i": d.insu_admdvs, "a": d.amount, "at": d.confirmed_at, "p": d.period},
     )
