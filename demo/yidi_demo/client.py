@@ -173,7 +173,7 @@ async def wait_for_chain(*, timeout: float = 600, progress: bool = True) -> tupl
             done = counts.get("posted", 0) + counts.get("rejected", 0)
             bar.total = total
             bar.n = done
-            bar.set_postfix(lag=sum(max(s["consumer_lag"], 0) for s in states),
+            bar.set_postfix(lag=sum(max(s["consumer_lag"] or 0, 0) for s in states),  # None: joining its group
                             outbox=sum(max(s["outbox_pending"], 0) for s in states))
             bar.refresh()
             idle = all(s.get("consumer_lag") == 0 and s.get("outbox_pending") == 0 for s in states)

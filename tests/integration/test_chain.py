@@ -56,7 +56,7 @@ async def _drained(chain) -> bool:
     async with httpx.AsyncClient(timeout=10) as client:
         for proc in chain.values():
             p = (await client.get(f"{proc.url}/v1/ops/progress")).json()
-            if p["consumer_lag"] or p["outbox_pending"]:
+            if p["consumer_lag"] != 0 or p["outbox_pending"]:  # None: not yet holding its partitions
                 return False
         counts = (await client.get(f"{chain['grouper'].url}/v1/settlement-lists", params={"limit": 1})).json()["stage_counts"]
     return set(counts) <= {"posted", "rejected"}

@@ -219,14 +219,16 @@ class EventConsumer:
         self.processed = 0
         self.dead_lettered = 0
 
-    async def start(self) -> None:
+    async def start_and_run(self) -> None:
         await self.consumer.start()
+        await self.run()
 
-    async def lag(self) -> int:
-        """Messages on this process's partitions not yet committed by the group."""
+    async def lag(self) -> int | None:
+        """Messages on this process's partitions not yet committed by the group; None while it holds no
+        partitions (still joining the group, or more processes than partitions), which is not "caught up"."""
         partitions = self.consumer.assignment()
         if not partitions:
-            return 0
+            return None
         ends = await self.consumer.end_offsets(list(partitions))
         total = 0
         for tp in partitions:
@@ -343,9 +345,6 @@ class EventConsumer:
 
     async def _record_dead_letter(self, conn: AsyncConnection, record, exc: Exception, event_id: str) -> None:
         error = f"{type(exc).__name__}: {exc}"
-        log.error(
-            "dead-lettered message", topic=record.topic, partition=record.partition, offset=record.offset, error=error
-        )
         body = orjson.dumps(
             {
                 "error": error,
@@ -358,13 +357,15 @@ class EventConsumer:
                 "value": (record.value or b"").decode("utf-8", errors="replace"),
             }
         )
-        await conn.execute(
+        first_time = await conn.scalar(
             text(
                 'INSERT INTO dead_letters (event_id, topic, partition, "offset", error, body) '
-                "VALUES (:id, :t, :p, :o, :e, :b) ON CONFLICT DO NOTHING"
+                "VALUES (:id, :t, :p, :o, :e, :b) ON CONFLICT DO NOTHING RETURNING true"
             ),
             {"id": event_id, "t": record.topic, "p": record.partition, "o": record.offset, "e": error, "b": record.value or b""},
         )
+        if not first_time:  # redelivered after a crash: dead-lettered already, perhaps published and gone from the outbox
+            return
         await conn.execute(
             text(
                 "INSERT INTO outbox (event_id, topic, key, body) VALUES (:id, :topic, :key, :body) "
@@ -376,6 +377,9 @@ class EventConsumer:
                 "key": (record.key or b"").decode("utf-8", errors="replace"),
                 "body": body,
             },
+        )
+        log.error(
+            "dead-lettered message", topic=record.topic, partition=record.partition, offset=record.offset, error=error
         )
         self.dead_lettered += 1
 

@@ -81,7 +81,6 @@ def create_service_app(
                 fetch_max_wait_ms=settings.consumer_fetch_max_wait_ms,
                 commit_seconds=settings.consumer_commit_seconds,
             )
-            await consumer.start()
         runtime = ServiceRuntime(name, engine, relay, consumer)
         app.state.runtime = runtime
         if on_startup:
@@ -91,7 +90,9 @@ def create_service_app(
         tasks = [asyncio.create_task(relay.run(), name="outbox-relay")]
         tasks += [asyncio.create_task(job(runtime), name=getattr(job, "__name__", "background")) for job in background]
         if consumer:
-            tasks.append(asyncio.create_task(consumer.run(), name="consumer"))
+            # joined in the background: after a crash the group waits out the dead member's session
+            # (~7 s) before it admits the new one, and HTTP (the HIS intake) need not wait with it
+            tasks.append(asyncio.create_task(consumer.start_and_run(), name="consumer"))
             if settings.inbox_prune_seconds > 0:
                 tasks.append(asyncio.create_task(prune_periodically(
                     engine, settings.kafka_bootstrap_servers, [topic_for(t) for t in handlers],
