@@ -55,13 +55,15 @@ status:  ## what runs where
 demo: up  ## bring everything up, post a month of generated settlement lists, print the summary
 	@$(PY) -m yidi_demo.run $(DEMO_ARGS)
 
-test: infra  ## unit tests, then integration tests on real Kafka and PostgreSQL
+# The integration tests find their servers themselves (tests/integration/harness.py): the configured or
+# local ones when they answer, else testcontainers when a Docker daemon answers, else they start the local ones.
+test: install  ## unit tests, then integration tests on real Kafka and PostgreSQL
 	@$(PY) -m pytest -q $(PYTEST_ARGS)
 
 test-unit: install
 	@$(PY) -m pytest -q -m "not integration" $(PYTEST_ARGS)
 
-test-integration: infra
+test-integration: install
 	@$(PY) -m pytest -q tests/integration $(PYTEST_ARGS)
 
 bench: up  ## end-to-end throughput and latency percentiles (BENCH_WARMUP, BENCH_LISTS, BENCH_LATENCY_LISTS, BENCH_RATES)
