@@ -5,15 +5,27 @@ HTTP 422 with field paths. Coding and arithmetic quality control (质控) is the
 """
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, GetPydanticSchema, WithJsonSchema, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, GetPydanticSchema, WithJsonSchema, model_validator
 from pydantic_core import core_schema
 
 RegionCode = Annotated[str, Field(pattern=r"^\d{6}$", description="GB/T 2260 six-digit region code")]
+
+CHINA_STANDARD_TIME = timezone(timedelta(hours=8), "CST")
+
+
+def _china_local(value: datetime) -> datetime:
+    return value.astimezone(CHINA_STANDARD_TIME).replace(tzinfo=None) if value.tzinfo else value
+
+
+# HIS systems send local times without an offset; one with an offset is the same instant in China
+# Standard Time. Every list's times are alike, so stays of one person compare and order safely.
+ChinaTime = Annotated[datetime, AfterValidator(_china_local), Field(
+    description="China Standard Time, as HIS systems send it (yyyy-mm-ddThh:mm:ss); a time with an offset is converted")]
 
 AMOUNT_PATTERN = r"^\d{1,12}(\.\d{1,2})?$"
 AMOUNT_RULE = "an amount of yuan: not negative, at most 12 digits before the point and 2 after"
@@ -96,8 +108,8 @@ class SetlInfo(_Strict):
     insutype: InsuranceType
     insu_admdvs: RegionCode
     treat_admdvs: RegionCode
-    adm_time: datetime
-    dscg_time: datetime
+    adm_time: ChinaTime
+    dscg_time: ChinaTime
     act_ipt_days: int = Field(ge=0, le=3650)
     dscg_way: DischargeWay
     vent_used_dura: Decimal = Field(default=Decimal(0), ge=0, description="ventilator hours")

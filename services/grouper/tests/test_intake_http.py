@@ -71,3 +71,12 @@ async def test_the_fast_path_takes_the_post_and_names_every_problem():
     assert bad.status_code == 422
     assert {(p["field"], p["rule"]) for p in bad.json()["problems"]} == {("diseinfo", "too_short"),
                                                                          ("iteminfo[0].amt", "amount")}
+
+
+async def test_a_time_with_an_offset_beside_one_without_is_taken_as_china_time():
+    app, writer = _app(fast_path=True)
+    body = {**VALID, "setlinfo": {**VALID["setlinfo"], "adm_time": "2026-10-01T00:00:00Z"}}  # 08:00 in China
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://intake") as client:
+        response = await client.post("/v1/settlement-lists", content=orjson.dumps(body))
+    assert response.status_code == 202
+    assert writer.submitted[0][1]["setlinfo"]["adm_time"] == VALID["setlinfo"]["adm_time"]
