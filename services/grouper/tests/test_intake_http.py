@@ -80,3 +80,17 @@ async def test_a_time_with_an_offset_beside_one_without_is_taken_as_china_time()
         response = await client.post("/v1/settlement-lists", content=orjson.dumps(body))
     assert response.status_code == 202
     assert writer.submitted[0][1]["setlinfo"]["adm_time"] == VALID["setlinfo"]["adm_time"]
+
+
+async def test_a_nul_character_is_refused_with_the_lists_other_problems_and_nothing_is_written():
+    app, writer = _app(fast_path=True)
+    setlinfo = {**VALID["setlinfo"], "psn_name": "甲\u0000乙"}
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://intake") as client:
+        alone = await client.post("/v1/settlement-lists", content=orjson.dumps({**VALID, "setlinfo": setlinfo}))
+        with_more = await client.post("/v1/settlement-lists", content=orjson.dumps(
+            {**VALID, "setlinfo": setlinfo, "iteminfo": [{"med_chrgitm_type": "01", "amt": "-5"}]}))
+    assert alone.status_code == 422 and [(p["field"], p["rule"]) for p in alone.json()["problems"]] == [
+        ("setlinfo.psn_name", "nul_character")]
+    assert with_more.status_code == 422 and {(p["field"], p["rule"]) for p in with_more.json()["problems"]} == {
+        ("setlinfo.psn_name", "nul_character"), ("iteminfo[0].amt", "amount")}
+    assert writer.submitted == []

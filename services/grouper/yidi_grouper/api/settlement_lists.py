@@ -7,7 +7,7 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from yidi_common.http import json_response, problem_list, problems_body
+from yidi_common.http import json_response, nul_character_problems, problem_list, problems_body
 from yidi_common.settlement_list import SettlementList
 
 from ..adapters import claims_repository as repo
@@ -26,11 +26,17 @@ SETTLEMENT_LIST_BODY = {"requestBody": {"required": True, "content": {
 async def accept(writer, raw: bytes, *, correction_of: str | None) -> tuple[int, dict]:
     """The intake's answer to one posted body, as (HTTP status, JSON body): 202, 404, 409 or 422."""
     try:
-        sl = SettlementList.model_validate(orjson.loads(raw))
+        data = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         return 422, problems_body([{"field": "(body)", "rule": "json_invalid", "message": f"invalid JSON: {exc}"}])
+    # U+0000 would fail the whole intake batch in the database: refused here, with the list's other problems
+    unstorable = nul_character_problems(data) if b"\\u0000" in raw else []
+    try:
+        sl = SettlementList.model_validate(data)
     except ValidationError as exc:
-        return 422, problems_body(problem_list(list(exc.errors()), drop_prefix=()))
+        return 422, problems_body(problem_list(list(exc.errors()), drop_prefix=()) + unstorable)
+    if unstorable:
+        return 422, problems_body(unstorable)
     info = sl.setlinfo
     claim_id = claim_id_for(info.fixmedins_code, info.setl_id)
     if correction_of is not None and correction_of != claim_id:
