@@ -22,7 +22,7 @@ from yidi_common.settlement_list import SettlementList
 
 from ..domain.dip import group_dip_configured, load_procedure_kinds
 from ..domain.drg import GroupingInput, group_case
-from ..domain.qc import CodeTables, run_qc
+from ..domain.qc import CodeTables, reference_problems, run_qc
 from ..domain.scheme import Scheme, load_scheme
 
 log = structlog.get_logger()
@@ -100,7 +100,10 @@ class GroupingEngine:
         return (found, region.scheme_version) if found else (self.scheme, self.scheme_name)
 
     def quality_problems(self, sl: SettlementList) -> list[QcProblem]:
-        return [QcProblem(field=p.field, rule=p.rule, message=p.message) for p in run_qc(sl, self.codes)]
+        errors = run_qc(sl, self.codes)
+        if self.config is not None:
+            errors += reference_problems(sl, self.config.current)
+        return [QcProblem(field=p.field, rule=p.rule, message=p.message) for p in errors]
 
     def region_year(self, sl: SettlementList) -> RegionYear | None:
         """The treatment region's configuration for the settlement year; None when not configured."""

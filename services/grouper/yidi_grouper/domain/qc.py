@@ -80,6 +80,32 @@ def run_qc(sl, codes: CodeTables | None = None, newborn_max_days: int = INFANT_D
     return errors
 
 
+def reference_problems(sl, config) -> list[QcError]:
+    """What pricing needs of the regional configuration (a ProvinceConfig): the hospital, in the treatment
+    region, which is configured for the settlement year with a pool for the case. A list failing these
+    would be grouped and then stop at pricing; rejected here, the hospital learns why and can correct it."""
+    info = sl.setlinfo
+    errors: list[QcError] = []
+    hospital = config.hospitals.get(info.fixmedins_code)
+    if hospital is None:
+        errors.append(QcError("setlinfo.fixmedins_code", "QC-HOSPITAL-UNKNOWN",
+                              f"hospital {info.fixmedins_code} is not in the regional configuration"))
+    elif hospital.region != info.treat_admdvs:
+        errors.append(QcError("setlinfo.treat_admdvs", "QC-HOSPITAL-REGION",
+                              f"hospital {hospital.code} is in {hospital.region}, not {info.treat_admdvs}"))
+    year = int(info.setl_period[:4])
+    region = config.region_years.get(f"{info.treat_admdvs}-{year}")
+    if region is None:
+        errors.append(QcError("setlinfo.setl_period", "QC-REGION-YEAR-UNCONFIGURED",
+                              f"treatment region {info.treat_admdvs} has no configuration for {year}"))
+    elif not info.cross_province:
+        pool = region.pool_key(info.insutype, info.insu_admdvs != info.treat_admdvs)
+        if pool.label not in region.pools:
+            errors.append(QcError("setlinfo.insutype", "QC-POOL-MISSING",
+                                  f"treatment region {info.treat_admdvs} has no pool {pool.label} in {year}"))
+    return errors
+
+
 def fits_patient(code: str, gender: str, age_days: int, newborn_max_days: int = INFANT_DAYS) -> bool:
     """Whether a diagnosis code is consistent with the patient's sex and age."""
     if gender == "1" and _in_ranges(code, FEMALE_ONLY):
