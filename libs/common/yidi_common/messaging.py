@@ -179,6 +179,17 @@ class OutboxRelay:
             self._wake.clear()
 
 
+@dataclass(frozen=True)
+class StoredRecord:
+    """A consumed message as kept with its dead letter: what `_apply` reads of a Kafka record."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes
+
+
 class EventConsumer:
     """Consumes topics in a consumer group, one DB transaction per batch, inbox + outbox."""
 
@@ -330,6 +341,36 @@ class EventConsumer:
                     await handler(uow, envelope)
         await write_outbox(conn, uow.emitted)
         self.processed += len(records)
+
+    async def replay_dead_letter(self, event_id: str) -> str | None:
+        """Applies a dead-lettered message again as if it had just been consumed, once its cause is fixed
+        (a configuration, a bug): None when it applied and left the dead letters, else why it failed
+        again (it stays). LookupError when there is no such dead letter."""
+        async with self.engine.connect() as conn:
+            row = (await conn.execute(text('SELECT topic, partition, "offset", body FROM dead_letters WHERE event_id = :id'),
+                                      {"id": event_id})).first()
+        if row is None:
+            raise LookupError(event_id)
+        record = StoredRecord(row.topic, row.partition, row.offset, None, bytes(row.body))
+        try:
+            Envelope.from_bytes(record.value)
+        except Exception as exc:  # noqa: BLE001 - undecodable: no fix of ours makes it apply
+            return f"{type(exc).__name__}: {exc}"
+        try:
+            async with self.engine.begin() as conn:
+                taken = await conn.execute(text("DELETE FROM dead_letters WHERE event_id = :id"), {"id": event_id})
+                if taken.rowcount == 0:
+                    raise LookupError(event_id)  # replayed meanwhile by another request
+                await conn.execute(text("DELETE FROM inbox WHERE event_id = :id AND event_type = 'dead-letter'"),
+                                   {"id": event_id})
+                await self._apply(conn, [record])
+        except LookupError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - still failing: rolled back, the dead letter stays
+            return f"{type(exc).__name__}: {exc}"
+        log.info("dead letter replayed", event_id=event_id, topic=record.topic)
+        self.relay.wake()
+        return None
 
     async def _dead_letter(self, record, exc: Exception) -> None:
         async with self.engine.begin() as conn:

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import structlog
 import uvicorn
-from fastapi import FastAPI
+from fastapi import FastAPI, HTTPException, Query
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from .config_api import router as config_router
@@ -23,6 +24,8 @@ from .inbox import prune_periodically
 from .logging import configure_logging
 from .messaging import EventConsumer, Handler, OutboxRelay, make_producer
 from .settings import get_settings
+
+DEAD_LETTER_SHOWN = 4000  # bytes of a dead-lettered message shown by GET /v1/ops/dead-letters
 
 
 @dataclass
@@ -138,6 +141,32 @@ def create_service_app(
             "outbox_pending": await rt.relay.pending(),
             "dead_lettered": rt.consumer.dead_lettered if rt.consumer else 0,
         }
+
+    @app.get("/v1/ops/dead-letters", tags=["operations"], summary="Messages the consumer could not apply, newest first")
+    async def dead_letters(limit: int = Query(100, ge=1, le=1000)) -> dict:
+        rt: ServiceRuntime = app.state.runtime
+        async with rt.engine.connect() as conn:
+            rows = (await conn.execute(text(
+                'SELECT event_id, topic, partition, "offset", error, created_at, body FROM dead_letters '
+                "ORDER BY created_at DESC LIMIT :n"), {"n": limit})).mappings().all()
+        return {"service": name, "items": [
+            {**{k: v for k, v in r.items() if k != "body"},
+             "value": bytes(r["body"])[:DEAD_LETTER_SHOWN].decode("utf-8", errors="replace")} for r in rows]}
+
+    @app.post("/v1/ops/dead-letters/{event_id}/replay", tags=["operations"],
+              summary="Apply a dead-lettered message again, once what made it fail is fixed")
+    async def replay_dead_letter(event_id: str) -> dict:
+        rt: ServiceRuntime = app.state.runtime
+        if rt.consumer is None:
+            raise HTTPException(404, detail={"title": f"{name} consumes no events"})
+        try:
+            failure = await rt.consumer.replay_dead_letter(event_id)
+        except LookupError:
+            raise HTTPException(404, detail={"title": "no such dead letter", "event_id": event_id}) from None
+        if failure is not None:
+            raise HTTPException(409, detail={"title": "the message still fails; it stays dead-lettered",
+                                             "event_id": event_id, "error": failure})
+        return {"event_id": event_id, "status": "replayed"}
 
     if config is not None:
         app.state.config = config
