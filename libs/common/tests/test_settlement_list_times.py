@@ -5,21 +5,11 @@ from datetime import datetime
 import pytest
 from pydantic import ValidationError
 
-from yidi_common.settlement_list import SettlementList
-
-BODY = {
-    "setlinfo": {"setl_id": "S1", "fixmedins_code": "H1", "psn_no": "P1", "certno": "360100197001010011",
-                 "psn_name": "甲", "gend": "1", "brdy": "1970-01-01", "age": 56, "insutype": "310",
-                 "insu_admdvs": "360100", "treat_admdvs": "360100", "adm_time": "2026-10-01T08:00:00",
-                 "dscg_time": "2026-10-05T08:00:00", "act_ipt_days": 4, "dscg_way": "1", "setl_period": "2026-10"},
-    "diseinfo": [{"diag_code": "J18.900", "maindiag_flag": True}],
-    "iteminfo": [{"med_chrgitm_type": "01", "amt": "100.00"}],
-    "payinfo": {"funds": [{"fund_pay_type": "310100", "fund_payamt": "60.00"}], "psn_cash_pay": "40.00"},
-}
+from yidi_common.settlement_list import EXAMPLE, SettlementList
 
 
 def _times(adm: str, dscg: str) -> dict:
-    body = copy.deepcopy(BODY)
+    body = copy.deepcopy(EXAMPLE)
     body["setlinfo"] |= {"adm_time": adm, "dscg_time": dscg}
     return body
 

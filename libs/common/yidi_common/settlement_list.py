@@ -165,7 +165,21 @@ class PayInfo(_Strict):
     acct_pay: Amount = Decimal(0)  # 个人账户支付 (when not listed as a fund)
 
 
+# A small valid list: the example of the OpenAPI documents, and a starting point for tests.
+EXAMPLE = {
+    "setlinfo": {"setl_id": "S1", "fixmedins_code": "H36010000001", "psn_no": "P1", "certno": "360100197001010011",
+                 "psn_name": "甲", "gend": "1", "brdy": "1970-01-01", "age": 56, "insutype": "310",
+                 "insu_admdvs": "360100", "treat_admdvs": "360100", "adm_time": "2026-10-01T08:00:00",
+                 "dscg_time": "2026-10-05T08:00:00", "act_ipt_days": 4, "dscg_way": "1", "setl_period": "2026-10"},
+    "diseinfo": [{"diag_code": "J18.900", "maindiag_flag": True}],
+    "iteminfo": [{"med_chrgitm_type": "01", "amt": "100.00"}],
+    "payinfo": {"funds": [{"fund_pay_type": "310100", "fund_payamt": "60.00"}], "psn_selfpay": "40.00"},
+}
+
+
 class SettlementList(_Strict):
+    model_config = ConfigDict(json_schema_extra={"examples": [EXAMPLE]})
+
     setlinfo: SetlInfo
     diseinfo: list[Diagnosis] = Field(min_length=1)
     oprninfo: list[Procedure] = Field(default_factory=list)
