@@ -1,7 +1,7 @@
 """Intake decisions: new, repeated, conflicting and corrected lists."""
 from __future__ import annotations
 
-from yidi_grouper.domain.intake import Outcome, StoredVersion, claim_id_for, decide
+from yidi_grouper.domain.intake import Decision, Outcome, StoredVersion, claim_id_for, decide
 
 
 def test_a_new_list_is_version_one():
@@ -21,6 +21,14 @@ def test_other_content_is_a_conflict_unless_it_is_a_correction():
     assert decide(stored, "h9", correction=False).outcome is Outcome.CONFLICT
     d = decide(stored, "h9", correction=True)
     assert (d.outcome, d.version, d.supersedes) == (Outcome.ACCEPTED, 2, 1)
+
+
+def test_a_rejected_list_sent_again_unchanged_as_a_correction_is_checked_anew():
+    stored = [StoredVersion(1, "h1"), StoredVersion(2, "h2", rejected=True)]
+    d = decide(stored, "h2", correction=True)
+    assert (d.outcome, d.version, d.supersedes) == (Outcome.ACCEPTED, 3, 2)
+    assert decide(stored, "h2", correction=False) == Decision(Outcome.REPEATED, 2)  # a plain repost changes nothing
+    assert decide(stored + [StoredVersion(3, "h2")], "h2", correction=True) == Decision(Outcome.REPEATED, 3)
 
 
 def test_a_correction_of_nothing_is_not_found():

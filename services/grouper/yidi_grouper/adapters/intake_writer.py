@@ -75,10 +75,12 @@ async def store_batch(conn: AsyncConnection, batch: list[Post]) -> list[Decision
                        {"ids": ids})
     stored: dict[str, list[StoredVersion]] = {c: [] for c in ids}
     rows = await conn.execute(
-        text("SELECT claim_id, version, content_hash FROM settlement_lists WHERE claim_id = ANY(:ids) "
-             "ORDER BY claim_id, version"), {"ids": ids})
+        text("SELECT s.claim_id, s.version, s.content_hash, "
+             "coalesce(c.stage = 'rejected' AND c.current_version = s.version, false) AS rejected "
+             "FROM settlement_lists s LEFT JOIN claims c USING (claim_id) WHERE s.claim_id = ANY(:ids) "
+             "ORDER BY s.claim_id, s.version"), {"ids": ids})
     for r in rows:
-        stored[r.claim_id].append(StoredVersion(r.version, r.content_hash))
+        stored[r.claim_id].append(StoredVersion(r.version, r.content_hash, r.rejected))
     decisions, events, versions, claims = [], [], [], []
     now = datetime.now(timezone.utc)
     for post in batch:

@@ -33,6 +33,7 @@ class Outcome(StrEnum):
 class StoredVersion:
     version: int
     content_hash: str
+    rejected: bool = False  # the claim's current version, and quality control rejected it
 
 
 @dataclass(frozen=True)
@@ -44,8 +45,12 @@ class Decision:
 
 def decide(stored: list[StoredVersion], new_hash: str, *, correction: bool) -> Decision:
     """stored: the claim's versions, oldest first."""
-    for v in stored:
+    for v in reversed(stored):  # the newest version with this content (a resubmission repeats one)
         if v.content_hash == new_hash:
+            if correction and v.rejected and v is stored[-1]:
+                # sent again unchanged as a correction: what rejected it was fixed elsewhere (the bureau's
+                # configuration, say), so it is checked anew as the next version
+                return Decision(Outcome.ACCEPTED, v.version + 1, supersedes=v.version)
             return Decision(Outcome.REPEATED, v.version)
     if not stored:
         if correction:
