@@ -46,10 +46,16 @@ def test_compose_builds_and_publishes_each_service_on_its_port(compose, service)
     assert entry["ports"] == [f"{port}:{port}"]
 
 
-def test_compose_runs_the_kafka_release_make_up_fetches(compose):
-    pinned = re.search(r"<kafka.version>([^<]+)</kafka.version>",
-                       (ROOT / "deploy" / "local" / "kafka" / "pom.xml").read_text()).group(1)
-    assert compose["services"]["kafka"]["image"] == f"apache/kafka:{pinned}"
+def _pinned_kafka() -> str:
+    return re.search(r"<kafka.version>([^<]+)</kafka.version>",
+                     (ROOT / "deploy" / "local" / "kafka" / "pom.xml").read_text()).group(1)
+
+
+def test_compose_and_testcontainers_run_the_kafka_release_make_up_fetches(compose):
+    assert compose["services"]["kafka"]["image"] == f"apache/kafka:{_pinned_kafka()}"
+    # Confluent Platform 7.m ships Apache Kafka 3.m
+    cp = re.search(r'"confluentinc/cp-kafka:7\.(\d+)\.\d+"', (ROOT / "tests/integration/harness.py").read_text())
+    assert cp and f"3.{cp.group(1)}." in f"{_pinned_kafka()}."
 
 
 def test_every_variable_compose_gives_the_services_is_one_they_read(compose):

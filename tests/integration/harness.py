@@ -53,10 +53,11 @@ def servers() -> Iterator[tuple[str, str]]:
         yield kafka, database
         return
     if _docker_answers():
-        from testcontainers.kafka import KafkaContainer
-        from testcontainers.postgres import PostgresContainer
+        from testcontainers.community.kafka import KafkaContainer
+        from testcontainers.community.postgres import PostgresContainer
 
-        with KafkaContainer("confluentinc/cp-kafka:7.7.1").with_kraft() as k, PostgresContainer("postgres:16") as pg:
+        # Kafka 3.9 (Confluent Platform 7.9) and PostgreSQL 15, as `make up` and docker-compose.yml run them
+        with KafkaContainer("confluentinc/cp-kafka:7.9.0").with_kraft() as k, PostgresContainer("postgres:15") as pg:
             url = pg.get_connection_url().replace("postgresql+psycopg2", "postgresql")
             yield k.get_bootstrap_server(), url
         return
