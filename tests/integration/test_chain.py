@@ -171,6 +171,13 @@ async def test_annual_clearing_publishes_final_rates_to_the_budget_view(chain):
 
         await wait_until(budget_view, timeout=60, what="final rates in the budget view")
 
+        # a region-year without configuration has no pools to show and no clearing to run: a stored run
+        # is final, and an empty one would stand even after the region was configured
+        assert (await client.get(f"{budget}/v1/pools/360100/2031")).status_code == 404
+        for run in ("monthly/360100/2031-01", "annual/360100/2031"):
+            assert (await client.post(f"{clearing}/v1/clearing/{run}")).status_code == 404
+            assert (await client.get(f"{clearing}/v1/clearing/{run}")).status_code == 404
+
 
 
 async def test_seeded_violations_are_flagged_once_and_clean_lists_never(chain):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, HTTPException, Request
 
 from ..adapters import budget_repository as repo
 
@@ -12,8 +12,10 @@ router = APIRouter(tags=["budgets"])
 
 @router.get("/v1/pools/{region}/{year}", summary="Each pool's budget, distributable amount, rates and consumption")
 async def pools(region: str, year: int, request: Request) -> dict:
-    config = request.app.state.config.current
-    ry = config.region_year(region, year)
+    try:
+        ry = request.app.state.config.current.region_year(region, year)
+    except KeyError as e:
+        raise HTTPException(404, detail={"title": str(e.args[0])}) from None
     async with request.app.state.runtime.engine.connect() as conn:
         used = {r["budget_key"]: r for r in await repo.consumption_rows(conn, "pool", region, year)}
         final = await repo.final_rates(conn, region, year)
