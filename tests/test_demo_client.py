@@ -65,3 +65,36 @@ def test_the_demo_counts_only_real_answers():
 
     assert [_answered(s) for s in (202, 409, 422, "correction 202", "correction 422")] == [True] * 5
     assert [_answered(s) for s in ("unreachable", 500, 503, "correction 503", "correction unreachable")] == [False] * 5
+
+
+def _chain(monkeypatch, counts: dict) -> list[str]:
+    """Every service answers idle (no lag, nothing unpublished) and the grouper these stage counts."""
+    import httpx
+
+    asked: list[str] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        asked.append(request.url.path)
+        if request.url.path == "/v1/ops/progress":
+            return httpx.Response(200, json={"consumer_lag": 0, "outbox_pending": 0})
+        return httpx.Response(200, json={"stage_counts": counts})
+
+    real = httpx.AsyncClient
+    monkeypatch.setattr(httpx, "AsyncClient", lambda **kw: real(transport=httpx.MockTransport(answer), **kw))
+    return asked
+
+
+async def test_the_wait_ends_when_every_claim_is_done(monkeypatch):
+    from yidi_demo.client import wait_for_chain
+
+    asked = _chain(monkeypatch, {"posted": 8, "rejected": 2})
+    assert await wait_for_chain(progress=False, interval=0) == (True, {"posted": 8, "rejected": 2})
+    assert asked.count("/v1/ops/progress") == 3 * 5  # three quiet polls of the five services
+
+
+async def test_the_wait_gives_up_early_when_an_idle_chain_leaves_claims_in_flight(monkeypatch):
+    from yidi_demo.client import wait_for_chain
+
+    asked = _chain(monkeypatch, {"posted": 8, "grouped": 2})  # two claims a consumer dead-lettered
+    assert await wait_for_chain(progress=False, interval=0, stall_polls=4, timeout=5) == (False, {"posted": 8, "grouped": 2})
+    assert asked.count("/v1/ops/progress") == 4 * 5

@@ -159,11 +159,14 @@ async def chain_progress(client: httpx.AsyncClient, urls: list[str]) -> list[dic
     return out
 
 
-async def wait_for_chain(*, timeout: float = 600, progress: bool = True) -> tuple[bool, dict]:
-    """Until every service has no consumer lag, no unpublished outbox and no claim in flight."""
+async def wait_for_chain(*, timeout: float = 600, progress: bool = True, interval: float = 1.0,
+                         stall_polls: int = 15) -> tuple[bool, dict]:
+    """Until every service has no consumer lag, no unpublished outbox and no claim in flight. Gives up
+    early when the chain has stood idle for stall_polls polls with claims still in flight: nothing will
+    move those any more (a consumer dead-lettered them)."""
     urls = [service_url(s) for s in SERVICE_PORTS]
     deadline = time.monotonic() + timeout
-    quiet = 0
+    quiet = stalled = 0
     bar = tqdm(desc="waiting for the chain", unit="claim", disable=not progress, dynamic_ncols=True)
     async with httpx.AsyncClient() as client:
         while time.monotonic() < deadline:
@@ -178,9 +181,22 @@ async def wait_for_chain(*, timeout: float = 600, progress: bool = True) -> tupl
             bar.refresh()
             idle = all(s.get("consumer_lag") == 0 and s.get("outbox_pending") == 0 for s in states)
             quiet = quiet + 1 if idle and done == total else 0
-            if quiet >= 3:
+            stalled = stalled + 1 if idle and done < total else 0
+            if quiet >= 3 or stalled >= stall_polls:
                 bar.close()
-                return True, counts
-            await asyncio.sleep(1.0)
+                return quiet >= 3, counts
+            await asyncio.sleep(interval)
     bar.close()
     return False, counts
+
+
+async def print_dead_letters(limit: int = 3) -> None:
+    """What each service could not apply, with the error: why claims stopped on their way."""
+    async with httpx.AsyncClient(timeout=10) as client:
+        for service in SERVICE_PORTS:
+            try:
+                items = (await client.get(f"{service_url(service)}/v1/ops/dead-letters", params={"limit": limit})).json()["items"]
+            except (httpx.HTTPError, KeyError, ValueError):
+                continue
+            for item in items:
+                print(f"  {service}: dead letter {item['event_id']} from {item['topic']}: {item['error']}")

@@ -17,7 +17,7 @@ from yidi_common.regional_config import load_config
 from yidi_common.settings import SERVICE_PORTS, get_settings
 from yidi_grouper.adapters.grouping_engine import GroupingEngine
 
-from .client import post_all, service_url, wait_for_chain
+from .client import post_all, print_dead_letters, service_url, wait_for_chain
 from .workload import generate
 
 
@@ -127,7 +127,10 @@ async def main_async(args) -> int:
         print(f"  {service:<9} {service_url(service)}/docs")
     print("  stop it with `make down`; see what runs with `make status`")
     if not drained:
-        print("NOT OK: the chain did not drain in time (see `make status` and .local/run/*.log)")
+        stuck = sum(counts.values()) - counts.get("posted", 0) - counts.get("rejected", 0)
+        print(f"NOT OK: {stuck} claims did not reach the ledger or a rejection (see `make status`, "
+              ".local/run/*.log and each service's /v1/ops/dead-letters)")
+        await print_dead_letters()
     if not balanced:
         print("NOT OK: the trial balance is not zero")
     unanswered = sum(n for status, n in results.statuses.items() if not _answered(status))
