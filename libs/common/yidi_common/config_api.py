@@ -8,6 +8,14 @@ from .regional_config import ConfigError
 router = APIRouter(tags=["configuration"])
 
 
+def configured_region_year(request: Request, region: str, year: int):
+    """The region-year of the configuration in force, or 404 when it has none."""
+    try:
+        return request.app.state.config.current.region_year(region, year)
+    except KeyError as e:
+        raise HTTPException(404, detail={"title": str(e.args[0])}) from None
+
+
 @router.get("/v1/config", summary="The configuration in force: version, regions, pools")
 async def config_summary(request: Request) -> dict:
     cfg = request.app.state.config.current

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from decimal import Decimal
+
+from yidi_common.settlement_list import CHINA_STANDARD_TIME
 
 from .errors import InvalidInput, InvalidTransition
 from .review import FlagStatus, Review
 
-CHINA_TIME = timezone(timedelta(hours=8))  # no daylight saving
 PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
@@ -29,7 +30,7 @@ class Deduction:
 
 def deduction_period(confirmed_at: datetime) -> str:
     """The first monthly run after confirmation is the one closing the month of confirmation (China time)."""
-    return confirmed_at.astimezone(CHINA_TIME).strftime("%Y-%m")
+    return confirmed_at.astimezone(CHINA_STANDARD_TIME).strftime("%Y-%m")
 
 
 def deduction(review: Review, period: str | None = None) -> Deduction | None:

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Request
+
+from yidi_common.config_api import configured_region_year
 
 from ..adapters import budget_repository as repo
 
@@ -12,10 +14,7 @@ router = APIRouter(tags=["budgets"])
 
 @router.get("/v1/pools/{region}/{year}", summary="Each pool's budget, distributable amount, rates and consumption")
 async def pools(region: str, year: int, request: Request) -> dict:
-    try:
-        ry = request.app.state.config.current.region_year(region, year)
-    except KeyError as e:
-        raise HTTPException(404, detail={"title": str(e.args[0])}) from None
+    ry = configured_region_year(request, region, year)
     async with request.app.state.runtime.engine.connect() as conn:
         used = {r["budget_key"]: r for r in await repo.consumption_rows(conn, "pool", region, year)}
         final = await repo.final_rates(conn, region, year)

@@ -13,6 +13,8 @@ from fastapi import APIRouter, HTTPException, Path, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
+from yidi_common.config_api import configured_region_year
+
 from ..adapters import cases_repository as repo
 from ..adapters import ledger_repository as ledger
 from ..domain.ledger import recovered_entry
@@ -51,17 +53,10 @@ async def _stored(request: Request, kind: str, scope: str, period: str) -> dict:
 Format = Query("json", pattern="^(json|csv|xlsx)$")
 
 
-def _configured(request: Request, region: str, year: int) -> None:
-    """A run is final once stored: one for a region-year without configuration would stand empty for good."""
-    try:
-        request.app.state.config.current.region_year(region, year)
-    except KeyError as e:
-        raise HTTPException(404, detail={"title": str(e.args[0])}) from None
-
-
 @router.post("/monthly/{region}/{month}", summary="Run monthly pre-settlement for a treatment region")
 async def monthly(request: Request, region: str = Region, month: str = Month) -> dict:
-    _configured(request, region, int(month[:4]))
+    # a run is final once stored: one for a region-year without configuration would stand empty for good
+    configured_region_year(request, region, int(month[:4]))
     statement, ran = await clearing_runs.run_monthly(request.app.state.runtime.engine, request.app.state.config.current,
                                                      region, month)
     return {"ran": ran, **_json(statement)}
@@ -75,7 +70,7 @@ async def monthly_statement(request: Request, region: str = Region, month: str =
 
 @router.post("/annual/{region}/{year}", summary="Run annual clearing with final rates, deductions and overrun sharing")
 async def annual(request: Request, region: str = Region, year: int = Path(ge=2000, le=2100)) -> dict:
-    _configured(request, region, year)
+    configured_region_year(request, region, year)
     try:
         statement, ran = await clearing_runs.run_annual(request.app.state.runtime.engine,
                                                         request.app.state.config.current, region, year)

@@ -94,11 +94,13 @@ def reference_problems(sl, config) -> list[QcError]:
         errors.append(QcError("setlinfo.treat_admdvs", "QC-HOSPITAL-REGION",
                               f"hospital {hospital.code} is in {hospital.region}, not {info.treat_admdvs}"))
     year = int(info.setl_period[:4])
-    region = config.region_years.get(f"{info.treat_admdvs}-{year}")
-    if region is None:
+    try:
+        region = config.region_year(info.treat_admdvs, year)
+    except KeyError:
         errors.append(QcError("setlinfo.setl_period", "QC-REGION-YEAR-UNCONFIGURED",
                               f"treatment region {info.treat_admdvs} has no configuration for {year}"))
-    elif not info.cross_province:
+        return errors
+    if not info.cross_province:
         pool = region.pool_key(info.insutype, info.insu_admdvs != info.treat_admdvs)
         if pool.label not in region.pools:
             errors.append(QcError("setlinfo.insutype", "QC-POOL-MISSING",
