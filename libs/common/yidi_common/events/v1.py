@@ -5,8 +5,9 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from ..claims import ClaimScope, claim_scope, pool_label
 from ..money import Money
 from ..settlement_list import SettlementList
 
@@ -41,6 +42,7 @@ class ClaimFacts(_Payload):
     dscg_way: str
     ventilator_hours: Decimal = Decimal(0)
     cross_province: bool = False
+    scope: ClaimScope | None = None  # decided by the grouper (yidi_common.claims); filled in for older events
     special_case_review: bool = False
     diagnoses: list[str]
     procedures: list[str]
@@ -51,9 +53,14 @@ class ClaimFacts(_Payload):
     fulamt_ownpay: Money = Decimal(0)
     fee_by_category: dict[str, Money] = Field(default_factory=dict)
 
-    @property
-    def cross_region(self) -> bool:
-        return self.insu_admdvs != self.treat_admdvs
+    @model_validator(mode="before")
+    @classmethod
+    def _scope_of_older_events(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("scope") is None and "insu_admdvs" in data:
+            data = {**data, "scope": claim_scope(insured_region=data["insu_admdvs"],
+                                                 treatment_region=data.get("treat_admdvs", ""),
+                                                 cross_province=bool(data.get("cross_province", False)))}
+        return data
 
     @property
     def fund_payments_total(self) -> Decimal:
@@ -114,7 +121,7 @@ class PoolRef(_Payload):
 
     @property
     def key(self) -> str:
-        return f"{self.treat_admdvs}-{self.year}-{self.payment_method}-{self.insutype}-{self.origin}"
+        return pool_label(self.treat_admdvs, self.year, self.payment_method, self.insutype, self.origin)
 
 
 class PricingOutcome(_Payload):

@@ -13,6 +13,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from ..claims import parse_pool_label, pool_label
 from ..money import to_fen
 from ..settlement_list import InsuranceType
 
@@ -234,9 +235,12 @@ class PoolKey(_Frozen):
 
     @property
     def label(self) -> str:
-        return "-".join(
-            [self.region, str(self.year), self.scheme.value, self.insutype or "all", self.origin or "all"]
-        )
+        return pool_label(self.region, self.year, self.scheme.value, self.insutype, self.origin)
+
+    @classmethod
+    def parse(cls, label: str) -> "PoolKey":
+        region, year, scheme, insutype, origin = parse_pool_label(label)
+        return cls(region=region, year=year, scheme=scheme, insutype=insutype, origin=origin)
 
 
 class PoolConfig(_Frozen):

@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections import defaultdict
 from decimal import Decimal
 
+from yidi_common.claims import claim_scope
 from yidi_common.events.v1 import ClaimFacts, FundAmount
 from yidi_common.settlement_list import SettlementList
 
@@ -32,6 +33,8 @@ def claim_facts(sl: SettlementList, claim_id: str, version: int) -> ClaimFacts:
         dscg_way=info.dscg_way.value,
         ventilator_hours=info.vent_used_dura,
         cross_province=info.cross_province,
+        scope=claim_scope(insured_region=info.insu_admdvs, treatment_region=info.treat_admdvs,
+                          cross_province=info.cross_province),
         special_case_review=info.special_case_review,
         diagnoses=sl.ordered_diagnoses(),
         procedures=sl.ordered_procedures(),
