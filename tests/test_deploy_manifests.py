@@ -39,10 +39,11 @@ def test_the_service_list_and_default_ports_agree():
 def test_compose_builds_and_publishes_each_service_on_its_port(compose, service):
     port = SERVICE_PORTS[service]
     entry = compose["services"][service]
-    dockerfile = ROOT / entry["build"]["dockerfile"]
-    assert dockerfile == ROOT / "services" / service / "Dockerfile"
-    text = dockerfile.read_text()
-    assert f"EXPOSE {port}" in text and f"{service.upper()}_PORT={port}" in text
+    build = entry["build"]
+    assert ROOT / build["dockerfile"] == ROOT / "services" / "Dockerfile"
+    assert build["args"] == {"SERVICE": service, "PORT": str(port)}
+    text = (ROOT / build["dockerfile"]).read_text()
+    assert "--package yidi-${SERVICE}" in text and "EXPOSE ${PORT}" in text and "yidi-$YIDI_SERVICE" in text
     assert entry["ports"] == [f"{port}:{port}"]
 
 
