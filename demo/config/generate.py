@@ -182,7 +182,7 @@ def _code_names(path: Path) -> dict[str, str]:
 def dip_history(reference: Path) -> list[tuple[object, Decimal]]:
     """(case, total cost) pairs: CHS-DRG 1.1 cases drawn as the demo workload draws them, costed by
     the demo weight of their DRG (0.8 when ungroupable or unweighted) × DIP_HISTORY_RATE × lognormal."""
-    from yidi_grouper.domain.casegen import generate_cases
+    from yidi_demo.casegen import generate_cases
     from yidi_grouper.domain.drg import GroupingInput, group_case
     from yidi_grouper.domain.scheme import load_scheme
 

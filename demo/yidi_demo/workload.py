@@ -1,6 +1,6 @@
 """A month of discharges in Jiangxi as hospital HIS systems would post them.
 
-Cases are drawn from the grouping scheme itself (yidi_grouper.domain.casegen); costs are drawn
+Cases are drawn from the grouping scheme itself (yidi_demo.casegen); costs are drawn
 lognormally around each case's payment standard (RW × rate × hospital coefficient) from the
 configuration, so outliers of both kinds occur. Seeded: the same arguments give the same lists.
 Some lists are malformed (rejected with 422), some fail quality control, some are posted twice,
@@ -26,7 +26,7 @@ from yidi_audit.domain.params import AuditConfig, AuditParams, load_audit_config
 from yidi_common.money import to_fen
 from yidi_common.regional_config import ProvinceConfig, pick_qualified
 from yidi_common.settings import REPO_ROOT
-from yidi_grouper.domain.casegen import generate_cases
+from yidi_demo.casegen import generate_cases
 from yidi_common.settlement_list import SettlementList
 from yidi_grouper.domain.drg import GroupingInput, group_case
 from yidi_grouper.domain.qc import CodeTables, run_qc

@@ -41,7 +41,7 @@ from collections import Counter
 from datetime import datetime, timezone
 from pathlib import Path
 
-from yidi_grouper.domain.casegen import generate_cases
+from yidi_demo.casegen import generate_cases
 from yidi_grouper.domain.drg import GroupingInput, group_case
 from yidi_grouper.domain.scheme import describe, load_scheme
 

@@ -56,7 +56,7 @@ class GroupingInput:
 
     @classmethod
     def from_dict(cls, data: dict) -> "GroupingInput":
-        """From a CLI/JSON line or a casegen dict; missing optional fields take defaults."""
+        """From a dict with the CLI's input fields; missing optional fields take defaults."""
 
         def optional_int(key: str) -> int | None:
             value = data.get(key)

@@ -13,8 +13,8 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 
-from .qc import INFANT_DAYS, fits_patient
-from .scheme import PRE_MDC, AdrgRule, Condition, Scheme
+from yidi_grouper.domain.qc import INFANT_DAYS, fits_patient
+from yidi_grouper.domain.scheme import PRE_MDC, AdrgRule, Condition, Scheme
 
 COMPLICATION_MIX = (("", 0.5), ("CC", 0.3), ("MCC", 0.2))
 AMBIGUOUS_SHARE = 0.03
