@@ -1,119 +1,125 @@
-"""Running sums per budget, kept by claim version so a correction replaces its earlier amounts."""
+"""Budget's storage in PostgreSQL: contributions by claim version, running sums per budget, alerts,
+final rates. Set-based: one statement per batch for each table a batch of claims changes."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-from decimal import Decimal
+from collections.abc import Mapping
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-ZERO = Decimal("0.00")
+from ..domain.alerts import Alert
+from ..domain.consumption import BudgetKind, BudgetRef, Contribution, Sums
+from ..service_layer.repository import FinalRate, StoredAlert
+
+CONTRIBUTION_COLUMNS = "claim_id, version, pool, insured_key, fund_due, basic_fund, cross_region_funds"
+ALERT_COLUMNS = "budget_kind, budget_key, period, level, region, threshold, consumed, budget, raised_at"
+FINAL_RATE_COLUMNS = "pool, region, year, final_rate, fund_due_final, residue, reserve"
 
 
-@dataclass(frozen=True)
-class Contribution:
-    claim_id: str
-    version: int
-    pool: str | None
-    insured_key: str | None
-    fund_due: Decimal
-    basic_fund: Decimal
-    cross_region_funds: Decimal
+class PostgresBudgetRepository:
+    def __init__(self, conn: AsyncConnection):
+        self.conn = conn
 
+    async def contributions(self, claim_ids: list[str]) -> dict[str, Contribution]:
+        rows = await self.conn.execute(
+            text(f"SELECT {CONTRIBUTION_COLUMNS} FROM budget_claims WHERE claim_id = ANY(:claim_ids) "
+                 "ORDER BY claim_id FOR UPDATE"),
+            {"claim_ids": claim_ids},
+        )
+        return {row.claim_id: Contribution(*row) for row in rows}
 
-async def contributions(conn: AsyncConnection, claim_ids: list[str]) -> dict[str, Contribution]:
-    """The stored amounts of these claims, locked until the batch commits."""
-    rows = await conn.execute(
-        text("SELECT * FROM budget_claims WHERE claim_id = ANY(:ids) ORDER BY claim_id FOR UPDATE"), {"ids": claim_ids}
-    )
-    return {r.claim_id: Contribution(r.claim_id, r.version, r.pool, r.insured_key, r.fund_due, r.basic_fund,
-                                     r.cross_region_funds) for r in rows}
-
-
-async def store_contributions(conn: AsyncConnection, contributions: list[Contribution]) -> None:
-    """contributions: one per claim, each newer than what is stored."""
-    if not contributions:
-        return
-    await conn.execute(
-        text(
-            "INSERT INTO budget_claims SELECT * FROM unnest(CAST(:c AS text[]), CAST(:v AS int[]), CAST(:p AS text[]), "
-            "CAST(:i AS text[]), CAST(:d AS numeric[]), CAST(:b AS numeric[]), CAST(:x AS numeric[])) "
-            "ON CONFLICT (claim_id) DO UPDATE SET version = EXCLUDED.version, pool = EXCLUDED.pool, "
-            "insured_key = EXCLUDED.insured_key, fund_due = EXCLUDED.fund_due, basic_fund = EXCLUDED.basic_fund, "
-            "cross_region_funds = EXCLUDED.cross_region_funds"
-        ),
-        {"c": [c.claim_id for c in contributions], "v": [c.version for c in contributions],
-         "p": [c.pool for c in contributions], "i": [c.insured_key for c in contributions],
-         "d": [c.fund_due for c in contributions], "b": [c.basic_fund for c in contributions],
-         "x": [c.cross_region_funds for c in contributions]},
-    )
-
-
-async def add(conn: AsyncConnection, changes: list[tuple]) -> dict[tuple[str, str], tuple[Decimal, Decimal]]:
-    """changes: (kind, key, region, year, cases, consumed, basic_fund), one per budget. Returns each budget's
-    new running (consumed, basic_fund)."""
-    if not changes:
-        return {}
-    kinds, keys, regions, years, cases, consumed, basic = (list(col) for col in zip(*changes))
-    rows = await conn.execute(
-        text(
-            "INSERT INTO consumption (budget_kind, budget_key, region, year, cases, consumed, basic_fund) "
-            "SELECT * FROM unnest(CAST(:k AS text[]), CAST(:key AS text[]), CAST(:r AS text[]), CAST(:y AS int[]), "
-            "CAST(:n AS int[]), CAST(:c AS numeric[]), CAST(:b AS numeric[])) "
-            "ON CONFLICT (budget_kind, budget_key) DO UPDATE SET "
-            "cases = consumption.cases + EXCLUDED.cases, consumed = consumption.consumed + EXCLUDED.consumed, "
-            "basic_fund = consumption.basic_fund + EXCLUDED.basic_fund "
-            "RETURNING budget_kind, budget_key, consumed, basic_fund"
-        ),
-        {"k": kinds, "key": keys, "r": regions, "y": years, "n": cases, "c": consumed, "b": basic},
-    )
-    return {(r.budget_kind, r.budget_key): (r.consumed, r.basic_fund) for r in rows}
-
-
-async def record_alert(conn: AsyncConnection, *, kind: str, key: str, period: str, level: str, region: str,
-                       threshold: Decimal, consumed: Decimal, budget: Decimal) -> bool:
-    """True the first time this level is reached for this budget and period."""
-    row = await conn.execute(
-        text(
-            "INSERT INTO alerts (budget_kind, budget_key, period, level, region, threshold, consumed, budget) "
-            "VALUES (:k, :key, :p, :l, :r, :t, :c, :b) ON CONFLICT DO NOTHING RETURNING level"
-        ),
-        {"k": kind, "key": key, "p": period, "l": level, "r": region, "t": threshold, "c": consumed, "b": budget},
-    )
-    return row.first() is not None
-
-
-async def consumption_rows(conn: AsyncConnection, kind: str, region: str, year: int) -> list[dict]:
-    rows = await conn.execute(
-        text("SELECT * FROM consumption WHERE budget_kind = :k AND region = :r AND year = :y ORDER BY budget_key"),
-        {"k": kind, "r": region, "y": year},
-    )
-    return [dict(r) for r in rows.mappings()]
-
-
-async def alerts(conn: AsyncConnection, region: str | None, level: str | None) -> list[dict]:
-    rows = await conn.execute(
-        text(
-            "SELECT * FROM alerts WHERE (CAST(:r AS text) IS NULL OR region = :r) "
-            "AND (CAST(:l AS text) IS NULL OR level = :l) ORDER BY raised_at, budget_key"
-        ),
-        {"r": region, "l": level},
-    )
-    return [dict(r) for r in rows.mappings()]
-
-
-async def store_final_rates(conn: AsyncConnection, msg) -> None:
-    """msg: AnnualCleared."""
-    for p in msg.pools:
-        await conn.execute(
-            text("INSERT INTO final_rates VALUES (:p, :r, :y, :f, :d, :res, :rv) ON CONFLICT (pool) DO UPDATE SET "
-                 "final_rate = EXCLUDED.final_rate, fund_due_final = EXCLUDED.fund_due_final, "
-                 "residue = EXCLUDED.residue, reserve = EXCLUDED.reserve"),
-            {"p": p.pool, "r": msg.region, "y": msg.year, "f": p.final_rate, "d": p.fund_due_final,
-             "res": p.residue, "rv": p.reserve},
+    async def store_contributions(self, contributions: list[Contribution]) -> None:
+        if not contributions:
+            return
+        await self.conn.execute(
+            text(
+                f"INSERT INTO budget_claims ({CONTRIBUTION_COLUMNS}) SELECT * FROM unnest("
+                "CAST(:claim_ids AS text[]), CAST(:versions AS int[]), CAST(:pools AS text[]), "
+                "CAST(:insured_keys AS text[]), CAST(:fund_dues AS numeric[]), CAST(:basic_funds AS numeric[]), "
+                "CAST(:cross_region_funds AS numeric[])) "
+                "ON CONFLICT (claim_id) DO UPDATE SET version = EXCLUDED.version, pool = EXCLUDED.pool, "
+                "insured_key = EXCLUDED.insured_key, fund_due = EXCLUDED.fund_due, basic_fund = EXCLUDED.basic_fund, "
+                "cross_region_funds = EXCLUDED.cross_region_funds"
+            ),
+            {"claim_ids": [c.claim_id for c in contributions], "versions": [c.version for c in contributions],
+             "pools": [c.pool for c in contributions], "insured_keys": [c.insured_budget_key for c in contributions],
+             "fund_dues": [c.fund_due for c in contributions], "basic_funds": [c.basic_fund for c in contributions],
+             "cross_region_funds": [c.cross_region_funds for c in contributions]},
         )
 
+    async def add_to_sums(self, changes: Mapping[BudgetRef, Sums]) -> dict[BudgetRef, Sums]:
+        if not changes:
+            return {}
+        refs = list(changes)
+        rows = await self.conn.execute(
+            text(
+                "INSERT INTO consumption (budget_kind, budget_key, region, year, cases, consumed, basic_fund) "
+                "SELECT * FROM unnest(CAST(:kinds AS text[]), CAST(:keys AS text[]), CAST(:regions AS text[]), "
+                "CAST(:years AS int[]), CAST(:cases AS int[]), CAST(:consumed AS numeric[]), "
+                "CAST(:basic_funds AS numeric[])) "
+                "ON CONFLICT (budget_kind, budget_key) DO UPDATE SET "
+                "cases = consumption.cases + EXCLUDED.cases, consumed = consumption.consumed + EXCLUDED.consumed, "
+                "basic_fund = consumption.basic_fund + EXCLUDED.basic_fund "
+                "RETURNING budget_kind, budget_key, cases, consumed, basic_fund"
+            ),
+            {"kinds": [ref.kind.value for ref in refs], "keys": [ref.key for ref in refs],
+             "regions": [ref.region for ref in refs], "years": [ref.year for ref in refs],
+             "cases": [changes[ref].cases for ref in refs], "consumed": [changes[ref].consumed for ref in refs],
+             "basic_funds": [changes[ref].basic_fund for ref in refs]},
+        )
+        return {BudgetRef(BudgetKind(row.budget_kind), row.budget_key): Sums(row.cases, row.consumed, row.basic_fund)
+                for row in rows}
 
-async def final_rates(conn: AsyncConnection, region: str, year: int) -> dict[str, dict]:
-    rows = await conn.execute(text("SELECT * FROM final_rates WHERE region = :r AND year = :y"), {"r": region, "y": year})
-    return {r["pool"]: dict(r) for r in rows.mappings()}
+    async def record_alert(self, alert: Alert) -> bool:
+        ref = alert.budget_ref
+        row = await self.conn.execute(
+            text(
+                "INSERT INTO alerts (budget_kind, budget_key, period, level, region, threshold, consumed, budget) "
+                "VALUES (:kind, :key, :period, :level, :region, :threshold, :consumed, :budget) "
+                "ON CONFLICT DO NOTHING RETURNING level"
+            ),
+            {"kind": ref.kind.value, "key": ref.key, "period": alert.period, "level": alert.level.value,
+             "region": ref.region, "threshold": alert.threshold, "consumed": alert.consumed, "budget": alert.budget},
+        )
+        return row.first() is not None
+
+    async def sums(self, kind: BudgetKind, region: str, year: int) -> dict[str, Sums]:
+        rows = await self.conn.execute(
+            text("SELECT budget_key, cases, consumed, basic_fund FROM consumption "
+                 "WHERE budget_kind = :kind AND region = :region AND year = :year ORDER BY budget_key"),
+            {"kind": kind.value, "region": region, "year": year},
+        )
+        return {row.budget_key: Sums(row.cases, row.consumed, row.basic_fund) for row in rows}
+
+    async def alerts(self, region: str | None, level: str | None) -> list[StoredAlert]:
+        rows = await self.conn.execute(
+            text(
+                f"SELECT {ALERT_COLUMNS} FROM alerts WHERE (CAST(:region AS text) IS NULL OR region = :region) "
+                "AND (CAST(:level AS text) IS NULL OR level = :level) ORDER BY raised_at, budget_key"
+            ),
+            {"region": region, "level": level},
+        )
+        return [StoredAlert(*row) for row in rows]
+
+    async def store_final_rates(self, rates: list[FinalRate]) -> None:
+        if not rates:
+            return
+        await self.conn.execute(
+            text(
+                f"INSERT INTO final_rates ({FINAL_RATE_COLUMNS}) SELECT * FROM unnest(CAST(:pools AS text[]), "
+                "CAST(:regions AS text[]), CAST(:years AS int[]), CAST(:final_rates AS numeric[]), "
+                "CAST(:fund_dues_final AS numeric[]), CAST(:residues AS numeric[]), CAST(:reserves AS numeric[])) "
+                "ON CONFLICT (pool) DO UPDATE SET final_rate = EXCLUDED.final_rate, "
+                "fund_due_final = EXCLUDED.fund_due_final, residue = EXCLUDED.residue, reserve = EXCLUDED.reserve"
+            ),
+            {"pools": [r.pool for r in rates], "regions": [r.region for r in rates], "years": [r.year for r in rates],
+             "final_rates": [r.final_rate for r in rates], "fund_dues_final": [r.fund_due_final for r in rates],
+             "residues": [r.residue for r in rates], "reserves": [r.reserve for r in rates]},
+        )
+
+    async def final_rates(self, region: str, year: int) -> dict[str, FinalRate]:
+        rows = await self.conn.execute(
+            text(f"SELECT {FINAL_RATE_COLUMNS} FROM final_rates WHERE region = :region AND year = :year"),
+            {"region": region, "year": year},
+        )
+        return {row.pool: FinalRate(*row) for row in rows}

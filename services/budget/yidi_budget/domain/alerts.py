@@ -1,9 +1,5 @@
-"""Budget alerts (seed 000 五(三)): notice / warning / critical at 80 / 90 / 100 % (policy).
-
-Stateless: given the consumption before and after an event, which thresholds are newly crossed.
-`already_raised` (the levels raised for this budget and period) keeps each level to once even
-when a correction lowers consumption and a later case crosses the same line again.
-"""
+"""Risk warnings (seed 000 五(三)): notice / warning / critical when consumption reaches 80 / 90 / 100 %
+of the basis (policy), once per level, budget and period."""
 from __future__ import annotations
 
 from collections.abc import Collection
@@ -12,29 +8,29 @@ from decimal import Decimal
 
 from yidi_common.regional_config import AlertLevel, AlertThresholds
 
+from .consumption import BudgetRef
+from .execution import BudgetStatus, ratio
+
 
 @dataclass(frozen=True, slots=True)
-class BudgetAlert:
+class Alert:
+    budget_ref: BudgetRef
     level: AlertLevel
     threshold: Decimal  # share of the basis
-    threshold_amount: Decimal  # threshold × basis
     consumed: Decimal
-    basis: Decimal  # B_p (or A_p), or the insured region's cross-region budget
+    budget: Decimal
+    ratio: Decimal  # consumed / basis
+
+    @property
+    def period(self) -> str:
+        return str(self.budget_ref.year)
 
 
-def newly_crossed(
-    previous: Decimal,
-    current: Decimal,
-    basis: Decimal,
-    thresholds: AlertThresholds,
-    already_raised: Collection[AlertLevel] = (),
-) -> list[BudgetAlert]:
-    """Levels with previous < threshold × basis <= current, lowest first, skipping raised ones."""
-    if basis <= 0:
+def newly_reached(budget_ref: BudgetRef, status: BudgetStatus, thresholds: AlertThresholds,
+                  raised: Collection[AlertLevel] = ()) -> list[Alert]:
+    """The levels whose threshold × basis consumption has reached, lowest first, but for those raised."""
+    if not status.basis:
         return []
-    alerts = []
-    for level, share in thresholds.levels():
-        line = share * basis
-        if previous < line <= current and level not in already_raised:
-            alerts.append(BudgetAlert(level, share, line, current, basis))
-    return alerts
+    return [Alert(budget_ref, level, share, status.consumed, status.budget, ratio(status.consumed, status.basis))
+            for level, share in thresholds.levels()
+            if status.consumed >= status.basis * share and level not in raised]
