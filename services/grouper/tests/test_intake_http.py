@@ -22,8 +22,8 @@ class _Writer:
     def __init__(self) -> None:
         self.submitted = []
 
-    async def submit(self, sl, body, claim_id, digest, *, correction):
-        self.submitted.append((claim_id, body, correction))
+    async def submit(self, posted):
+        self.submitted.append((posted.claim_id, posted.body, posted.correction))
         return Decision(Outcome.ACCEPTED, 1)
 
 

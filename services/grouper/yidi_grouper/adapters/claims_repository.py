@@ -1,148 +1,130 @@
-"""SQL for settlement list versions, claim status and the stage timeline."""
+"""The claims repository over PostgreSQL: settlement list versions, claim status and the stage timeline.
+Batches are written with one statement each (INSERT ... SELECT FROM unnest of one array per column)."""
 from __future__ import annotations
-
-from dataclasses import dataclass
-from typing import Any
 
 import orjson
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from yidi_common.db import as_columns
+from ..domain.intake import NewVersion, StoredVersion
+from ..domain.timeline import STAGE_ORDER, Stage, furthest_stages
 
-
+# sorted, so two intake processes locking overlapping claims never deadlock
+LOCK_CLAIMS = text(
+    "SELECT pg_advisory_xact_lock(hashtext(claim_id)) FROM unnest(CAST(:claim_ids AS text[])) AS claim_id "
+    "ORDER BY claim_id"
+)
+STORED_VERSIONS = text(
+    "SELECT s.claim_id, s.version, s.content_hash, "
+    "coalesce(c.stage = 'rejected' AND c.current_version = s.version, false) AS rejected "
+    "FROM settlement_lists s LEFT JOIN claims c USING (claim_id) WHERE s.claim_id = ANY(:claim_ids) "
+    "ORDER BY s.claim_id, s.version"
+)
 INSERT_VERSIONS = text(
     "INSERT INTO settlement_lists (claim_id, version, hospital_code, setl_id, content_hash, body) "
-    "SELECT * FROM unnest(CAST(:c AS text[]), CAST(:v AS int[]), CAST(:h AS text[]), CAST(:s AS text[]), "
-    "CAST(:hash AS text[]), CAST(:body AS jsonb[]))"
+    "SELECT * FROM unnest(CAST(:claim_ids AS text[]), CAST(:versions AS int[]), CAST(:hospital_codes AS text[]), "
+    "CAST(:setl_ids AS text[]), CAST(:content_hashes AS text[]), CAST(:bodies AS jsonb[]))"
 )
 UPSERT_CLAIMS = text(
     "INSERT INTO claims (claim_id, hospital_code, setl_id, treat_admdvs, insu_admdvs, setl_period, current_version, stage) "
-    "SELECT *, 'submitted' FROM unnest(CAST(:c AS text[]), CAST(:h AS text[]), CAST(:s AS text[]), CAST(:t AS text[]), "
-    "CAST(:i AS text[]), CAST(:p AS text[]), CAST(:v AS int[])) "
+    "SELECT *, 'submitted' FROM unnest(CAST(:claim_ids AS text[]), CAST(:hospital_codes AS text[]), "
+    "CAST(:setl_ids AS text[]), CAST(:treatment_regions AS text[]), CAST(:insured_regions AS text[]), "
+    "CAST(:settlement_months AS text[]), CAST(:versions AS int[])) "
     "ON CONFLICT (claim_id) DO UPDATE SET current_version = EXCLUDED.current_version, stage = 'submitted', "
     "setl_period = EXCLUDED.setl_period, updated_at = now()"
 )
-
-
-def version_row(claim_id: str, version: int, info, content_hash: str, body: dict) -> dict:
-    return {"c": claim_id, "v": version, "h": info.fixmedins_code, "s": info.setl_id, "hash": content_hash,
-            "body": orjson.dumps(body).decode()}
-
-
-def claim_row(claim_id: str, version: int, info) -> dict:
-    return {"c": claim_id, "h": info.fixmedins_code, "s": info.setl_id, "t": info.treat_admdvs, "i": info.insu_admdvs,
-            "p": info.setl_period, "v": version}
-
-
-async def store_versions(conn: AsyncConnection, versions: list[dict], claims: list[dict]) -> None:
-    """versions: version_row()s; claims: claim_row()s, the last of a claim being its current version."""
-    if versions:
-        await conn.execute(INSERT_VERSIONS, as_columns(versions))
-        latest = {row["c"]: row for row in claims}
-        await conn.execute(UPSERT_CLAIMS, as_columns(list(latest.values())))
-
-
-STAGE_ORDER = ("submitted", "rejected", "grouped", "priced", "posted")
 INSERT_STAGES = text(
     "INSERT INTO claim_stages (claim_id, version, stage, event_id, result) SELECT * FROM unnest("
-    "CAST(:c AS text[]), CAST(:v AS int[]), CAST(:s AS text[]), CAST(:e AS text[]), CAST(:r AS jsonb[])) "
-    "ON CONFLICT (event_id) DO NOTHING"
+    "CAST(:claim_ids AS text[]), CAST(:versions AS int[]), CAST(:stages AS text[]), CAST(:event_ids AS text[]), "
+    "CAST(:results AS jsonb[])) ON CONFLICT (event_id) DO NOTHING"
 )
 ADVANCE_STAGES = text(  # the claim's stage follows its current version only, and only forwards
-    "UPDATE claims SET stage = u.s, updated_at = now() "
-    "FROM unnest(CAST(:c AS text[]), CAST(:v AS int[]), CAST(:s AS text[])) AS u(c, v, s) "
-    "WHERE claims.claim_id = u.c AND claims.current_version = u.v "
-    "AND array_position(CAST(:order AS text[]), claims.stage) < array_position(CAST(:order AS text[]), u.s)"
+    "UPDATE claims SET stage = step.stage, updated_at = now() "
+    "FROM unnest(CAST(:claim_ids AS text[]), CAST(:versions AS int[]), CAST(:stages AS text[])) "
+    "AS step(claim_id, version, stage) "
+    "WHERE claims.claim_id = step.claim_id AND claims.current_version = step.version "
+    "AND array_position(CAST(:stage_order AS text[]), claims.stage) < array_position(CAST(:stage_order AS text[]), step.stage)"
+)
+CLAIM = text(
+    "SELECT claim_id, hospital_code, setl_id, treat_admdvs, insu_admdvs, setl_period, current_version, stage, "
+    "updated_at FROM claims WHERE claim_id = :claim_id"
+)
+VERSIONS = text(
+    "SELECT version, content_hash, received_at FROM settlement_lists WHERE claim_id = :claim_id ORDER BY version"
+)
+STAGES = text("SELECT version, stage, result, at FROM claim_stages WHERE claim_id = :claim_id ORDER BY id")
+CLAIMS = text(
+    "SELECT claim_id, hospital_code, setl_id, current_version, stage, updated_at FROM claims "
+    "WHERE (CAST(:hospital_code AS text) IS NULL OR hospital_code = :hospital_code) "
+    "AND (CAST(:stage AS text) IS NULL OR stage = :stage) "
+    "ORDER BY updated_at DESC, claim_id LIMIT :limit OFFSET :offset"
+)
+STAGE_COUNTS = text("SELECT stage, count(*) AS claims FROM claims GROUP BY stage")
+REJECTION_COUNTS = text(
+    "SELECT p->>'rule' AS rule, p->>'field' AS example_field, count(*) AS problems, count(DISTINCT claim_id) AS claims "
+    "FROM claim_stages, jsonb_array_elements(result->'problems') p WHERE stage = 'rejected' "
+    "GROUP BY 1, 2 ORDER BY 3 DESC"
 )
 
 
-@dataclass(frozen=True)
-class Stage:
-    """One step of a claim version's timeline: the event that made it and the stage's result."""
+class PostgresClaimsRepository:
+    """service_layer.repository.ClaimsRepository over one connection (its transaction)."""
 
-    claim_id: str
-    version: int
-    stage: str
-    event_id: str
-    result: dict[str, Any]
+    def __init__(self, conn: AsyncConnection) -> None:
+        self.conn = conn
 
+    async def versions_for_update(self, claim_ids: list[str]) -> dict[str, list[StoredVersion]]:
+        await self.conn.execute(LOCK_CLAIMS, {"claim_ids": claim_ids})
+        stored: dict[str, list[StoredVersion]] = {claim_id: [] for claim_id in claim_ids}
+        for row in await self.conn.execute(STORED_VERSIONS, {"claim_ids": claim_ids}):
+            stored[row.claim_id].append(StoredVersion(row.version, row.content_hash, row.rejected))
+        return stored
 
-async def record_stages(conn: AsyncConnection, stages: list[Stage]) -> None:
-    """Appends to the claims' timelines and moves each claim's stage forward."""
-    if not stages:
-        return
-    await conn.execute(INSERT_STAGES, {
-        "c": [s.claim_id for s in stages], "v": [s.version for s in stages], "s": [s.stage for s in stages],
-        "e": [s.event_id for s in stages], "r": [orjson.dumps(s.result).decode() for s in stages]})
-    furthest: dict[tuple[str, int], str] = {}
-    for s in stages:
-        if s.stage in STAGE_ORDER[1:]:
-            key = (s.claim_id, s.version)
-            if key not in furthest or STAGE_ORDER.index(s.stage) > STAGE_ORDER.index(furthest[key]):
-                furthest[key] = s.stage
-    if furthest:
-        await conn.execute(ADVANCE_STAGES, {"c": [c for c, _ in furthest], "v": [v for _, v in furthest],
-                                            "s": list(furthest.values()), "order": list(STAGE_ORDER)})
+    async def add_versions(self, versions: list[NewVersion]) -> None:
+        if not versions:
+            return
+        await self.conn.execute(INSERT_VERSIONS, {
+            "claim_ids": [v.claim_id for v in versions], "versions": [v.version for v in versions],
+            "hospital_codes": [v.hospital_code for v in versions], "setl_ids": [v.setl_id for v in versions],
+            "content_hashes": [v.content_hash for v in versions],
+            "bodies": [orjson.dumps(v.body).decode() for v in versions]})
+        current = list({v.claim_id: v for v in versions}.values())  # a claim's last version is its current one
+        await self.conn.execute(UPSERT_CLAIMS, {
+            "claim_ids": [v.claim_id for v in current], "hospital_codes": [v.hospital_code for v in current],
+            "setl_ids": [v.setl_id for v in current], "treatment_regions": [v.treatment_region for v in current],
+            "insured_regions": [v.insured_region for v in current],
+            "settlement_months": [v.settlement_month for v in current], "versions": [v.version for v in current]})
 
+    async def record_stages(self, stages: list[Stage]) -> None:
+        if not stages:
+            return
+        await self.conn.execute(INSERT_STAGES, {
+            "claim_ids": [s.claim_id for s in stages], "versions": [s.version for s in stages],
+            "stages": [s.stage for s in stages], "event_ids": [s.event_id for s in stages],
+            "results": [orjson.dumps(s.result).decode() for s in stages]})
+        furthest = furthest_stages(stages)  # one row per claim version: an UPDATE ... FROM applies only one
+        if furthest:
+            await self.conn.execute(ADVANCE_STAGES, {
+                "claim_ids": [claim_id for claim_id, _ in furthest], "versions": [version for _, version in furthest],
+                "stages": list(furthest.values()), "stage_order": list(STAGE_ORDER)})
 
-async def claim_view(conn: AsyncConnection, claim_id: str) -> dict | None:
-    claim = (await conn.execute(text("SELECT * FROM claims WHERE claim_id = :c"), {"c": claim_id})).mappings().first()
-    if claim is None:
-        return None
-    versions = (
-        await conn.execute(
-            text("SELECT version, content_hash, received_at FROM settlement_lists WHERE claim_id = :c ORDER BY version"),
-            {"c": claim_id},
-        )
-    ).mappings().all()
-    stages = (
-        await conn.execute(
-            text("SELECT version, stage, result, at FROM claim_stages WHERE claim_id = :c ORDER BY id"), {"c": claim_id}
-        )
-    ).mappings().all()
-    # a version's submission is its stored row; the timeline's other steps were recorded as they happened
-    submitted = [{"version": v["version"], "stage": "submitted", "at": v["received_at"],
-                  "result": {"supersedes_version": v["version"] - 1 if v["version"] > 1 else None}} for v in versions]
-    timeline = sorted([*submitted, *map(dict, stages)], key=lambda s: s["at"])
-    return {
-        "claim_id": claim["claim_id"],
-        "hospital_code": claim["hospital_code"],
-        "setl_id": claim["setl_id"],
-        "treat_admdvs": claim["treat_admdvs"],
-        "insu_admdvs": claim["insu_admdvs"],
-        "setl_period": claim["setl_period"],
-        "current_version": claim["current_version"],
-        "stage": claim["stage"],
-        "updated_at": claim["updated_at"],
-        "versions": [dict(v) for v in versions],
-        "timeline": timeline,
-    }
+    async def claim(self, claim_id: str) -> dict | None:
+        row = (await self.conn.execute(CLAIM, {"claim_id": claim_id})).mappings().first()
+        return None if row is None else dict(row)
 
+    async def versions(self, claim_id: str) -> list[dict]:
+        return [dict(row) for row in (await self.conn.execute(VERSIONS, {"claim_id": claim_id})).mappings()]
 
-async def list_claims(
-    conn: AsyncConnection, *, hospital_code: str | None, stage: str | None, limit: int, offset: int
-) -> list[dict]:
-    rows = await conn.execute(
-        text(
-            "SELECT claim_id, hospital_code, setl_id, current_version, stage, updated_at FROM claims "
-            "WHERE (CAST(:h AS text) IS NULL OR hospital_code = :h) AND (CAST(:s AS text) IS NULL OR stage = :s) "
-            "ORDER BY updated_at DESC, claim_id LIMIT :l OFFSET :o"
-        ),
-        {"h": hospital_code, "s": stage, "l": limit, "o": offset},
-    )
-    return [dict(r) for r in rows.mappings()]
+    async def stages(self, claim_id: str) -> list[dict]:
+        return [dict(row) for row in (await self.conn.execute(STAGES, {"claim_id": claim_id})).mappings()]
 
+    async def claims(self, *, hospital_code: str | None, stage: str | None, limit: int, offset: int) -> list[dict]:
+        rows = await self.conn.execute(CLAIMS, {"hospital_code": hospital_code, "stage": stage, "limit": limit,
+                                                "offset": offset})
+        return [dict(row) for row in rows.mappings()]
 
-async def stage_counts(conn: AsyncConnection) -> dict[str, int]:
-    rows = await conn.execute(text("SELECT stage, count(*) AS n FROM claims GROUP BY stage"))
-    return {r.stage: r.n for r in rows}
+    async def stage_counts(self) -> dict[str, int]:
+        return {row.stage: row.claims for row in await self.conn.execute(STAGE_COUNTS)}
 
-
-async def rejection_counts(conn: AsyncConnection) -> list[dict]:
-    """QC failures by rule over every rejected version, corrected since or not."""
-    rows = await conn.execute(text(
-        "SELECT p->>'rule' AS rule, p->>'field' AS example_field, count(*) AS problems, count(DISTINCT claim_id) AS claims "
-        "FROM claim_stages, jsonb_array_elements(result->'problems') p WHERE stage = 'rejected' "
-        "GROUP BY 1, 2 ORDER BY 3 DESC"))
-    return [dict(r) for r in rows.mappings()]
+    async def rejection_counts(self) -> list[dict]:
+        return [dict(row) for row in (await self.conn.execute(REJECTION_COUNTS)).mappings()]

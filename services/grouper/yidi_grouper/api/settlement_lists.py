@@ -9,9 +9,12 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from yidi_common.http import json_response, nul_character_problems, problem_list, problems_body
 from yidi_common.settlement_list import SettlementList
+from yidi_common.unit_of_work import transaction
 
-from ..adapters import claims_repository as repo
-from ..domain.intake import Outcome, claim_id_for, content_hash
+from ..adapters.claims_repository import PostgresClaimsRepository
+from ..domain.intake import Decision, Outcome
+from ..service_layer.claims import claim_listing, claim_status, rejections_by_rule
+from ..service_layer.intake import Intake, submit
 
 router = APIRouter(prefix="/v1/settlement-lists", tags=["settlement lists (HIS)"])
 
@@ -23,7 +26,7 @@ SETTLEMENT_LIST_BODY = {"requestBody": {"required": True, "content": {
     "application/json": {"schema": {"$ref": "#/components/schemas/SettlementList"}}}}}
 
 
-async def accept(writer, raw: bytes, *, correction_of: str | None) -> tuple[int, dict]:
+async def accept(intake: Intake, raw: bytes, *, correction_of: str | None) -> tuple[int, dict]:
     """The intake's answer to one posted body, as (HTTP status, JSON body): 202, 404, 409 or 422."""
     try:
         data = orjson.loads(raw)
@@ -37,16 +40,16 @@ async def accept(writer, raw: bytes, *, correction_of: str | None) -> tuple[int,
         return 422, problems_body(problem_list(list(exc.errors()), drop_prefix=()) + unstorable)
     if unstorable:
         return 422, problems_body(unstorable)
-    info = sl.setlinfo
-    claim_id = claim_id_for(info.fixmedins_code, info.setl_id)
-    if correction_of is not None and correction_of != claim_id:
+    return answer(*await submit(intake, sl, correction_of=correction_of), correction_of=correction_of)
+
+
+def answer(claim_id: str, decision: Decision, *, correction_of: str | None) -> tuple[int, dict]:
+    if decision.outcome is Outcome.OTHER_CLAIM:
         return 409, {"detail": {
             "title": "correction names another claim",
             "claim_id": correction_of,
             "message": f"the body's (fixmedins_code, setl_id) belong to claim {claim_id}",
         }}
-    body = sl.model_dump(mode="json")
-    decision = await writer.submit(sl, body, claim_id, content_hash(body), correction=correction_of is not None)
     if decision.outcome is Outcome.NOT_FOUND:
         return 404, {"detail": {"title": "no such claim", "claim_id": correction_of}}
     if decision.outcome is Outcome.CONFLICT:
@@ -112,16 +115,20 @@ async def post_correction(claim_id: str, request: Request) -> Response:
     return json_response(*await accept(_intake(request.app), await request.body(), correction_of=claim_id))
 
 
+def _transaction(request: Request):
+    return transaction(request.app.state.runtime.engine, PostgresClaimsRepository)
+
+
 @router.get("/rejections", summary="Quality-control failures by rule, over every rejected version")
 async def rejections(request: Request) -> dict:
-    async with request.app.state.runtime.engine.connect() as conn:
-        return {"rules": await repo.rejection_counts(conn)}
+    async with _transaction(request) as tx:
+        return await rejections_by_rule(tx)
 
 
 @router.get("/{claim_id}", summary="Where a claim is, with each stage's result")
 async def get_settlement_list(claim_id: str, request: Request) -> dict:
-    async with request.app.state.runtime.engine.connect() as conn:
-        view = await repo.claim_view(conn, claim_id)
+    async with _transaction(request) as tx:
+        view = await claim_status(tx, claim_id)
     if view is None:
         raise HTTPException(404, detail={"title": "no such claim", "claim_id": claim_id})
     return view
@@ -135,7 +142,5 @@ async def list_settlement_lists(
     limit: int = Query(100, ge=1, le=1000),
     offset: int = Query(0, ge=0),
 ) -> dict:
-    async with request.app.state.runtime.engine.connect() as conn:
-        items = await repo.list_claims(conn, hospital_code=hospital_code, stage=stage, limit=limit, offset=offset)
-        counts = await repo.stage_counts(conn)
-    return {"items": items, "stage_counts": counts}
+    async with _transaction(request) as tx:
+        return await claim_listing(tx, hospital_code=hospital_code, stage=stage, limit=limit, offset=offset)

@@ -5,14 +5,14 @@ from fastapi import APIRouter, Request
 
 from yidi_common.settlement_list import SettlementList
 
+from ..service_layer.grouping import qc_and_group
+
 router = APIRouter(tags=["simulation (HIS)"])
 
 
 @router.post("/v1/group", summary="Quality-check and group a list without keeping it")
 async def simulate(sl: SettlementList, request: Request) -> dict:
-    engine = request.app.state.grouping_engine
-    problems = engine.quality_problems(sl)
-    grouping = engine.group(sl)
+    problems, grouping = qc_and_group(request.app.state.grouping_engine, sl)
     return {
         "qc": {"passed": not problems, "problems": [p.model_dump() for p in problems]},
         "grouping": grouping.model_dump(mode="json"),

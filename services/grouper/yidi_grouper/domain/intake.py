@@ -27,6 +27,7 @@ class Outcome(StrEnum):
     REPEATED = "repeated"  # identical to a stored version: same answer, nothing created
     CONFLICT = "conflict"  # same id, different content, not sent as a correction
     NOT_FOUND = "not_found"  # a correction for a claim never posted
+    OTHER_CLAIM = "other_claim"  # a correction whose list belongs to another claim
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,21 @@ class Decision:
     outcome: Outcome
     version: int | None
     supersedes: int | None = None
+
+
+@dataclass(frozen=True)
+class NewVersion:
+    """An accepted version, as stored: the claim's identity and regions, and the list itself."""
+
+    claim_id: str
+    version: int
+    hospital_code: str
+    setl_id: str
+    treatment_region: str
+    insured_region: str
+    settlement_month: str
+    content_hash: str
+    body: dict  # the list as JSON
 
 
 def decide(stored: list[StoredVersion], new_hash: str, *, correction: bool) -> Decision:

@@ -1,0 +1,75 @@
+"""HIS intake: a hospital posts a settlement list or a correction; each accepted version is stored
+and announced (settlement-list.submitted).
+
+`submit` answers one post through an `Intake` (production: the group-commit writer in adapters, which
+gathers concurrent posts into one transaction); `accept_lists` decides and stores one such batch.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Protocol
+
+from yidi_common.events import Envelope, deterministic_event_id
+from yidi_common.events.registry import SETTLEMENT_LIST_SUBMITTED
+from yidi_common.events.v1 import SettlementListSubmitted
+from yidi_common.settlement_list import SettlementList
+from yidi_common.unit_of_work import Transaction
+
+from ..domain.intake import Decision, NewVersion, Outcome, StoredVersion, claim_id_for, content_hash, decide
+from .repository import ClaimsRepository
+
+SOURCE = "/yidi/grouper/intake"
+
+
+@dataclass(frozen=True)
+class PostedList:
+    settlement_list: SettlementList
+    body: dict  # the list as JSON, dumped once
+    claim_id: str
+    content_hash: str
+    correction: bool
+
+
+class Intake(Protocol):
+    async def submit(self, posted: PostedList) -> Decision:
+        """The post's decision, once what it decided is committed."""
+
+
+async def submit(intake: Intake, sl: SettlementList, *, correction_of: str | None) -> tuple[str, Decision]:
+    """(claim id, decision) for a posted list; correction_of: the claim a correction was posted to."""
+    info = sl.setlinfo
+    claim_id = claim_id_for(info.fixmedins_code, info.setl_id)
+    if correction_of is not None and correction_of != claim_id:
+        return claim_id, Decision(Outcome.OTHER_CLAIM, None)
+    body = sl.model_dump(mode="json")
+    return claim_id, await intake.submit(PostedList(sl, body, claim_id, content_hash(body), correction_of is not None))
+
+
+async def accept_lists(tx: Transaction[ClaimsRepository], posts: list[PostedList]) -> list[Decision]:
+    """One decision per post, in arrival order, against what is stored and what the posts before it
+    accepted; each accepted version is stored and emitted as settlement-list.submitted."""
+    stored = await tx.repo.versions_for_update(sorted({p.claim_id for p in posts}))
+    decisions, versions = [], []
+    now = datetime.now(timezone.utc)
+    for post in posts:
+        decision = decide(stored[post.claim_id], post.content_hash, correction=post.correction)
+        decisions.append(decision)
+        if decision.outcome is not Outcome.ACCEPTED:
+            continue
+        stored[post.claim_id].append(StoredVersion(decision.version, post.content_hash))
+        info = post.settlement_list.setlinfo
+        versions.append(NewVersion(
+            claim_id=post.claim_id, version=decision.version, hospital_code=info.fixmedins_code, setl_id=info.setl_id,
+            treatment_region=info.treat_admdvs, insured_region=info.insu_admdvs, settlement_month=info.setl_period,
+            content_hash=post.content_hash, body=post.body))
+        submitted = SettlementListSubmitted(claim_id=post.claim_id, version=decision.version,
+                                            supersedes_version=decision.supersedes, submitted_at=now,
+                                            settlement_list=post.settlement_list)
+        tx.emit(Envelope(  # the list's JSON is reused, not dumped a second time
+            id=deterministic_event_id(post.claim_id, str(decision.version), SETTLEMENT_LIST_SUBMITTED),
+            source=SOURCE, type=SETTLEMENT_LIST_SUBMITTED, subject=post.claim_id, time=now, correlationid=post.claim_id,
+            data=submitted.model_dump(mode="json", exclude={"settlement_list"}) | {"settlement_list": post.body},
+        ))
+    await tx.repo.add_versions(versions)
+    return decisions

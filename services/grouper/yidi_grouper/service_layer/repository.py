@@ -1,0 +1,39 @@
+"""What the grouper's use cases need of storage: claims, their versions and their timelines."""
+from __future__ import annotations
+
+from typing import Protocol
+
+from ..domain.intake import NewVersion, StoredVersion
+from ..domain.timeline import Stage
+
+
+class ClaimsRepository(Protocol):
+    async def versions_for_update(self, claim_ids: list[str]) -> dict[str, list[StoredVersion]]:
+        """Each claim's stored versions, oldest first (an empty list for a new claim); the claims stay
+        locked against other intake processes until the transaction ends."""
+
+    async def add_versions(self, versions: list[NewVersion]) -> None:
+        """Stores new versions, in order: a claim's last one becomes its current version, at stage submitted."""
+
+    async def record_stages(self, stages: list[Stage]) -> None:
+        """Appends to the timelines (an event already recorded is skipped) and moves each claim's stage
+        forward when the step is about its current version."""
+
+    async def claim(self, claim_id: str) -> dict | None:
+        """claim_id, hospital_code, setl_id, treat_admdvs, insu_admdvs, setl_period, current_version,
+        stage, updated_at."""
+
+    async def versions(self, claim_id: str) -> list[dict]:
+        """version, content_hash, received_at of each stored version, oldest first."""
+
+    async def stages(self, claim_id: str) -> list[dict]:
+        """version, stage, result, at of each recorded step, in the order recorded."""
+
+    async def claims(self, *, hospital_code: str | None, stage: str | None, limit: int, offset: int) -> list[dict]:
+        """claim_id, hospital_code, setl_id, current_version, stage, updated_at; most recently updated first."""
+
+    async def stage_counts(self) -> dict[str, int]:
+        """stage -> number of claims at it."""
+
+    async def rejection_counts(self) -> list[dict]:
+        """rule, example_field, problems, claims: QC failures by rule over every rejected version, most first."""
