@@ -16,6 +16,11 @@ ALERT_COLUMNS = "budget_kind, budget_key, period, level, region, threshold, cons
 FINAL_RATE_COLUMNS = "pool, region, year, final_rate, fund_due_final, residue, reserve"
 
 
+def _arrays(rows: list, **attributes: str) -> dict[str, list]:
+    """One array per parameter, of the rows' attribute it names: what INSERT ... SELECT FROM unnest(...) takes."""
+    return {parameter: [getattr(row, attribute) for row in rows] for parameter, attribute in attributes.items()}
+
+
 class PostgresBudgetRepository:
     def __init__(self, conn: AsyncConnection):
         self.conn = conn
@@ -41,10 +46,9 @@ class PostgresBudgetRepository:
                 "insured_key = EXCLUDED.insured_key, fund_due = EXCLUDED.fund_due, basic_fund = EXCLUDED.basic_fund, "
                 "cross_region_funds = EXCLUDED.cross_region_funds"
             ),
-            {"claim_ids": [c.claim_id for c in contributions], "versions": [c.version for c in contributions],
-             "pools": [c.pool for c in contributions], "insured_keys": [c.insured_budget_key for c in contributions],
-             "fund_dues": [c.fund_due for c in contributions], "basic_funds": [c.basic_fund for c in contributions],
-             "cross_region_funds": [c.cross_region_funds for c in contributions]},
+            _arrays(contributions, claim_ids="claim_id", versions="version", pools="pool",
+                    insured_keys="insured_budget_key", fund_dues="fund_due", basic_funds="basic_fund",
+                    cross_region_funds="cross_region_funds"),
         )
 
     async def add_to_sums(self, changes: Mapping[BudgetRef, Sums]) -> dict[BudgetRef, Sums]:
@@ -112,9 +116,8 @@ class PostgresBudgetRepository:
                 "ON CONFLICT (pool) DO UPDATE SET final_rate = EXCLUDED.final_rate, "
                 "fund_due_final = EXCLUDED.fund_due_final, residue = EXCLUDED.residue, reserve = EXCLUDED.reserve"
             ),
-            {"pools": [r.pool for r in rates], "regions": [r.region for r in rates], "years": [r.year for r in rates],
-             "final_rates": [r.final_rate for r in rates], "fund_dues_final": [r.fund_due_final for r in rates],
-             "residues": [r.residue for r in rates], "reserves": [r.reserve for r in rates]},
+            _arrays(rates, pools="pool", regions="region", years="year", final_rates="final_rate",
+                    fund_dues_final="fund_due_final", residues="residue", reserves="reserve"),
         )
 
     async def final_rates(self, region: str, year: int) -> dict[str, FinalRate]:
