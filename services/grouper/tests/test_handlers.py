@@ -108,11 +108,17 @@ async def test_a_batch_is_handled_event_by_event_and_a_replay_emits_the_same_eve
 
 
 async def priced_event(handlers, repo) -> Envelope:
-    [grouped] = await handle(handlers, await submitted(repo, EXAMPLE))
+    """payment.priced for the example list, grouped first."""
+    return (await submitted_and_priced(handlers, repo))[1]
+
+
+async def submitted_and_priced(handlers, repo) -> tuple[Envelope, Envelope]:
+    event = await submitted(repo, EXAMPLE)
+    [grouped] = await handle(handlers, event)
     payload = PaymentPriced(claim=grouped.data["claim"], grouping=grouped.data["grouping"], pricing=PricingOutcome(
         case_kind="normal", payment=Decimal("5000.00"), fund_due=Decimal("4960.00")))
-    return new_event(type="payment.priced", source="/yidi/pricing", subject=grouped.subject, payload=payload,
-                     correlationid=grouped.correlationid)
+    return event, new_event(type="payment.priced", source="/yidi/pricing", subject=grouped.subject, payload=payload,
+                            correlationid=grouped.correlationid)
 
 
 async def test_a_priced_claim_is_recorded_with_its_pricing_and_moves_to_priced(handlers, repo):
@@ -121,6 +127,13 @@ async def test_a_priced_claim_is_recorded_with_its_pricing_and_moves_to_priced(h
     step = repo.timeline[-1]
     assert (step["stage"], step["event_id"], step["version"]) == ("priced", priced.id, 1)
     assert (step["result"]["payment"], step["result"]["fund_due"]) == ("5000.00", "4960.00")
+    assert repo.current[priced.subject]["stage"] == "priced"
+
+
+async def test_a_late_step_never_moves_a_claim_back(handlers, repo):
+    event, priced = await submitted_and_priced(handlers, repo)
+    await handle(handlers, priced)
+    await handle(handlers, event)  # redelivered after pricing: grouped again
     assert repo.current[priced.subject]["stage"] == "priced"
 
 

@@ -113,14 +113,15 @@ async def test_the_claim_status_shows_each_version_and_step_in_order():
     tx = Transaction(repo)
     await record_timeline(tx, [Stage(claim_id, 1, "grouped", "e1", {"drg": "ES35"})])
     await post(intake, example(psn_no="P2"), correction_of=claim_id)
-    await record_timeline(tx, [Stage(claim_id, 2, "grouped", "e2", {"drg": "ES35"}),
-                               Stage(claim_id, 2, "priced", "e3", {"payment": "5000.00"})])
+    await record_timeline(tx, [Stage(claim_id, 1, "priced", "e2", {"payment": "4000.00"}),  # late, for version 1
+                               Stage(claim_id, 2, "grouped", "e3", {"drg": "ES35"}),
+                               Stage(claim_id, 2, "priced", "e4", {"payment": "5000.00"})])
     view = await claim_status(tx, claim_id)
     assert (view["current_version"], view["stage"], [v["version"] for v in view["versions"]]) == (2, "priced", [1, 2])
     assert [(s["version"], s["stage"], s["result"]) for s in view["timeline"]] == [
         (1, "submitted", {"supersedes_version": None}), (1, "grouped", {"drg": "ES35"}),
-        (2, "submitted", {"supersedes_version": 1}), (2, "grouped", {"drg": "ES35"}),
-        (2, "priced", {"payment": "5000.00"})]
+        (2, "submitted", {"supersedes_version": 1}), (1, "priced", {"payment": "4000.00"}),
+        (2, "grouped", {"drg": "ES35"}), (2, "priced", {"payment": "5000.00"})]
     assert await claim_status(tx, "no-such-claim") is None
 
 
