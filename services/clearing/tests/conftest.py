@@ -4,7 +4,8 @@ from pathlib import Path
 import pytest
 
 from yidi_common.regional_config import ProvinceConfig, load_config
-from yidi_pricing.domain import CaseInputs
+
+from .factories import priced_case
 
 FIXTURE_CONFIG = Path(__file__).resolve().parents[2] / "pricing" / "tests" / "fixtures" / "config"
 
@@ -14,25 +15,9 @@ def config() -> ProvinceConfig:
     return load_config(FIXTURE_CONFIG)
 
 
-def _case(group, total, fund, hospital="H1", region="360100", insured=None, insutype="310", month="2026-03", **extra):
-    return CaseInputs(
-        setl_id=extra.pop("setl_id", "S1"),
-        hospital_code=hospital,
-        treatment_region=region,
-        insured_region=insured or region,
-        year=2026,
-        insutype=insutype,
-        total_cost=Decimal(total),
-        basic_fund_payment=Decimal(fund),
-        group_code=group,
-        settlement_month=month,
-        **extra,
-    )
-
-
 @pytest.fixture(scope="session")
 def make_case():
-    return _case
+    return priced_case
 
 
 def with_budget(config: ProvinceConfig, region: str, label: str, budget: str) -> ProvinceConfig:

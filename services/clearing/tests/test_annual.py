@@ -1,22 +1,27 @@
 """Annual clearing worked examples (DOMAIN.md §6-7): final rate, re-pricing, residue, overrun sharing.
 
 Fixture: pool 360100-2026-DRG-310-local, R_p = 10000, ρ = 0.05, s = 0.5, c = 0.10.
-H1: C = 1.15; H2: C = 0.90. AA11 RW 2.0, CC15 RW 0.5.
+H1: C = 1.15; H2: C = 0.90. AA11 RW 2.0, CC15 RW 0.5. Cases are given as priced, worked by hand:
+X = RW × R_p × C_h, Payment = X to the fen (per item: T), FundDue = max(0, F + Payment − T).
 """
 from decimal import Decimal as D
 
 from yidi_clearing.domain import ClearingCases, HospitalAdjustments, annual_clearing
-from yidi_pricing.domain import price_case
+from yidi_common.claims import ClaimScope
 
 POOL = "360100-2026-DRG-310-local"
 
 
-def drg_cases(config, make_case):
+def drg_cases(make_case):
     return [
-        price_case(make_case("AA11", "30000.00", "18000.00", setl_id="c1"), config),  # H1 normal, X = 23000, FD 11000
-        price_case(make_case("AA11", "20000.00", "12000.00", hospital="H2", setl_id="c2"), config),  # X = 18000, FD 10000
-        price_case(make_case("AA11", "8000.00", "5000.00", setl_id="c3"), config),  # H1 low outlier: per item, FD 5000
-        price_case(make_case("CC15", "5000.00", "3000.00", hospital="H2", setl_id="c4"), config),  # X = 4500, FD 2500
+        # H1 AA11 normal: X = 2.0 × 10000 × 1.15 = 23000; FD = 18000 + 23000 − 30000 = 11000
+        make_case("30000.00", "18000.00", "23000.00", "11000.00", "23000", claim_id="c1"),
+        # H2 AA11 normal: X = 2.0 × 10000 × 0.9 = 18000; FD = 12000 + 18000 − 20000 = 10000
+        make_case("20000.00", "12000.00", "18000.00", "10000.00", "18000", hospital="H2", claim_id="c2"),
+        # H1 AA11 low outlier (k = 8000 / 23000 < L): per item, Payment = T; FD = 5000 + 8000 − 8000 = 5000
+        make_case("8000.00", "5000.00", "8000.00", "5000.00", claim_id="c3", case_kind="low"),
+        # H2 CC15 normal: X = 0.5 × 10000 × 0.9 = 4500; FD = 3000 + 4500 − 5000 = 2500
+        make_case("5000.00", "3000.00", "4500.00", "2500.00", "4500", hospital="H2", claim_id="c4"),
     ]
 
 
@@ -26,7 +31,7 @@ def test_drg_final_rate_repricing_and_overrun_sharing(config, make_case, set_bud
     # Σ_w (w × C_h) = 2.0×1.15 + 2.0×0.9 + 0.5×0.9 = 2.3 + 1.8 + 0.45 = 4.55
     # R_final = (33050 − 5000 + 22000) / 4.55 = 50050 / 4.55 = 11000.0000
     config = set_budget(config, "360100", POOL, "34789.47")
-    result = annual_clearing(ClearingCases.from_priced(drg_cases(config, make_case)), config)
+    result = annual_clearing(ClearingCases.of(drg_cases(make_case)), config)
     (pool,) = result.pools
     assert (pool.budget, pool.distributable) == (D("34789.47"), D("33050.00"))
     assert (pool.item_fund_due, pool.weight_cost_less_fund, pool.weight_units) == (D("5000.00"), D("22000.00"), D("4.55"))
@@ -54,7 +59,7 @@ def test_hospital_balance(config, make_case, set_budget):
     # H1: Σ FD final 18300 + overrun share 1618 − deductions 500 − penalty 100 − paid monthly 15000 = 4318.00
     config = set_budget(config, "360100", POOL, "34789.47")
     adjustments = {"H1": HospitalAdjustments(D("500.00"), D("100.00"), D("15000.00"))}
-    result = annual_clearing(ClearingCases.from_priced(drg_cases(config, make_case)), config, adjustments)
+    result = annual_clearing(ClearingCases.of(drg_cases(make_case)), config, adjustments)
     h1 = next(h for h in result.hospitals if h.hospital == "H1")
     assert (h1.fund_due_final, h1.overrun_paid, h1.balance) == (D("18300.00"), D("1618.00"), D("4318.00"))
     h2 = next(h for h in result.hospitals if h.hospital == "H2")
@@ -65,7 +70,7 @@ def test_reserve_covers_claims_and_remainder_returns(config, make_case, set_budg
     # B_p = 200000 (fixture): A_p = 190000, reserve from budget 10000.
     # R_final = (190000 − 5000 + 22000) / 4.55 = 45494.50549... -> 45494.5055 (4 places, half-up)
     # every weight case is then well paid: no overrun; reserve = 10000 + residue is returned.
-    result = annual_clearing(ClearingCases.from_priced(drg_cases(config, make_case)), config)
+    result = annual_clearing(ClearingCases.of(drg_cases(make_case)), config)
     (pool,) = result.pools
     assert pool.final_rate == D("45494.5055")
     # c1: 23000 × 4.54945055 = 104637.3627 -> 104637.36, FD = 18000 + 104637.36 − 30000 = 92637.36
@@ -80,8 +85,8 @@ def test_rate_unchanged_reproduces_provisional(config, make_case, set_budget):
     # choose A_p so R_final = R_p = 10000: A_p = 4.55 × 10000 + 5000 − 22000 = 28500 (= Σ FD provisional)
     # B_p = 30000.00 -> A_p = 28500.00
     config = set_budget(config, "360100", POOL, "30000.00")
-    cases = drg_cases(config, make_case)
-    result = annual_clearing(ClearingCases.from_priced(cases), config)
+    cases = drg_cases(make_case)
+    result = annual_clearing(ClearingCases.of(cases), config)
     assert result.pools[0].final_rate == D("10000.0000")
     assert result.pools[0].fund_due_final == sum(c.fund_due for c in cases) == D("28500.00")
 
@@ -94,9 +99,9 @@ def test_floor_at_zero_is_outside_the_budget(config, make_case, set_budget):
     # c5: 33000.00 -> 10000 + 33000 − 45000 = −2000 -> floored to 0
     # Σ FD = 21000.00 = A_p + 2000 (floor) − 0.00 (rounding): residue −2000.00 posts to the reserve
     config = set_budget(config, "360100", POOL, "20000.00")
-    cases = [price_case(make_case("AA11", "30000.00", "18000.00"), config),
-             price_case(make_case("AA11", "45000.00", "10000.00", setl_id="c5"), config)]
-    (pool,) = annual_clearing(ClearingCases.from_priced(cases), config).pools
+    cases = [make_case("30000.00", "18000.00", "23000.00", "11000.00", "23000", claim_id="c1"),
+             make_case("45000.00", "10000.00", "23000.00", "0.00", "23000", claim_id="c5")]
+    (pool,) = annual_clearing(ClearingCases.of(cases), config).pools
     assert pool.final_rate == D("14347.8261")
     assert pool.fund_due_final == D("21000.00") and pool.residue == D("-2000.00")
     assert pool.reserve == D("1000.00") - D("2000.00")
@@ -110,23 +115,23 @@ def test_dip_final_point_value(config, make_case, set_budget):
     # D1: 1200 × 11 = 13200 -> FD 8000 + 13200 − 12000 = 9200; D2: 900 × 11 = 9900 -> FD 5900
     # Σ FD = 15100.00 = A_p
     config = set_budget(config, "360500", "360500-2026-DIP-all-all", "15894.74")
-    cases = [
-        price_case(make_case("K80.1:51.2301", "12000.00", "8000.00", hospital="D1", region="360500"), config),
-        price_case(make_case("K80.1:51.2301", "10000.00", "6000.00", hospital="D2", region="360500"), config),
-    ]
-    result = annual_clearing(ClearingCases.from_priced(cases), config)
+    dip = dict(region="360500", pool="360500-2026-DIP-all-all")
+    cases = [make_case("12000.00", "8000.00", "12000.00", "8000.00", "12000", hospital="D1", claim_id="d1", **dip),
+             make_case("10000.00", "6000.00", "9000.00", "5000.00", "9000", hospital="D2", claim_id="d2", **dip)]
+    result = annual_clearing(ClearingCases.of(cases), config)
     (pool,) = result.pools
     assert (pool.distributable, pool.weight_units, pool.final_rate) == (D("15100.00"), D("2100"), D("11.0000"))
     assert [line.fund_due_final for line in result.lines] == [D("9200.00"), D("5900.00")]
     assert pool.fund_due_final == D("15100.00") and pool.residue == D("0.00")
-    assert cases[0].fund_due_at(pool.final_rate) == D("9200.00")  # the per-case view agrees
 
 
 def test_cross_pool_budget_from_item_fund_payments(config, make_case):
     # 360100 resident cross pool: B_p = Σ F of its cases = 6000; A_p = 5700
-    # one H2 CC15 case: S = 0.5 × 9000 × 0.9 = 4050, T 7000 F 6000 -> Σ_w (T − F) = 1000, w×C = 0.45
+    # one H2 CC15 case: X = 0.5 × 9000 × 0.9 = 4050, T 7000 F 6000 -> FD = 6000 + 4050 − 7000 = 3050
+    # Σ_w (T − F) = 1000, w×C = 0.45
     # R_final = (5700 + 1000) / 0.45 = 14888.8889; Payment = 0.45 × 14888.8889 = 6700.00 -> FD 5700.00
-    case = price_case(make_case("CC15", "7000.00", "6000.00", hospital="H2", insutype="390", insured="360400"), config)
-    (pool,) = annual_clearing(ClearingCases.from_priced([case]), config).pools
+    case = make_case("7000.00", "6000.00", "4050.00", "3050.00", "4050", hospital="H2", insured="360400",
+                     scope=ClaimScope.CROSS_REGION, pool="360100-2026-DRG-390-cross")
+    (pool,) = annual_clearing(ClearingCases.of([case]), config).pools
     assert (pool.budget, pool.distributable, pool.final_rate) == (D("6000.00"), D("5700.00"), D("14888.8889"))
     assert pool.fund_due_final == D("5700.00")

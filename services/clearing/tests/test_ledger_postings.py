@@ -7,16 +7,20 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
-from yidi_clearing.domain.ledger import ClaimMoney, claim_entry, reversal_of
+from yidi_clearing.domain.ledger import claim_entry, reversal_of
+from yidi_common.claims import ClaimScope
+
+from .factories import priced_case
 
 D = Decimal
 
 
-def _claim(**kw) -> ClaimMoney:
-    base = dict(claim_id="c1", version=1, period="2026-10", hospital_code="H1", insured_region="360100",
-                treatment_region="360700", pool_key="360700-2026-DRG-310-cross", cross_province=False,
-                basic_fund=D("6000.00"), other_funds=D("500.00"), fund_due=D("5200.00"))
-    return ClaimMoney(**{**base, **kw})
+def _claim(**kw):
+    # T 8000, F 6000, other funds 500; Payment 7200 -> FundDue = 6000 + 7200 − 8000 = 5200
+    base = dict(total="8000.00", fund="6000.00", payment="7200.00", fund_due="5200.00", exact="7200", month="2026-10",
+                region="360700", insured="360100", scope=ClaimScope.CROSS_REGION, pool="360700-2026-DRG-310-cross",
+                other="500.00")
+    return priced_case(**{**base, **kw})
 
 
 def _books(entry) -> dict[str, Decimal]:
@@ -42,17 +46,17 @@ def test_a_cross_region_claim_moves_through_the_province():
 
 
 def test_when_fund_due_exceeds_the_basic_fund_the_pool_pays_the_difference():
-    entry = claim_entry(_claim(fund_due=D("7000.00")))
+    entry = claim_entry(_claim(fund_due="7000.00"))
     lines = {l.account: (l.debit, l.credit) for l in entry.lines}
     assert lines["360700:pool-settlement:360700-2026-DRG-310-cross"] == (D("1000.00"), D("0.00"))
     assert entry.imbalance() == 0
 
 
 def test_local_and_cross_province_claims():
-    local = claim_entry(_claim(insured_region="360700"))
+    local = claim_entry(_claim(insured="360700", scope=ClaimScope.LOCAL))
     assert local.kind == "claim.local"
     assert {l.account: l.credit for l in local.lines}["360700:hospital-payable:H1"] == D("5700.00")
-    xprov = claim_entry(_claim(cross_province=True))
+    xprov = claim_entry(_claim(insured="110100", scope=ClaimScope.CROSS_PROVINCE, pool=None))
     assert xprov.kind == "claim.cross-province"
     assert {l.account: l.debit for l in xprov.lines}["360700:receivable-national-clearing"] == D("6500.00")
 
@@ -70,10 +74,10 @@ def test_a_reversal_cancels_its_entry_line_by_line():
 fen = st.decimals(min_value=0, max_value=10_000_000, places=2, allow_nan=False, allow_infinity=False)
 
 
-@given(basic=fen, other=fen, due=fen, cross=st.booleans(), xprov=st.booleans())
-def test_every_entry_and_every_book_balances(basic, other, due, cross, xprov):
-    entry = claim_entry(_claim(basic_fund=basic, other_funds=other, fund_due=due,
-                               insured_region="360100" if cross else "360700", cross_province=xprov))
+@given(basic=fen, other=fen, due=fen, scope=st.sampled_from(ClaimScope))
+def test_every_entry_and_every_book_balances(basic, other, due, scope):
+    insured = {ClaimScope.LOCAL: "360700", ClaimScope.CROSS_REGION: "360100", ClaimScope.CROSS_PROVINCE: "110100"}
+    entry = claim_entry(_claim(fund=str(basic), other=str(other), fund_due=str(due), insured=insured[scope], scope=scope))
     assert entry.imbalance() == 0
     assert all(v == 0 for v in _books(entry).values())
     assert all(l.debit >= 0 and l.credit >= 0 and not (l.debit and l.credit) for l in entry.lines)

@@ -5,13 +5,13 @@ from yidi_common.settings import get_settings
 
 from .api.clearing import router as clearing_router
 from .api.ledger import router as ledger_router
-from .consumers.handlers import HANDLERS
+from .consumers.handlers import make_handlers
 
 config = ConfigProvider.load(get_settings().yidi_config_dir)
 
 app = create_service_app(
     "clearing",
-    handlers=HANDLERS,
+    handlers=make_handlers(),
     routers=[ledger_router, clearing_router],
     title="Yidi clearing: fund ledger and clearing",
     config=config,

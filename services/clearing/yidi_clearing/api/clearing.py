@@ -14,13 +14,12 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from yidi_common.config_api import configured_region_year
+from yidi_common.unit_of_work import transaction
 
-from ..adapters import cases_repository as repo
-from ..adapters import ledger_repository as ledger
-from ..domain.ledger import recovered_entry
-from ..domain.recovered import split_recovered
+from ..adapters.repository import PostgresClearingRepository
 from ..adapters.statements import to_csv, to_xlsx
 from ..service_layer import clearing_runs
+from ..service_layer.recovered_funds import Recovery, post_recovered
 
 router = APIRouter(prefix="/v1/clearing", tags=["clearing"])
 Region = Path(pattern=r"^\d{6}$")
@@ -42,11 +41,16 @@ def _render(statement: dict, fmt: str, table: str | None, name: str) -> Response
     return statement
 
 
-async def _stored(request: Request, kind: str, scope: str, period: str) -> dict:
+def _transaction(request: Request):
+    runtime = request.app.state.runtime
+    return transaction(runtime.engine, PostgresClearingRepository, runtime.relay)
+
+
+async def _stored(request: Request, kind: str, book: str, period: str) -> dict:
     async with request.app.state.runtime.engine.connect() as conn:
-        statement = await repo.stored_run(conn, kind, scope, period)
+        statement = await PostgresClearingRepository(conn).stored_run(kind, book, period)
     if statement is None:
-        raise HTTPException(404, detail={"title": f"no {kind} clearing run for {scope} {period}"})
+        raise HTTPException(404, detail={"title": f"no {kind} clearing run for {book} {period}"})
     return statement
 
 
@@ -57,8 +61,8 @@ Format = Query("json", pattern="^(json|csv|xlsx)$")
 async def monthly(request: Request, region: str = Region, month: str = Month) -> dict:
     # a run is final once stored: one for a region-year without configuration would stand empty for good
     configured_region_year(request, region, int(month[:4]))
-    statement, ran = await clearing_runs.run_monthly(request.app.state.runtime.engine, request.app.state.config.current,
-                                                     region, month)
+    async with _transaction(request) as tx:
+        statement, ran = await clearing_runs.run_monthly(tx, request.app.state.config.current, region, month)
     return {"ran": ran, **_json(statement)}
 
 
@@ -72,11 +76,10 @@ async def monthly_statement(request: Request, region: str = Region, month: str =
 async def annual(request: Request, region: str = Region, year: int = Path(ge=2000, le=2100)) -> dict:
     configured_region_year(request, region, year)
     try:
-        statement, ran = await clearing_runs.run_annual(request.app.state.runtime.engine,
-                                                        request.app.state.config.current, region, year)
+        async with _transaction(request) as tx:
+            statement, ran = await clearing_runs.run_annual(tx, request.app.state.config.current, region, year)
     except KeyError as e:
         raise HTTPException(404, detail={"title": str(e.args[0])}) from None
-    request.app.state.runtime.relay.wake()
     return {"ran": ran, **_json(statement)}
 
 
@@ -88,7 +91,8 @@ async def annual_statement(request: Request, region: str = Region, year: int = P
 
 @router.post("/cross-region/{month}", summary="Run two-level cross-region clearing for the province")
 async def cross_region(request: Request, month: str = Month) -> dict:
-    statement, ran = await clearing_runs.run_cross_region(request.app.state.runtime.engine, month)
+    async with _transaction(request) as tx:
+        statement, ran = await clearing_runs.run_cross_region(tx, month)
     return {"ran": ran, **_json(statement)}
 
 
@@ -98,7 +102,7 @@ async def cross_region_statement(request: Request, month: str = Month, format: s
     return _render(await _stored(request, "cross-region", "province", month), format, table, f"cross-region-{month}")
 
 
-class Recovery(BaseModel):
+class RecoveryBody(BaseModel):
     recovery_id: str = Field(min_length=1, description="the supervision case's reference; posting it twice changes nothing")
     treatment_region: str = Field(pattern=r"^\d{6}$")
     insured_region: str = Field(pattern=r"^\d{6}$")
@@ -107,12 +111,11 @@ class Recovery(BaseModel):
 
 
 @router.post("/recovered", summary="Split recovered funds 40/40/20 (treatment, insured, province) and post them")
-async def recovered(body: Recovery, request: Request) -> dict:
-    split = request.app.state.config.current.policy.recovered_split
-    shares = split_recovered(body.amount, split)
-    entry = recovered_entry(body.recovery_id, body.period, body.treatment_region, body.insured_region, shares)
-    async with request.app.state.runtime.engine.begin() as conn:
-        posted = await ledger.post(conn, [entry])
-    return {"recovery_id": body.recovery_id, "posted": bool(posted), "amount": str(shares.amount),
+async def recovered(body: RecoveryBody, request: Request) -> dict:
+    async with _transaction(request) as tx:
+        result = await post_recovered(tx, request.app.state.config.current.policy.recovered_split,
+                                      Recovery(**body.model_dump()))
+    shares = result.shares
+    return {"recovery_id": body.recovery_id, "posted": result.posted, "amount": str(shares.amount),
             "treatment_region": str(shares.treatment_region), "insured_region": str(shares.insured_region),
-            "province": str(shares.province), "entry_id": entry.entry_id}
+            "province": str(shares.province), "entry_id": result.entry_id}

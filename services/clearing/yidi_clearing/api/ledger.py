@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
-from ..adapters import ledger_repository as ledger
+from ..adapters.repository import PostgresClearingRepository
 
 router = APIRouter(prefix="/v1/ledger", tags=["ledger"])
 
@@ -11,7 +11,7 @@ router = APIRouter(prefix="/v1/ledger", tags=["ledger"])
 @router.get("/trial-balance", summary="Σ debits, Σ credits and their difference over the whole ledger")
 async def trial_balance(request: Request) -> dict:
     async with request.app.state.runtime.engine.connect() as conn:
-        tb = await ledger.trial_balance(conn)
+        tb = await PostgresClearingRepository(conn).trial_balance()
     return {k: (str(v) if k in ("debits", "credits", "difference") else v) for k, v in tb.items()}
 
 
@@ -20,12 +20,12 @@ async def account_balances(request: Request, prefix: str | None = None, period: 
                            kind: str | None = None) -> dict:
     """prefix: accounts starting so (e.g. `360100:`); kind: entries of that kind (`claim`, `clearing.monthly`…)."""
     async with request.app.state.runtime.engine.connect() as conn:
-        rows = await ledger.balances(conn, prefix, period, kind)
+        rows = await PostgresClearingRepository(conn).balances(prefix, period, kind)
     return {"accounts": [{k: (str(v) if k != "account" else v) for k, v in r.items()} for r in rows]}
 
 
 @router.get("/claims/{claim_id}", summary="The journal entries of one claim, reversals included")
 async def claim_journal(claim_id: str, request: Request) -> dict:
     async with request.app.state.runtime.engine.connect() as conn:
-        entries = await ledger.claim_journal(conn, claim_id)
+        entries = await PostgresClearingRepository(conn).claim_journal(claim_id)
     return {"claim_id": claim_id, "entries": entries}

@@ -9,19 +9,20 @@ from .annual import (
     PoolClearing,
     annual_clearing,
 )
-from .cases import ClearingCases
+from .cases import ClearingCase, ClearingCases
 from .cross_region import (
-    ConfirmedDeduction,
     CrossRegionClearing,
     CrossRegionLine,
     RegionTotal,
     cross_region_statements,
 )
+from .deductions import ConfirmedDeduction, per_hospital
 from .monthly import MonthlyLine, monthly_presettlement
 from .recovered import RecoveredShares, split_recovered
 
 __all__ = [
     "AnnualClearing",
+    "ClearingCase",
     "ClearingCases",
     "ConfirmedDeduction",
     "CrossRegionClearing",
@@ -36,6 +37,7 @@ __all__ = [
     "annual_clearing",
     "cross_region_statements",
     "monthly_presettlement",
+    "per_hospital",
     "pro_rata_fen",
     "split_recovered",
 ]

@@ -6,7 +6,8 @@ Per pool p, over its weight-paid cases (Σ_w) and fixed-amount cases (Σ_item: p
 
 computed as (…) × R_p / Σ_w X with X = w × R_p × C_h the unrounded provisional payment, then
 rounded half-up to `final_rate_places` and floored at 0. Each weight case pays
-to_fen(X × R_final / R_p), case kinds fixed as priced, and FundDue = max(0, F + Payment − T).
+to_fen(X × R_final / R_p), case kinds fixed as priced, and FundDue = max(0, F + Payment − T)
+(yidi_common.claims.fund_due_fen).
 Σ FundDue = A_p but for the floor at 0 and the rounding (of the rate and of each case):
 the residue A_p − Σ FundDue posts to the pool's reserve, which also holds B_p − A_p.
 
@@ -21,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from yidi_common.claims import fund_due_fen
 from yidi_common.money import to_fen
 from yidi_common.regional_config import PoolKey, ProvinceConfig
 
@@ -187,9 +189,7 @@ def _reprice(cases: ClearingCases, n_hospitals: int, factor100: list[Decimal | N
         provisional_due = due
         if x is not None:
             pay = int((x * factor100[p]).to_integral_value(ROUND_HALF_UP))
-            due = f + pay - t
-            if due < 0:
-                due = 0
+            due = fund_due_fen(t, f, pay)
         line = lines.get(p * n_hospitals + h)
         if line is None:
             line = lines[p * n_hospitals + h] = [0, 0, 0, 0, 0]

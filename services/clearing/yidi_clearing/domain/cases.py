@@ -1,9 +1,10 @@
-"""Column layout of a year's priced cases for the annual clearing kernel.
+"""A priced claim version as clearing takes it from the event, and a year's cases as integer-fen
+columns for the annual clearing kernel.
 
-Amounts are integer fen: T, F, Payment and FundDue of a priced case are whole fen (inputs are
-validated to the fen; Payment is rounded half-up to the fen), so `int(amount * 100)` is exact and
-sums of ints are exact. Only the unrounded weight payment X (= w × R_p × C_h, or P × V_p) stays
-Decimal, because the final rate rescales it before it is rounded.
+Amounts are integer fen in the columns: T, F, Payment and FundDue of a priced case are whole fen
+(inputs are validated to the fen; Payment is rounded half-up to the fen), so `int(amount * 100)` is
+exact and sums of ints are exact. Only the unrounded weight payment X (= w × R_p × C_h, or P × V_p)
+stays Decimal, because the final rate rescales it before it is rounded.
 """
 from __future__ import annotations
 
@@ -11,8 +12,39 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from yidi_common.claims import ClaimScope
 from yidi_common.regional_config import PoolKey
-from yidi_pricing.domain import PricedCase
+
+
+@dataclass(frozen=True, slots=True)
+class ClearingCase:
+    """One priced claim version: the scope and the pool as decided upstream, the amounts as priced."""
+
+    claim_id: str
+    version: int
+    setl_id: str
+    period: str  # settlement month, yyyy-mm
+    hospital_code: str
+    treatment_region: str
+    insured_region: str
+    insutype: str
+    scope: ClaimScope
+    pool: str | None  # pool label; None outside every pool (cross-province)
+    case_kind: str
+    total_cost: Decimal  # T
+    basic_fund: Decimal  # F
+    other_funds: Decimal  # every other fund type's payment, per item
+    payment: Decimal  # at the provisional rate
+    payment_exact: Decimal | None  # X, unrounded; None when not weight-paid
+    fund_due: Decimal  # FundDue at the provisional rate
+
+    @property
+    def year(self) -> int:
+        return int(self.period[:4])
+
+    @property
+    def fund_payments(self) -> Decimal:
+        return self.basic_fund + self.other_funds
 
 
 @dataclass(slots=True)
@@ -49,21 +81,18 @@ class ClearingCases:
         return self._ids[key]
 
     @classmethod
-    def from_priced(cls, cases: Iterable[PricedCase]) -> "ClearingCases":
+    def of(cls, cases: Iterable[ClearingCase]) -> "ClearingCases":
         """Every pool case (cross-province cases are outside the pools and left out)."""
         columns = cls()
+        pools: dict[str, PoolKey] = {}
         for case in cases:
             if case.pool is None:
                 continue
-            columns.add(
-                case.pool,
-                case.inputs.hospital_code,
-                fen(case.inputs.total_cost),
-                fen(case.inputs.basic_fund_payment),
-                fen(case.payment),
-                fen(case.fund_due),
-                case.payment_exact if case.weight_paid else None,
-            )
+            pool = pools.get(case.pool)
+            if pool is None:
+                pool = pools[case.pool] = PoolKey.parse(case.pool)
+            columns.add(pool, case.hospital_code, fen(case.total_cost), fen(case.basic_fund), fen(case.payment),
+                        fen(case.fund_due), case.payment_exact)
         return columns
 
 

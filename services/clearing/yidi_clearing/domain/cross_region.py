@@ -12,17 +12,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from yidi_pricing.domain import CaseInputs
+from yidi_common.claims import ClaimScope
+
+from .cases import ClearingCase
+from .deductions import ConfirmedDeduction
 
 ZERO = Decimal("0.00")
-
-
-@dataclass(frozen=True, slots=True)
-class ConfirmedDeduction:
-    setl_id: str
-    insured_region: str
-    treatment_region: str
-    amount: Decimal
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,10 +46,10 @@ class CrossRegionClearing:
     total: Decimal  # Σ remittances = Σ payments
 
 
-def cross_region_statements(cases: Iterable[CaseInputs], deductions: Iterable[ConfirmedDeduction] = ()) -> CrossRegionClearing:
+def cross_region_statements(cases: Iterable[ClearingCase], deductions: Iterable[ConfirmedDeduction] = ()) -> CrossRegionClearing:
     sums: dict[tuple[str, str], list] = {}
     for case in cases:
-        if case.cross_region:
+        if case.scope is ClaimScope.CROSS_REGION:
             s = sums.setdefault((case.insured_region, case.treatment_region), [0, ZERO, ZERO])
             s[0] += 1
             s[1] += case.fund_payments

@@ -10,11 +10,19 @@ replay posts the very same entries.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from yidi_common.claims import ClaimScope
 from yidi_common.ids import uuid5_text
 from yidi_common.money import ZERO, to_fen
+
+from .annual import HospitalAnnual, HospitalPoolLine
+from .cases import ClearingCase
+from .cross_region import CrossRegionClearing
+from .monthly import MonthlyLine
+from .recovered import RecoveredShares
 
 LEDGER_NAMESPACE = uuid.UUID("a3e1c6d2-7f4b-4b8e-9d2a-5c6b7e8f9a01")
 PROVINCE_BOOK = "province"
@@ -40,23 +48,6 @@ class JournalEntry:
         return sum((l.debit - l.credit for l in self.lines), ZERO)
 
 
-@dataclass(frozen=True)
-class ClaimMoney:
-    """The amounts of one priced claim version that the ledger needs."""
-
-    claim_id: str
-    version: int
-    period: str
-    hospital_code: str
-    insured_region: str
-    treatment_region: str
-    pool_key: str | None
-    cross_province: bool
-    basic_fund: Decimal  # F
-    other_funds: Decimal  # fund payments other than the basic pooled fund, per item
-    fund_due: Decimal  # FundDue, owed to the hospital by the basic fund
-
-
 def entry_id(*parts: object) -> str:
     return uuid5_text(LEDGER_NAMESPACE, "|".join(str(p) for p in parts))
 
@@ -69,34 +60,34 @@ def _cr(account: str, amount: Decimal) -> Line:
     return Line(account, credit=amount) if amount >= 0 else Line(account, debit=-amount)
 
 
-def claim_entry(c: ClaimMoney) -> JournalEntry:
-    fund_total = to_fen(c.basic_fund + c.other_funds)
-    to_hospital = to_fen(c.fund_due + c.other_funds)
-    b, a = c.treatment_region, c.insured_region
-    hospital = f"{b}:hospital-payable:{c.hospital_code}"
-    if c.cross_province:
+def claim_entry(case: ClearingCase) -> JournalEntry:
+    fund_total = to_fen(case.fund_payments)
+    to_hospital = to_fen(case.fund_due + case.other_funds)
+    treatment, insured = case.treatment_region, case.insured_region
+    hospital = f"{treatment}:hospital-payable:{case.hospital_code}"
+    if case.scope is ClaimScope.CROSS_PROVINCE:
         kind = "claim.cross-province"
-        lines = [_dr(f"{b}:receivable-national-clearing", fund_total), _cr(hospital, fund_total)]
-    elif a == b:
+        lines = [_dr(f"{treatment}:receivable-national-clearing", fund_total), _cr(hospital, fund_total)]
+    elif case.scope is ClaimScope.LOCAL:
         kind = "claim.local"
-        lines = [_dr(f"{b}:fund-expense:local", to_hospital), _cr(hospital, to_hospital)]
+        lines = [_dr(f"{treatment}:fund-expense:local", to_hospital), _cr(hospital, to_hospital)]
     else:
         kind = "claim.cross-region"
         lines = [
-            _dr(f"{a}:cross-region-medical-expense", fund_total),
-            _cr(f"{a}:payable-to-province", fund_total),
-            _dr(f"{PROVINCE_BOOK}:receivable:{a}", fund_total),
-            _cr(f"{PROVINCE_BOOK}:payable:{b}", fund_total),
-            _dr(f"{b}:receivable-from-province", fund_total),
+            _dr(f"{insured}:cross-region-medical-expense", fund_total),
+            _cr(f"{insured}:payable-to-province", fund_total),
+            _dr(f"{PROVINCE_BOOK}:receivable:{insured}", fund_total),
+            _cr(f"{PROVINCE_BOOK}:payable:{treatment}", fund_total),
+            _dr(f"{treatment}:receivable-from-province", fund_total),
             _cr(hospital, to_hospital),
-            _cr(f"{b}:pool-settlement:{c.pool_key or 'per-item'}", fund_total - to_hospital),
+            _cr(f"{treatment}:pool-settlement:{case.pool or 'per-item'}", fund_total - to_hospital),
         ]
     return JournalEntry(
-        entry_id=entry_id(c.claim_id, c.version, "claim"),
+        entry_id=entry_id(case.claim_id, case.version, "claim"),
         kind=kind,
-        period=c.period,
-        claim_id=c.claim_id,
-        version=c.version,
+        period=case.period,
+        claim_id=case.claim_id,
+        version=case.version,
         lines=tuple(l for l in lines if l.debit or l.credit),
     )
 
@@ -113,9 +104,9 @@ def reversal_of(entry: JournalEntry, superseded_by: int) -> JournalEntry:
     )
 
 
-def monthly_entry(region: str, month: str, lines) -> JournalEntry:
+def monthly_entry(region: str, month: str, lines: Iterable[MonthlyLine]) -> JournalEntry:
     """Monthly pre-settlement: the basic fund pays each hospital (1 − q) of what it is owed, withholds q,
-    and keeps confirmed deductions (lines: MonthlyLine)."""
+    and keeps confirmed deductions."""
     out: list[Line] = []
     for l in lines:
         hospital = f"{region}:hospital-payable:{l.hospital}"
@@ -127,10 +118,11 @@ def monthly_entry(region: str, month: str, lines) -> JournalEntry:
                         tuple(x for x in out if x.debit or x.credit))
 
 
-def annual_entry(region: str, year: str, lines, hospitals) -> JournalEntry:
+def annual_entry(region: str, year: str, lines: Iterable[HospitalPoolLine],
+                 hospitals: Iterable[HospitalAnnual]) -> JournalEntry:
     """Annual clearing: FundDue moves from the provisional to the final rate (against the pool), the
     reserve pays reasonable overruns, and each hospital's balance is paid or recovered, its guarantee
-    released (lines: HospitalPoolLine, hospitals: HospitalAnnual)."""
+    released."""
     out: list[Line] = []
     for l in lines:
         hospital = f"{region}:hospital-payable:{l.hospital}"
@@ -143,9 +135,9 @@ def annual_entry(region: str, year: str, lines, hospitals) -> JournalEntry:
                         tuple(x for x in out if x.debit or x.credit))
 
 
-def cross_region_entry(month: str, clearing) -> JournalEntry:
+def cross_region_entry(month: str, clearing: CrossRegionClearing) -> JournalEntry:
     """Two-level clearing: each insured region remits its net to the province, which pays each
-    treatment region its net (clearing: CrossRegionClearing)."""
+    treatment region its net."""
     out: list[Line] = []
     for r in clearing.remittances:
         out += [_dr(f"{r.region}:payable-to-province", r.net), _cr(f"{r.region}:fund-bank", r.net),
@@ -157,9 +149,10 @@ def cross_region_entry(month: str, clearing) -> JournalEntry:
                         tuple(x for x in out if x.debit or x.credit))
 
 
-def recovered_entry(recovery_id: str, period: str, treatment_region: str, insured_region: str, shares) -> JournalEntry:
+def recovered_entry(recovery_id: str, period: str, treatment_region: str, insured_region: str,
+                    shares: RecoveredShares) -> JournalEntry:
     """Funds recovered by supervision of a cross-region case go to the provincial account, which returns
-    the treatment and insured regions' shares and keeps its own (shares: RecoveredShares)."""
+    the treatment and insured regions' shares and keeps its own."""
     lines = [
         _dr(f"{PROVINCE_BOOK}:bank", shares.amount), _cr(f"{PROVINCE_BOOK}:recovered-funds", shares.amount),
         _dr(f"{PROVINCE_BOOK}:recovered-funds", shares.treatment_region + shares.insured_region),

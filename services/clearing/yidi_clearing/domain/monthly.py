@@ -14,7 +14,8 @@ from decimal import Decimal
 
 from yidi_common.money import to_fen
 from yidi_common.regional_config import ProvinceConfig
-from yidi_pricing.domain import PricedCase
+
+from .cases import ClearingCase
 
 ZERO = Decimal("0.00")
 
@@ -35,15 +36,15 @@ class MonthlyLine:
 
 def monthly_presettlement(
     config: ProvinceConfig,
-    cases: Iterable[PricedCase],
+    cases: Iterable[ClearingCase],
     month: str,
     deductions: dict[str, Decimal] | None = None,
 ) -> list[MonthlyLine]:
     deductions = deductions or {}
     sums: dict[str, list] = {}
     for case in cases:
-        if case.pool is not None and case.inputs.settlement_month == month:
-            s = sums.setdefault(case.inputs.hospital_code, [0, ZERO])
+        if case.pool is not None and case.period == month:
+            s = sums.setdefault(case.hospital_code, [0, ZERO])
             s[0] += 1
             s[1] += case.fund_due
     lines = []

@@ -1,0 +1,45 @@
+"""From event payloads to clearing's own input types: every figure comes from the event, the scope and
+the pool as the grouper and pricing decided them."""
+from __future__ import annotations
+
+from yidi_common.events.v1 import AuditFlagConfirmed, PaymentPriced
+
+from ..domain.cases import ClearingCase
+from ..domain.deductions import ConfirmedDeduction
+
+
+def clearing_case(msg: PaymentPriced) -> ClearingCase:
+    claim, pricing = msg.claim, msg.pricing
+    return ClearingCase(
+        claim_id=claim.claim_id,
+        version=claim.version,
+        setl_id=claim.setl_id,
+        period=claim.setl_period,
+        hospital_code=claim.hospital_code,
+        treatment_region=claim.treat_admdvs,
+        insured_region=claim.insu_admdvs,
+        insutype=claim.insutype,
+        scope=claim.scope,
+        pool=pricing.pool.key if pricing.pool else None,
+        case_kind=pricing.case_kind,
+        total_cost=claim.total_cost,
+        basic_fund=claim.basic_fund_payment,
+        other_funds=claim.fund_payments_total - claim.basic_fund_payment,
+        payment=pricing.payment,
+        payment_exact=pricing.payment_exact,
+        fund_due=pricing.fund_due,
+    )
+
+
+def confirmed_deduction(msg: AuditFlagConfirmed) -> ConfirmedDeduction:
+    return ConfirmedDeduction(
+        flag_id=msg.flag_id,
+        claim_id=msg.claim_id,
+        setl_id=msg.setl_id,
+        hospital_code=msg.hospital_code,
+        treatment_region=msg.treat_admdvs,
+        insured_region=msg.insu_admdvs,
+        amount=msg.amount,
+        confirmed_at=msg.confirmed_at,
+        period=msg.period,
+    )
