@@ -22,7 +22,7 @@ from .repository import ClaimsRepository
 SOURCE = "/yidi/grouper/intake"
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: a frozen dataclass costs more to build, once per post
 class PostedList:
     settlement_list: SettlementList
     body: dict  # the list as JSON, dumped once
