@@ -31,7 +31,7 @@ async def apply_priced(tx: Transaction[BudgetRepository], claims: list[PricedCla
     totals = await tx.repo.add_to_sums({ref: change.sums for ref, change in batch.changes.items()})
     for ref, change in batch.changes.items():
         if change.sums.consumed <= 0:
-            continue
+            continue  # alerts are raised by growing consumption only
         status, thresholds = budget_status(config, ref, totals[ref])
         for alert in newly_reached(ref, status, thresholds, known_alerts.get(ref, ())):
             if await tx.repo.record_alert(alert):
