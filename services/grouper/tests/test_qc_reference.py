@@ -58,3 +58,13 @@ def test_a_region_without_the_cases_pool_rejects_it_unless_paid_outside_the_pool
     assert found(reference_problems(make_list(insutype="390"), narrowed)) == [("setlinfo.insutype", "QC-POOL-MISSING")]
     assert reference_problems(make_list(insutype="310"), narrowed) == []
     assert reference_problems(make_list(insutype="390", cross_province=True), narrowed) == []
+
+
+def test_the_pool_is_the_local_or_the_cross_region_one_as_the_insured_region_says(config):
+    region = config.region_years["360700-2026"]
+    only_local = region.model_copy(update={"pools": {k: p for k, p in region.pools.items() if k.endswith("-local")}})
+    narrowed = config.model_copy(update={"region_years": {**config.region_years, "360700-2026": only_local}})
+    assert reference_problems(make_list(insured="360700"), narrowed) == []  # insured where treated: local
+    errors = reference_problems(make_list(insured="360100"), narrowed)  # insured in 南昌, treated in 赣州
+    assert found(errors) == [("setlinfo.insutype", "QC-POOL-MISSING")]
+    assert errors[0].message == "treatment region 360700 has no pool 360700-2026-DRG-310-cross in 2026"

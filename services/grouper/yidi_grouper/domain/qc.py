@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
+from yidi_common.claims import ClaimScope, claim_scope
+
 from .codes import canonical_code
 
 TOLERANCE = Decimal("0.01")
@@ -100,8 +102,10 @@ def reference_problems(sl, config) -> list[QcError]:
         errors.append(QcError("setlinfo.setl_period", "QC-REGION-YEAR-UNCONFIGURED",
                               f"treatment region {info.treat_admdvs} has no configuration for {year}"))
         return errors
-    if not info.cross_province:
-        pool = region.pool_key(info.insutype, info.insu_admdvs != info.treat_admdvs)
+    scope = claim_scope(insured_region=info.insu_admdvs, treatment_region=info.treat_admdvs,
+                        cross_province=info.cross_province)
+    if scope is not ClaimScope.CROSS_PROVINCE:  # paid per item, outside every pool
+        pool = region.pool_key(info.insutype, scope is ClaimScope.CROSS_REGION)
         if pool.label not in region.pools:
             errors.append(QcError("setlinfo.insutype", "QC-POOL-MISSING",
                                   f"treatment region {info.treat_admdvs} has no pool {pool.label} in {year}"))
