@@ -2,36 +2,24 @@
 
 Fixture: pool 360100-2026-DRG-310-local, R_p = 10000, ρ = 0.05, s = 0.5, c = 0.10.
 H1: C = 1.15; H2: C = 0.90. AA11 RW 2.0, CC15 RW 0.5. Cases are given as priced, worked by hand:
-X = RW × R_p × C_h, Payment = X to the fen (per item: T), FundDue = max(0, F + Payment − T).
+X = RW × R_p × C_h, Payment = X to the fen (per item: T), FundDue = max(0, F + Payment − T);
+drg_cases (factories.py) shows each case's arithmetic.
 """
 from decimal import Decimal as D
 
 from yidi_clearing.domain import ClearingCases, HospitalAdjustments, annual_clearing
 from yidi_common.claims import ClaimScope
 
-POOL = "360100-2026-DRG-310-local"
+from .factories import POOL, drg_cases
 
 
-def drg_cases(make_case):
-    return [
-        # H1 AA11 normal: X = 2.0 × 10000 × 1.15 = 23000; FD = 18000 + 23000 − 30000 = 11000
-        make_case("30000.00", "18000.00", "23000.00", "11000.00", "23000", claim_id="c1"),
-        # H2 AA11 normal: X = 2.0 × 10000 × 0.9 = 18000; FD = 12000 + 18000 − 20000 = 10000
-        make_case("20000.00", "12000.00", "18000.00", "10000.00", "18000", hospital="H2", claim_id="c2"),
-        # H1 AA11 low outlier (k = 8000 / 23000 < L): per item, Payment = T; FD = 5000 + 8000 − 8000 = 5000
-        make_case("8000.00", "5000.00", "8000.00", "5000.00", claim_id="c3", case_kind="low"),
-        # H2 CC15 normal: X = 0.5 × 10000 × 0.9 = 4500; FD = 3000 + 4500 − 5000 = 2500
-        make_case("5000.00", "3000.00", "4500.00", "2500.00", "4500", hospital="H2", claim_id="c4"),
-    ]
-
-
-def test_drg_final_rate_repricing_and_overrun_sharing(config, make_case, set_budget):
+def test_drg_final_rate_repricing_and_overrun_sharing(config, set_budget):
     # B_p = 34789.47 -> A_p = to_fen(34789.47 × 0.95) = to_fen(33049.9965) = 33050.00; reserve = 1739.47
     # Σ_item FundDue = 5000 (c3); Σ_w (T − F) = 12000 + 8000 + 2000 = 22000
     # Σ_w (w × C_h) = 2.0×1.15 + 2.0×0.9 + 0.5×0.9 = 2.3 + 1.8 + 0.45 = 4.55
     # R_final = (33050 − 5000 + 22000) / 4.55 = 50050 / 4.55 = 11000.0000
     config = set_budget(config, "360100", POOL, "34789.47")
-    result = annual_clearing(ClearingCases.of(drg_cases(make_case)), config)
+    result = annual_clearing(ClearingCases.of(drg_cases()), config)
     (pool,) = result.pools
     assert (pool.budget, pool.distributable) == (D("34789.47"), D("33050.00"))
     assert (pool.item_fund_due, pool.weight_cost_less_fund, pool.weight_units) == (D("5000.00"), D("22000.00"), D("4.55"))
@@ -55,22 +43,22 @@ def test_drg_final_rate_repricing_and_overrun_sharing(config, make_case, set_bud
     assert (pool.overrun_claims, pool.overrun_paid, pool.reserve_returned) == (D("1790.00"), D("1739.47"), D("0.00"))
 
 
-def test_hospital_balance(config, make_case, set_budget):
+def test_hospital_balance(config, set_budget):
     # H1: Σ FD final 18300 + overrun share 1618 − deductions 500 − penalty 100 − paid monthly 15000 = 4318.00
     config = set_budget(config, "360100", POOL, "34789.47")
     adjustments = {"H1": HospitalAdjustments(D("500.00"), D("100.00"), D("15000.00"))}
-    result = annual_clearing(ClearingCases.of(drg_cases(make_case)), config, adjustments)
+    result = annual_clearing(ClearingCases.of(drg_cases()), config, adjustments)
     h1 = next(h for h in result.hospitals if h.hospital == "H1")
     assert (h1.fund_due_final, h1.overrun_paid, h1.balance) == (D("18300.00"), D("1618.00"), D("4318.00"))
     h2 = next(h for h in result.hospitals if h.hospital == "H2")
     assert h2.balance == D("14750.00") + D("121.47")  # nothing paid monthly yet
 
 
-def test_reserve_covers_claims_and_remainder_returns(config, make_case, set_budget):
+def test_reserve_covers_claims_and_remainder_returns(config):
     # B_p = 200000 (fixture): A_p = 190000, reserve from budget 10000.
     # R_final = (190000 − 5000 + 22000) / 4.55 = 45494.50549... -> 45494.5055 (4 places, half-up)
     # every weight case is then well paid: no overrun; reserve = 10000 + residue is returned.
-    result = annual_clearing(ClearingCases.of(drg_cases(make_case)), config)
+    result = annual_clearing(ClearingCases.of(drg_cases()), config)
     (pool,) = result.pools
     assert pool.final_rate == D("45494.5055")
     # c1: 23000 × 4.54945055 = 104637.3627 -> 104637.36, FD = 18000 + 104637.36 − 30000 = 92637.36
@@ -81,11 +69,11 @@ def test_reserve_covers_claims_and_remainder_returns(config, make_case, set_budg
     assert (pool.overrun_claims, pool.reserve_returned) == (D("0.00"), D("10000.00"))
 
 
-def test_rate_unchanged_reproduces_provisional(config, make_case, set_budget):
+def test_rate_unchanged_reproduces_provisional(config, set_budget):
     # choose A_p so R_final = R_p = 10000: A_p = 4.55 × 10000 + 5000 − 22000 = 28500 (= Σ FD provisional)
     # B_p = 30000.00 -> A_p = 28500.00
     config = set_budget(config, "360100", POOL, "30000.00")
-    cases = drg_cases(make_case)
+    cases = drg_cases()
     result = annual_clearing(ClearingCases.of(cases), config)
     assert result.pools[0].final_rate == D("10000.0000")
     assert result.pools[0].fund_due_final == sum(c.fund_due for c in cases) == D("28500.00")
