@@ -14,6 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 from yidi_clearing.domain import ClearingCases, annual_clearing
+from yidi_common.claims import fund_due_fen
 from yidi_common.regional_config import ProvinceConfig, load_config
 
 DEMO_CONFIG = Path(__file__).resolve().parents[3] / "demo" / "config"
@@ -43,7 +44,7 @@ def synthetic_cases(config: ProvinceConfig, count: int) -> ClearingCases:
             continue
         exact = UNIT_STEPS[rng.randrange(2_000, 40_000)] * rate
         payment = int(exact.scaleb(2).to_integral_value(ROUND_HALF_UP))
-        cases.add(key, hospital, total, fund, payment, max(0, fund + payment - total), exact)
+        cases.add(key, hospital, total, fund, payment, fund_due_fen(total, fund, payment), exact)
     return cases
 
 

@@ -65,7 +65,12 @@ class ClearingCases:
 
     def add(self, pool: PoolKey, hospital: str, total_fen: int, basic_fund_fen: int,
             payment_fen: int, fund_due_fen: int, payment_exact: Decimal | None) -> None:
-        self.pool_index.append(self._id(self.pools, pool))
+        self._add(self._id(self.pools, pool), hospital, total_fen, basic_fund_fen, payment_fen, fund_due_fen,
+                  payment_exact)
+
+    def _add(self, pool_index: int, hospital: str, total_fen: int, basic_fund_fen: int,
+             payment_fen: int, fund_due_fen: int, payment_exact: Decimal | None) -> None:
+        self.pool_index.append(pool_index)
         self.hospital_index.append(self._id(self.hospitals, hospital))
         self.total_fen.append(total_fen)
         self.basic_fund_fen.append(basic_fund_fen)
@@ -84,15 +89,15 @@ class ClearingCases:
     def of(cls, cases: Iterable[ClearingCase]) -> "ClearingCases":
         """Every pool case (cross-province cases are outside the pools and left out)."""
         columns = cls()
-        pools: dict[str, PoolKey] = {}
+        pool_index: dict[str, int] = {}  # by label: hashing a PoolKey per case is slow
         for case in cases:
             if case.pool is None:
                 continue
-            pool = pools.get(case.pool)
-            if pool is None:
-                pool = pools[case.pool] = PoolKey.parse(case.pool)
-            columns.add(pool, case.hospital_code, fen(case.total_cost), fen(case.basic_fund), fen(case.payment),
-                        fen(case.fund_due), case.payment_exact)
+            p = pool_index.get(case.pool)
+            if p is None:
+                p = pool_index[case.pool] = columns._id(columns.pools, PoolKey.parse(case.pool))
+            columns._add(p, case.hospital_code, fen(case.total_cost), fen(case.basic_fund), fen(case.payment),
+                         fen(case.fund_due), case.payment_exact)
         return columns
 
 
