@@ -99,15 +99,15 @@ def annual_clearing(
     n_pools, n_hospitals = len(cases.pools), len(cases.hospitals)
     sums = _aggregate(cases, n_pools)
     terms = [_final_terms(config, pool, sums, p) for p, pool in enumerate(cases.pools)]
-    per_line = _reprice(cases, n_hospitals, [t["factor100"] for t in terms])
+    per_line = _reprice(cases, n_hospitals, [t.factor100 for t in terms])
     pools, lines = [], []
     for p, pool in enumerate(cases.pools):
         t = terms[p]
         line_ids = sorted(k for k in per_line if k // n_hospitals == p)
         fund_due_final = sum(per_line[k][3] for k in line_ids)
-        residue = t["distributable"] - fund_due_final
-        reserve = t["budget"] - t["distributable"] + residue
-        claims = [_overrun_claim(per_line[k], t["share"], t["cap"]) for k in line_ids]
+        residue = t.distributable - fund_due_final
+        reserve = t.budget - t.distributable + residue
+        claims = [_overrun_claim(per_line[k], t.overrun_share, t.overrun_cap) for k in line_ids]
         paid = pro_rata_fen(max(0, reserve), [c for _, c in claims])
         for k, (overrun, claim), paid_fen in zip(line_ids, claims, paid):
             count, total, payment, due_final, due_provisional = per_line[k]
@@ -117,16 +117,16 @@ def annual_clearing(
             ))
         pools.append(PoolClearing(
             pool=pool,
-            cases=sums["count"][p],
-            weight_cases=sums["weight_count"][p],
-            budget=yuan(t["budget"]),
-            risk_reserve=t["rho"],
-            distributable=yuan(t["distributable"]),
-            provisional_rate=t["rate"],
-            item_fund_due=yuan(sums["item_fund_due"][p]),
-            weight_cost_less_fund=yuan(sums["weight_cost_less_fund"][p]),
-            weight_units=t["units"],
-            final_rate=t["final_rate"],
+            cases=sums.count[p],
+            weight_cases=sums.weight_count[p],
+            budget=yuan(t.budget),
+            risk_reserve=t.risk_reserve,
+            distributable=yuan(t.distributable),
+            provisional_rate=t.rate,
+            item_fund_due=yuan(sums.item_fund_due[p]),
+            weight_cost_less_fund=yuan(sums.weight_cost_less_fund[p]),
+            weight_units=t.units,
+            final_rate=t.final_rate,
             fund_due_provisional=yuan(sum(per_line[k][4] for k in line_ids)),
             fund_due_final=yuan(fund_due_final),
             residue=yuan(residue),
@@ -138,7 +138,32 @@ def annual_clearing(
     return AnnualClearing(pools, lines, _hospital_statements(lines, adjustments or {}))
 
 
-def _aggregate(cases: ClearingCases, n_pools: int) -> dict[str, list]:
+@dataclass(frozen=True, slots=True)
+class _PoolSums:
+    """Per pool, indexed as ClearingCases.pools."""
+
+    count: list[int]
+    weight_count: list[int]
+    basic: list[int]  # Σ F
+    item_fund_due: list[int]
+    weight_cost_less_fund: list[int]
+    exact_sum: list[Decimal]  # Σ_w X
+
+
+@dataclass(frozen=True, slots=True)
+class _PoolTerms:
+    budget: int  # fen
+    distributable: int  # fen
+    risk_reserve: Decimal
+    rate: Decimal  # R_p
+    units: Decimal  # Σ_w X / R_p
+    final_rate: Decimal | None
+    factor100: Decimal | None  # 100 × R_final / R_p
+    overrun_share: Decimal
+    overrun_cap: Decimal
+
+
+def _aggregate(cases: ClearingCases, n_pools: int) -> _PoolSums:
     """Pass 1: per-pool sums (integer fen, Decimal only for Σ X)."""
     count, weight_count = [0] * n_pools, [0] * n_pools
     basic, item_due, cost_less_fund = [0] * n_pools, [0] * n_pools, [0] * n_pools
@@ -154,33 +179,30 @@ def _aggregate(cases: ClearingCases, n_pools: int) -> dict[str, list]:
             weight_count[p] += 1
             cost_less_fund[p] += t - f
             exact_sum[p] += x
-    return {"count": count, "weight_count": weight_count, "basic": basic, "item_fund_due": item_due,
-            "weight_cost_less_fund": cost_less_fund, "exact_sum": exact_sum}
+    return _PoolSums(count, weight_count, basic, item_due, cost_less_fund, exact_sum)
 
 
-def _final_terms(config: ProvinceConfig, pool: PoolKey, sums: dict[str, list], p: int) -> dict:
+def _final_terms(config: ProvinceConfig, pool: PoolKey, sums: _PoolSums, p: int) -> _PoolTerms:
     pool_config = config.pool(pool)
     policy = config.region_year(pool.region, pool.year).policy
-    budget = pool_config.budget_for(yuan(sums["basic"][p]))
+    budget = pool_config.budget_for(yuan(sums.basic[p]))
     distributable = policy.distributable(budget)
     rate = pool_config.provisional_rate
-    exact_sum = sums["exact_sum"][p]
+    exact_sum = sums.exact_sum[p]
     final_rate = None
     factor100 = None
     if exact_sum > 0:
-        numerator = distributable - yuan(sums["item_fund_due"][p]) + yuan(sums["weight_cost_less_fund"][p])
+        numerator = distributable - yuan(sums.item_fund_due[p]) + yuan(sums.weight_cost_less_fund[p])
         quantum = Decimal(1).scaleb(-policy.final_rate_places)
         final_rate = max(Decimal(0), (numerator * rate / exact_sum).quantize(quantum, rounding=ROUND_HALF_UP))
         factor100 = (final_rate / rate).scaleb(2)  # exactly 100 when R_final = R_p
-    return {
-        "budget": fen(budget), "distributable": fen(distributable), "rho": policy.risk_reserve,
-        "rate": rate, "units": exact_sum / rate, "final_rate": final_rate, "factor100": factor100,
-        "share": policy.overrun_share, "cap": policy.overrun_cap,
-    }
+    return _PoolTerms(fen(budget), fen(distributable), policy.risk_reserve, rate, exact_sum / rate, final_rate,
+                      factor100, policy.overrun_share, policy.overrun_cap)
 
 
 def _reprice(cases: ClearingCases, n_hospitals: int, factor100: list[Decimal | None]) -> dict[int, list[int]]:
-    """Pass 2: per (pool, hospital) [cases, Σ T, Σ Payment final, Σ FundDue final, Σ FundDue provisional]."""
+    """Pass 2: per (pool, hospital) [cases, Σ T, Σ Payment final, Σ FundDue final, Σ FundDue provisional]
+    (lists, not records: they are added to once per case)."""
     lines: dict[int, list[int]] = {}
     for p, h, t, f, pay, due, x in zip(
         cases.pool_index, cases.hospital_index, cases.total_fen, cases.basic_fund_fen,

@@ -47,24 +47,32 @@ class CrossRegionClearing:
 
 
 def cross_region_statements(cases: Iterable[ClearingCase], deductions: Iterable[ConfirmedDeduction] = ()) -> CrossRegionClearing:
-    sums: dict[tuple[str, str], list] = {}
+    counts: dict[tuple[str, str], int] = {}  # by (insured region, treatment region)
+    paid: dict[tuple[str, str], Decimal] = {}
+    deducted: dict[tuple[str, str], Decimal] = {}
     for case in cases:
         if case.scope is ClaimScope.CROSS_REGION:
-            s = sums.setdefault((case.insured_region, case.treatment_region), [0, ZERO, ZERO])
-            s[0] += 1
-            s[1] += case.fund_payments
+            pair = (case.insured_region, case.treatment_region)
+            counts[pair] = counts.get(pair, 0) + 1
+            paid[pair] = paid.get(pair, ZERO) + case.fund_payments
     for d in deductions:
-        sums.setdefault((d.insured_region, d.treatment_region), [0, ZERO, ZERO])[2] += d.amount
-    lines = [CrossRegionLine(i, t, n, paid, ded, paid - ded) for (i, t), (n, paid, ded) in sorted(sums.items())]
+        pair = (d.insured_region, d.treatment_region)
+        deducted[pair] = deducted.get(pair, ZERO) + d.amount
+    lines = []
+    for pair in sorted(counts.keys() | deducted.keys()):
+        fund_payments, deductions_total = paid.get(pair, ZERO), deducted.get(pair, ZERO)
+        lines.append(CrossRegionLine(*pair, counts.get(pair, 0), fund_payments, deductions_total,
+                                     fund_payments - deductions_total))
     remittances = _totals(lines, lambda line: line.insured_region)
     payments = _totals(lines, lambda line: line.treatment_region)
     return CrossRegionClearing(lines, remittances, payments, sum((line.net for line in lines), ZERO))
 
 
 def _totals(lines: list[CrossRegionLine], region_of) -> list[RegionTotal]:
-    sums: dict[str, list[Decimal]] = {}
+    paid: dict[str, Decimal] = {}
+    deducted: dict[str, Decimal] = {}
     for line in lines:
-        s = sums.setdefault(region_of(line), [ZERO, ZERO])
-        s[0] += line.fund_payments
-        s[1] += line.deductions
-    return [RegionTotal(region, paid, ded, paid - ded) for region, (paid, ded) in sorted(sums.items())]
+        region = region_of(line)
+        paid[region] = paid.get(region, ZERO) + line.fund_payments
+        deducted[region] = deducted.get(region, ZERO) + line.deductions
+    return [RegionTotal(region, paid[region], deducted[region], paid[region] - deducted[region]) for region in sorted(paid)]

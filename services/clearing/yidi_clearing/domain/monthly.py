@@ -41,16 +41,16 @@ def monthly_presettlement(
     deductions: dict[str, Decimal] | None = None,
 ) -> list[MonthlyLine]:
     deductions = deductions or {}
-    sums: dict[str, list] = {}
+    counts: dict[str, int] = {}
+    dues: dict[str, Decimal] = {}
     for case in cases:
         if case.pool is not None and case.period == month:
-            s = sums.setdefault(case.hospital_code, [0, ZERO])
-            s[0] += 1
-            s[1] += case.fund_due
+            counts[case.hospital_code] = counts.get(case.hospital_code, 0) + 1
+            dues[case.hospital_code] = dues.get(case.hospital_code, ZERO) + case.fund_due
     lines = []
-    for code in sorted(sums.keys() | deductions.keys()):
+    for code in sorted(counts.keys() | deductions.keys()):
         hospital = config.hospital(code)
-        count, due = sums.get(code, [0, ZERO])
+        count, due = counts.get(code, 0), dues.get(code, ZERO)
         q = config.region_year(hospital.region, int(month[:4])).policy.guarantee_share
         deducted = deductions.get(code, ZERO)
         payable = due - deducted
