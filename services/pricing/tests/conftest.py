@@ -3,6 +3,7 @@ from pathlib import Path
 
 import pytest
 
+from yidi_common.claims import ClaimScope
 from yidi_common.regional_config import ProvinceConfig, load_config
 from yidi_pricing.domain import CaseInputs, GroupingStatus
 
@@ -23,6 +24,7 @@ def case(
     region: str = "360100",
     insured: str | None = None,
     insutype: str = "310",
+    scope: ClaimScope = ClaimScope.LOCAL,
     **extra,
 ) -> CaseInputs:
     return CaseInputs(
@@ -32,6 +34,7 @@ def case(
         insured_region=insured or region,
         year=2026,
         insutype=insutype,
+        scope=scope,
         total_cost=Decimal(total),
         basic_fund_payment=Decimal(fund),
         los_days=extra.pop("los_days", 8),

@@ -1,15 +1,15 @@
-"""Between integration events and the pricing domain."""
+"""From integration payloads and the hospitals' lists to the pricing domain's inputs."""
 from __future__ import annotations
 
-from yidi_common.events.v1 import ClaimFacts, GroupingOutcome, PoolRef, PricingOutcome
-from yidi_common.regional_config import ProvinceConfig
-from yidi_common.settlement_list import InsuranceType
+from yidi_common.claims import claim_scope
+from yidi_common.events.v1 import ClaimFacts, GroupingOutcome
+from yidi_common.settlement_list import InsuranceType, SettlementList
 
 from ..domain.inputs import CaseInputs, GroupingStatus
-from ..domain.priced import PricedCase
 
 
 def case_inputs(claim: ClaimFacts, grouping: GroupingOutcome) -> CaseInputs:
+    """A grouped claim version, with the scope the grouper decided."""
     return CaseInputs(
         setl_id=claim.setl_id,
         hospital_code=claim.hospital_code,
@@ -17,40 +17,40 @@ def case_inputs(claim: ClaimFacts, grouping: GroupingOutcome) -> CaseInputs:
         insured_region=claim.insu_admdvs,
         year=int(claim.setl_period[:4]),
         insutype=InsuranceType(claim.insutype),
+        scope=claim.scope,
         total_cost=claim.total_cost,
         basic_fund_payment=claim.basic_fund_payment,
         other_fund_payments=claim.fund_payments_total - claim.basic_fund_payment,
         los_days=claim.los,
         grouping_status=GroupingStatus(grouping.status),
         group_code=grouping.dip_type if grouping.payment_method == "DIP" else grouping.drg,
-        cross_province=claim.cross_province,
         special_case_review=claim.special_case_review,
         settlement_month=claim.setl_period,
     )
 
 
-def pricing_outcome(priced: PricedCase, config: ProvinceConfig) -> PricingOutcome:
-    pool = priced.pool
-    hospital = config.hospitals.get(priced.inputs.hospital_code)
-    return PricingOutcome(
-        case_kind=priced.kind.value,
-        pool=PoolRef(
-            treat_admdvs=pool.region, year=pool.year, payment_method=pool.scheme.value,
-            insutype=pool.insutype.value if pool.insutype else "all",
-            origin=pool.origin.value if pool.origin else "all",
-        ) if pool else None,
-        hospital_level=hospital.level if hospital else None,
-        weight=priced.weight,
-        rate=priced.rate,
-        coefficient=priced.coefficient,
-        standard=priced.standard,
-        cost_ratio=priced.cost_ratio,
-        low_threshold=priced.low_threshold,
-        high_threshold=priced.high_threshold,
-        paid_weight=priced.paid_weight,
-        basis=priced.basis.value,
-        payment_exact=priced.payment_exact if priced.weight_paid else None,
-        payment=priced.payment,
-        fund_due=priced.fund_due,
-        explanation=[f"basis={priced.basis.value}", *([priced.note] if priced.note else [])],
+def case_inputs_of_list(
+    settlement: SettlementList, grouping_status: GroupingStatus, group_code: str | None
+) -> CaseInputs:
+    """A hospital's list to simulate: nothing upstream decided its scope, so it is decided here by the
+    one shared rule."""
+    info = settlement.setlinfo
+    basic = settlement.basic_fund_payment
+    return CaseInputs(
+        setl_id=info.setl_id,
+        hospital_code=info.fixmedins_code,
+        treatment_region=info.treat_admdvs,
+        insured_region=info.insu_admdvs,
+        year=int(info.setl_period[:4]),
+        insutype=info.insutype,
+        scope=claim_scope(insured_region=info.insu_admdvs, treatment_region=info.treat_admdvs,
+                          cross_province=info.cross_province),
+        total_cost=settlement.total_cost,
+        basic_fund_payment=basic,
+        other_fund_payments=settlement.fund_payments_total - basic,
+        los_days=info.act_ipt_days,
+        grouping_status=grouping_status,
+        group_code=group_code,
+        special_case_review=info.special_case_review,
+        settlement_month=info.setl_period,
     )

@@ -9,9 +9,10 @@ from pydantic import BaseModel
 from yidi_common.events.v1 import PricingOutcome
 from yidi_common.settlement_list import SettlementList
 
-from ..domain.inputs import CaseInputs, GroupingStatus
-from ..domain.pricing import PricingError, price_case
-from ..adapters.mapping import pricing_outcome
+from ..adapters.mapping import case_inputs_of_list
+from ..domain.inputs import GroupingStatus
+from ..domain.pricing import PricingError
+from ..service_layer.use_cases import simulate
 
 router = APIRouter(tags=["pricing"])
 
@@ -24,9 +25,8 @@ class PriceRequest(BaseModel):
 
 @router.post("/v1/price", summary="Price a list without keeping anything (simulation)")
 async def price(body: PriceRequest, request: Request) -> PricingOutcome:
-    config = request.app.state.config.current
     try:
-        inputs = CaseInputs.from_settlement_list(body.settlement_list, GroupingStatus(body.grouping_status), body.group_code)
-        return pricing_outcome(price_case(inputs, config), config)
+        inputs = case_inputs_of_list(body.settlement_list, GroupingStatus(body.grouping_status), body.group_code)
+        return simulate(inputs, request.app.state.config.current)
     except (PricingError, ValueError) as e:
         raise HTTPException(422, detail={"title": "cannot price this list", "message": str(e)}) from None

@@ -1,6 +1,6 @@
 """Pricing a case (DOMAIN.md §5): pure functions over the regional configuration."""
 from .inputs import CaseInputs, GroupingStatus
-from .priced import CaseKind, PaymentBasis, PricedCase, fund_due
+from .priced import CaseKind, PaymentBasis, PricedCase
 from .pricing import PricingError, price_case
 
 __all__ = [
@@ -10,6 +10,5 @@ __all__ = [
     "PaymentBasis",
     "PricedCase",
     "PricingError",
-    "fund_due",
     "price_case",
 ]

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
+from yidi_common.claims import fund_due
 from yidi_common.money import to_fen
 from yidi_common.regional_config import PoolKey, Scheme
 
@@ -70,7 +71,3 @@ class PricedCase:
     def fund_due_at(self, rate: Decimal) -> Decimal:
         return fund_due(self.inputs.total_cost, self.inputs.basic_fund_payment, self.payment_at(rate))
 
-
-def fund_due(total_cost: Decimal, basic_fund: Decimal, payment: Decimal) -> Decimal:
-    """FundDue = max(0, F + Payment - T): the patient and other funds already paid T - F per item."""
-    return max(Decimal("0.00"), to_fen(basic_fund + payment - total_cost))

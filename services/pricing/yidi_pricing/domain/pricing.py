@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from yidi_common.claims import ClaimScope, fund_due
 from yidi_common.money import to_fen
 from yidi_common.regional_config import (
     Hospital,
@@ -21,7 +22,7 @@ from yidi_common.regional_config import (
 )
 
 from .inputs import CaseInputs, GroupingStatus
-from .priced import CaseKind, PaymentBasis, PricedCase, fund_due
+from .priced import CaseKind, PaymentBasis, PricedCase
 
 ONE = Decimal(1)
 
@@ -38,9 +39,9 @@ def price_case(inputs: CaseInputs, config: ProvinceConfig) -> PricedCase:
         raise PricingError(str(e.args[0])) from None
     if hospital.region != inputs.treatment_region:
         raise PricingError(f"hospital {hospital.code} is in {hospital.region}, not {inputs.treatment_region}")
-    if inputs.cross_province:
+    if inputs.scope is ClaimScope.CROSS_PROVINCE:
         return _fixed(inputs, region, None, CaseKind.CROSS_PROVINCE, PaymentBasis.OUTSIDE_POOL, inputs.total_cost)
-    pool = region.pools[region.pool_key(inputs.insutype, inputs.cross_region).label]
+    pool = region.pools[region.pool_key(inputs.insutype, cross_region=inputs.scope is ClaimScope.CROSS_REGION).label]
     if inputs.bed_day_category is not None:
         return _bed_day(inputs, region, pool)
     if inputs.special_case_review:

@@ -1,0 +1,48 @@
+"""POST /v1/price: a hospital's list priced without keeping anything (same worked case as test_handlers)."""
+import copy
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from yidi_common.config_provider import ConfigProvider
+from yidi_common.settlement_list import EXAMPLE
+from yidi_pricing.api.pricing import router
+
+from .conftest import FIXTURE_CONFIG
+
+
+@pytest.fixture
+def client() -> TestClient:
+    app = FastAPI()
+    app.include_router(router)
+    app.state.config = ConfigProvider.load(FIXTURE_CONFIG)
+    return TestClient(app)
+
+
+def a_list(insured_region: str = "360100", hospital: str = "H1", cross_province: bool = False) -> dict:
+    # T = 30000.00, F = 18000.00, H1 AA11: Payment 23000.00, FundDue 11000.00
+    body = copy.deepcopy(EXAMPLE)
+    body["setlinfo"].update(fixmedins_code=hospital, insu_admdvs=insured_region, setl_period="2026-03",
+                            cross_province=cross_province)
+    body["iteminfo"] = [{"med_chrgitm_type": "01", "amt": "30000.00"}]
+    body["payinfo"] = {"funds": [{"fund_pay_type": "310100", "fund_payamt": "18000.00"}], "psn_selfpay": "12000.00"}
+    return {"settlement_list": body, "group_code": "AA11"}
+
+
+@pytest.mark.parametrize("insured, cross_province, pool, payment, due", [
+    ("360100", False, "local", "23000.00", "11000.00"),
+    ("360400", False, "cross", "23000.00", "11000.00"),
+    ("110100", True, None, "30000.00", "18000.00"),
+])
+def test_a_list_is_priced_in_the_pool_of_its_scope(client, insured, cross_province, pool, payment, due):
+    answer = client.post("/v1/price", json=a_list(insured, cross_province=cross_province))
+    assert answer.status_code == 200
+    outcome = answer.json()
+    assert (outcome["payment"], outcome["fund_due"]) == (payment, due)
+    assert (outcome["pool"] or {}).get("origin") == pool
+
+
+def test_a_list_that_cannot_be_priced_answers_422(client):
+    answer = client.post("/v1/price", json=a_list(hospital="X"))
+    assert answer.status_code == 422 and answer.json()["detail"]["title"] == "cannot price this list"
