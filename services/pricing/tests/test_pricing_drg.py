@@ -98,7 +98,7 @@ def test_standard_rounds_half_up(config, make_case):
 
 
 def test_cross_region_case_goes_to_cross_pool(config, make_case):
-    p = price_case(make_case("AA11", "30000.00", "18000.00", insured="360400", scope=ClaimScope.CROSS_REGION), config)
+    p = price_case(make_case("AA11", "30000.00", "18000.00", scope=ClaimScope.CROSS_REGION), config)
     assert p.pool.origin is Origin.CROSS and p.payment == D("23000.00")
 
 
@@ -143,7 +143,7 @@ def test_bed_day(config, make_case):
 
 
 def test_cross_province_is_outside_the_pool(config, make_case):
-    p = price_case(make_case("AA11", "30000.00", "18000.00", insured="110100", scope=ClaimScope.CROSS_PROVINCE), config)
+    p = price_case(make_case("AA11", "30000.00", "18000.00", scope=ClaimScope.CROSS_PROVINCE), config)
     assert p.pool is None and p.kind is CaseKind.CROSS_PROVINCE
     assert (p.payment, p.fund_due) == (D("30000.00"), D("18000.00"))
 

@@ -24,7 +24,6 @@ class CaseInputs:
     setl_id: str
     hospital_code: str
     treatment_region: str
-    insured_region: str
     year: int
     insutype: InsuranceType
     scope: ClaimScope  # decided upstream (yidi_common.claims.claim_scope), never recomputed here
