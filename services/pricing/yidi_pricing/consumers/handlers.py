@@ -16,7 +16,8 @@ from ..service_layer.use_cases import GroupedClaim, price_grouped_claims
 def make_handlers(config: ConfigProvider, repository: RepositoryFactory = PostgresPricingRepository) -> dict[str, Handler]:
     @takes_batches
     async def on_grouped(uow: UnitOfWork, events: list[Envelope]) -> None:
-        await price_grouped_claims(Transaction.of_batch(uow, repository), [_grouped_claim(e) for e in events],
+        # a generator: each payload is parsed as it is priced, so a batch's payloads are not all alive at once
+        await price_grouped_claims(Transaction.of_batch(uow, repository), (_grouped_claim(e) for e in events),
                                    config.current)
 
     return {SETTLEMENT_LIST_GROUPED: on_grouped}

@@ -1,6 +1,7 @@
 """Pricing's use cases: price each grouped claim version and publish it; simulate a hospital's list."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from yidi_common.claims import ALL
@@ -29,7 +30,7 @@ class GroupedClaim:
 
 
 async def price_grouped_claims(
-    tx: Transaction[PricingRepository], claims: list[GroupedClaim], config: ProvinceConfig
+    tx: Transaction[PricingRepository], claims: Iterable[GroupedClaim], config: ProvinceConfig
 ) -> None:
     """Price each version by its treatment region's rules, keep it and emit payment.priced, whose id
     derives from the grouped event so a replay emits the very same event."""
