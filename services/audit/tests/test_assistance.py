@@ -30,7 +30,7 @@ def request_(claim):
 
 def test_a_request_records_claim_regions_and_question(request_):
     assert (request_.status, request_.claim_id, request_.version, request_.hospital_code) == (AssistanceStatus.OPEN, "C1", 1, "H3607001")
-    assert (request_.insu_admdvs, request_.treat_admdvs, request_.requested_by) == ("360100", "360700", "auditor-nanchang")
+    assert (request_.insured_region, request_.treatment_region, request_.requested_by) == ("360100", "360700", "auditor-nanchang")
     assert request_.question == "Were both stays for the same pneumonia?"
 
 

@@ -6,12 +6,13 @@ from decimal import Decimal as D
 
 from yidi_common.events.v1 import ClaimFacts as EventClaim
 from yidi_common.events.v1 import FundAmount, GroupingOutcome, PaymentPriced, PricingOutcome
-from yidi_audit.domain import earlier_claims, from_priced, icd_category
+from yidi_audit.adapters.priced import claim_facts
+from yidi_audit.domain import earlier_claims, icd_category
 
 CST = timezone(timedelta(hours=8))
 
 
-def test_from_priced_keeps_what_rules_need():
+def test_claim_facts_keep_what_rules_need():
     event = PaymentPriced(
         claim=EventClaim(
             claim_id="C9", version=3, setl_id="S9", hospital_code="H1", psn_no="P9", insu_admdvs="360100",
@@ -25,13 +26,14 @@ def test_from_priced_keeps_what_rules_need():
         ),
         grouping=GroupingOutcome(payment_method="DRG", scheme="CHS-DRG-1.1", status="grouped", mdc="E", adrg="ES3",
                                  drg="ES31", complications=["J96.000"]),
-        pricing=PricingOutcome(case_kind="normal", payment=D("6000.00"), fund_due=D("4000.00")),
+        pricing=PricingOutcome(case_kind="normal", standard=D("6500.00"), payment=D("6000.00"), fund_due=D("4000.00")),
     )
-    c = from_priced(event, drg_without_complications="ES35", group_avg_cost=D("6500"), group_avg_los=D("6"))
+    c = claim_facts(event)
     assert (c.claim_id, c.version, c.principal_diagnosis, c.other_diagnoses, c.procedures) == ("C9", 3, "J18.900", ("J96.000",), ("96.0400",))
-    assert (c.drg, c.adrg, c.complications, c.drg_without_complications, c.case_kind) == ("ES31", "ES3", ("J96.000",), "ES35", "normal")
+    assert (c.treatment_region, c.insured_region) == ("360700", "360100")
+    assert (c.drg, c.adrg, c.complications, c.drg_without_complications, c.case_kind) == ("ES31", "ES3", ("J96.000",), None, "normal")
     assert (c.basic_fund_payment, c.self_pay, c.payment, c.fund_due) == (D("3000.00"), D("150.00"), D("6000.00"), D("4000.00"))
-    assert (c.group_avg_cost, c.group_avg_los, c.lower_group_avg_cost) == (D("6500"), D("6"), None)
+    assert (c.group_avg_cost, c.group_avg_los, c.lower_group_avg_cost) == (D("6500.00"), None, None)
 
 
 def test_icd_category_is_the_first_three_characters():

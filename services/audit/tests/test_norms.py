@@ -13,15 +13,14 @@ from yidi_audit.domain.norms import GroupNorm, GroupNormsError, load_group_norms
 from yidi_audit.domain.params import AuditConfigError, load_audit_config
 from yidi_audit.domain.rules import early_discharge, upcoding
 
-from .test_seeded import CLEAN, facts
+from .conftest import make_claim
 
 NORMS = {"ES31": GroupNorm(D("12000"), D("11")), "ES35": GroupNorm(D("8500"), D("8"))}
 
 
 def _claim(drg: str, standard: D | None, **changes) -> ClaimFacts:
-    claim = facts(CLEAN, "C1", None)
-    return dataclasses.replace(claim, drg=drg, adrg=drg[:3], group_avg_cost=standard, group_avg_los=None,
-                               lower_group_avg_cost=None, lower_group_avg_los=None, **changes)
+    return make_claim(drg=drg, adrg=drg[:3], group_avg_cost=standard, group_avg_los=None,
+                      lower_group_avg_cost=None, lower_group_avg_los=None, **changes)
 
 
 def test_an_upper_split_gets_the_lower_splits_cost_in_its_own_standards_terms():

@@ -33,7 +33,7 @@ PROVINCE = Actor(ActorRole.PROVINCE, "360000", "arbiter-jiangxi")
 
 FINDING = AuditFinding(
     rule_id="AUD-SPLIT-ADMISSION", claim_id="C1", version=2, setl_id="S1", hospital_code="H3607001",
-    treat_admdvs="360700", insu_admdvs="360100", severity=Severity.HIGH,
+    treatment_region="360700", insured_region="360100", severity=Severity.HIGH,
     suspected_amount=D("6600.00"), evidence={},
 )
 
@@ -60,7 +60,7 @@ def test_propose_then_confirm_yields_a_deduction_for_the_confirmed_amount():
     ]
     d = deduction(review)
     assert d is not None
-    assert (d.flag_id, d.claim_id, d.version, d.hospital_code, d.treat_admdvs, d.insu_admdvs, d.amount, d.period) == (
+    assert (d.flag_id, d.claim_id, d.version, d.hospital_code, d.treatment_region, d.insured_region, d.amount, d.period) == (
         flag_id("AUD-SPLIT-ADMISSION", "C1", 2), "C1", 2, "H3607001", "360700", "360100", D("5500.50"), "2025-03",
     )
 

@@ -35,7 +35,7 @@ def test_split_admission_fires_on_related_readmission_within_window(claim):
     [f] = split_admission.evaluate(claim(), [previous], split_admission.Params())
     assert (f.rule_id, f.claim_id, f.version, f.severity) == ("AUD-SPLIT-ADMISSION", "C1", 1, "high")
     assert f.suspected_amount == D("6600.00")
-    assert (f.treat_admdvs, f.insu_admdvs, f.hospital_code) == ("360700", "360100", "H3607001")
+    assert (f.treatment_region, f.insured_region, f.hospital_code) == ("360700", "360100", "H3607001")
     assert f.evidence == {
         "previous_claim_id": "C0",
         "previous_version": 1,

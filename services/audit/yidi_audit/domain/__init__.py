@@ -4,7 +4,7 @@ No I/O here: callers pass claim facts, the person's earlier claims and the regio
 """
 from .actors import Actor, ActorRole, province_of
 from .assistance import AssistanceRequest, AssistanceStatus, answer, request_assistance
-from .claims import ClaimFacts, earlier_claims, from_priced, icd_category
+from .claims import ClaimFacts, earlier_claims, icd_category
 from .deductions import Deduction, deduction, deduction_period
 from .engine import RULE_IDS, RULES, audit_claim
 from .errors import AuditDomainError, InvalidInput, InvalidTransition, WrongActor
@@ -42,7 +42,6 @@ __all__ = [
     "dispute",
     "earlier_claims",
     "flag_id",
-    "from_priced",
     "icd_category",
     "load_audit_config",
     "open_review",

@@ -30,8 +30,8 @@ class AssistanceRequest:
     version: int
     setl_id: str
     hospital_code: str
-    insu_admdvs: str  # asks
-    treat_admdvs: str  # answers
+    insured_region: str  # asks
+    treatment_region: str  # answers
     question: str
     requested_by: str
     requested_at: datetime
@@ -53,7 +53,7 @@ class AssistanceRequest:
 def request_assistance(
     request_id: str, claim: ClaimFacts, actor: Actor, at: datetime, deadline: datetime, question: str
 ) -> AssistanceRequest:
-    require_actor(actor, ActorRole.INSURED_REGION, claim.insu_admdvs, "request assistance")
+    require_actor(actor, ActorRole.INSURED_REGION, claim.insured_region, "request assistance")
     if not question.strip():
         raise InvalidInput("an assistance request needs a question")
     if aware(deadline) <= aware(at):
@@ -64,8 +64,8 @@ def request_assistance(
         version=claim.version,
         setl_id=claim.setl_id,
         hospital_code=claim.hospital_code,
-        insu_admdvs=claim.insu_admdvs,
-        treat_admdvs=claim.treat_admdvs,
+        insured_region=claim.insured_region,
+        treatment_region=claim.treatment_region,
         question=question.strip(),
         requested_by=actor.user_id,
         requested_at=at,
@@ -75,7 +75,7 @@ def request_assistance(
 
 def answer(request: AssistanceRequest, actor: Actor, at: datetime, text: str) -> AssistanceRequest:
     _require_open(request, "answer")
-    require_actor(actor, ActorRole.TREATMENT_REGION, request.treat_admdvs, "answer")
+    require_actor(actor, ActorRole.TREATMENT_REGION, request.treatment_region, "answer")
     if not text.strip():
         raise InvalidInput("an answer needs text")
     return _close(request, AssistanceStatus.ANSWERED, actor, at, answer=text.strip())
@@ -83,7 +83,7 @@ def answer(request: AssistanceRequest, actor: Actor, at: datetime, text: str) ->
 
 def withdraw(request: AssistanceRequest, actor: Actor, at: datetime, reason: str) -> AssistanceRequest:
     _require_open(request, "withdraw")
-    require_actor(actor, ActorRole.INSURED_REGION, request.insu_admdvs, "withdraw")
+    require_actor(actor, ActorRole.INSURED_REGION, request.insured_region, "withdraw")
     if not reason.strip():
         raise InvalidInput("withdrawing a request needs a reason")
     return _close(request, AssistanceStatus.WITHDRAWN, actor, at, withdraw_reason=reason.strip())

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from yidi_common.events.v1 import PaymentPriced
 from yidi_common.settlement_list import BASIC_POOLED_FUND_TYPES
 
 
@@ -17,8 +16,8 @@ class ClaimFacts:
     setl_id: str
     hospital_code: str
     psn_no: str
-    insu_admdvs: str  # insured region (参保地)
-    treat_admdvs: str  # treatment region (就医地)
+    insured_region: str  # 参保地
+    treatment_region: str  # 就医地
     insutype: str  # 310 employee, 390 resident
     adm_time: datetime
     dscg_time: datetime
@@ -76,57 +75,3 @@ def earlier_claims(claim: ClaimFacts, history: Iterable[ClaimFacts]) -> list[Cla
         if past.claim_id not in latest or past.version > latest[past.claim_id].version:
             latest[past.claim_id] = past
     return sorted(latest.values(), key=lambda c: c.dscg_time, reverse=True)
-
-
-def from_priced(
-    event: PaymentPriced,
-    *,
-    drg_without_complications: str | None = None,
-    group_avg_cost: Decimal | None = None,
-    group_avg_los: Decimal | None = None,
-    lower_group_avg_cost: Decimal | None = None,
-    lower_group_avg_los: Decimal | None = None,
-    group_avg_fee_share: Mapping[str, Decimal] | None = None,
-) -> ClaimFacts:
-    """Build the audit facts from a `payment.priced` payload plus the region's group statistics."""
-    c, g, p = event.claim, event.grouping, event.pricing
-    principal, *others = c.diagnoses
-    funds: dict[str, Decimal] = {}
-    for f in c.fund_payments:
-        funds[f.fund_pay_type] = funds.get(f.fund_pay_type, Decimal(0)) + f.amount
-    return ClaimFacts(
-        claim_id=c.claim_id,
-        version=c.version,
-        setl_id=c.setl_id,
-        hospital_code=c.hospital_code,
-        psn_no=c.psn_no,
-        insu_admdvs=c.insu_admdvs,
-        treat_admdvs=c.treat_admdvs,
-        insutype=c.insutype,
-        adm_time=c.adm_time,
-        dscg_time=c.dscg_time,
-        los=c.los,
-        dscg_way=c.dscg_way,
-        principal_diagnosis=principal,
-        other_diagnoses=tuple(others),
-        procedures=tuple(c.procedures),
-        grouping_status=g.status,
-        mdc=g.mdc,
-        adrg=g.adrg,
-        drg=g.drg,
-        complications=tuple(g.complications),
-        drg_without_complications=drg_without_complications,
-        total_cost=c.total_cost,
-        fund_payments=funds,
-        fulamt_ownpay=c.fulamt_ownpay,
-        psn_ownpay=c.psn_ownpay,
-        fee_by_category=dict(c.fee_by_category),
-        payment=p.payment,
-        fund_due=p.fund_due,
-        case_kind=p.case_kind,
-        group_avg_cost=group_avg_cost,
-        group_avg_los=group_avg_los,
-        lower_group_avg_cost=lower_group_avg_cost,
-        lower_group_avg_los=lower_group_avg_los,
-        group_avg_fee_share=group_avg_fee_share,
-    )

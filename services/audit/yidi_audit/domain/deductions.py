@@ -21,8 +21,8 @@ class Deduction:
     claim_id: str
     version: int
     hospital_code: str
-    treat_admdvs: str
-    insu_admdvs: str
+    treatment_region: str
+    insured_region: str
     amount: Decimal
     confirmed_at: datetime
     period: str  # yyyy-mm of the monthly run that applies it
@@ -49,8 +49,8 @@ def deduction(review: Review, period: str | None = None) -> Deduction | None:
         claim_id=review.claim_id,
         version=review.version,
         hospital_code=review.hospital_code,
-        treat_admdvs=review.treat_admdvs,
-        insu_admdvs=review.insu_admdvs,
+        treatment_region=review.treatment_region,
+        insured_region=review.insured_region,
         amount=review.confirmed_amount,
         confirmed_at=review.confirmed_at,
         period=period or deduction_period(review.confirmed_at),

@@ -41,8 +41,8 @@ class AuditFinding:
     version: int
     setl_id: str
     hospital_code: str
-    treat_admdvs: str
-    insu_admdvs: str
+    treatment_region: str
+    insured_region: str
     severity: Severity
     suspected_amount: Decimal
     evidence: Mapping[str, Any]  # JSON-ready: Decimals and datetimes as strings
@@ -61,8 +61,8 @@ def finding(rule_id: str, claim: ClaimFacts, severity: Severity, amount: Decimal
         version=claim.version,
         setl_id=claim.setl_id,
         hospital_code=claim.hospital_code,
-        treat_admdvs=claim.treat_admdvs,
-        insu_admdvs=claim.insu_admdvs,
+        treatment_region=claim.treatment_region,
+        insured_region=claim.insured_region,
         severity=severity,
         suspected_amount=suspected,
         evidence={k: json_ready(v) for k, v in evidence.items()},

@@ -1,7 +1,7 @@
 """Rule parameters per treatment region: province defaults, sparse region overrides, one TOML file.
 
 The treatment region audits its cases with its own standards (seed 001 (八)), so a claim is
-audited with `config.for_region(claim.treat_admdvs)`. File layout (see demo/audit/rules.toml):
+audited with `config.for_region(claim.treatment_region)`. File layout (see demo/audit/rules.toml):
 
     [province.self_pay]          # province-wide values, over the built-in defaults
     max_share = 0.10

@@ -54,8 +54,8 @@ class Review:
     claim_id: str
     version: int
     hospital_code: str
-    treat_admdvs: str
-    insu_admdvs: str
+    treatment_region: str
+    insured_region: str
     suspected_amount: Decimal
     raised_at: datetime
     status: FlagStatus = FlagStatus.RAISED
@@ -76,8 +76,8 @@ def open_review(finding: AuditFinding, raised_at: datetime) -> Review:
         claim_id=finding.claim_id,
         version=finding.version,
         hospital_code=finding.hospital_code,
-        treat_admdvs=finding.treat_admdvs,
-        insu_admdvs=finding.insu_admdvs,
+        treatment_region=finding.treatment_region,
+        insured_region=finding.insured_region,
         suspected_amount=finding.suspected_amount,
         raised_at=aware(raised_at),
     )
@@ -85,33 +85,33 @@ def open_review(finding: AuditFinding, raised_at: datetime) -> Review:
 
 def propose(review: Review, actor: Actor, at: datetime, reason: str = "", amount: Decimal | None = None) -> Review:
     _require_status(review, "propose", FlagStatus.RAISED)
-    require_actor(actor, ActorRole.TREATMENT_REGION, review.treat_admdvs, "propose")
+    require_actor(actor, ActorRole.TREATMENT_REGION, review.treatment_region, "propose")
     proposed = _amount(amount, review.suspected_amount, "suspected")
     return _move(review, "propose", FlagStatus.PROPOSED, actor, at, reason, proposed, proposed_amount=proposed)
 
 
 def withdraw(review: Review, actor: Actor, at: datetime, reason: str) -> Review:
     _require_status(review, "withdraw", FlagStatus.RAISED)
-    require_actor(actor, ActorRole.TREATMENT_REGION, review.treat_admdvs, "withdraw")
+    require_actor(actor, ActorRole.TREATMENT_REGION, review.treatment_region, "withdraw")
     return _move(review, "withdraw", FlagStatus.DISMISSED, actor, at, _reason(reason, "withdraw"), None)
 
 
 def confirm(review: Review, actor: Actor, at: datetime, reason: str = "", amount: Decimal | None = None) -> Review:
     _require_status(review, "confirm", FlagStatus.PROPOSED)
-    require_actor(actor, ActorRole.INSURED_REGION, review.insu_admdvs, "confirm")
+    require_actor(actor, ActorRole.INSURED_REGION, review.insured_region, "confirm")
     return _confirmed(review, "confirm", actor, at, reason, amount)
 
 
 def dispute(review: Review, actor: Actor, at: datetime, reason: str) -> Review:
     _require_status(review, "dispute", FlagStatus.PROPOSED)
-    require_actor(actor, ActorRole.INSURED_REGION, review.insu_admdvs, "dispute")
+    require_actor(actor, ActorRole.INSURED_REGION, review.insured_region, "dispute")
     return _move(review, "dispute", FlagStatus.DISPUTED, actor, at, _reason(reason, "dispute"), None)
 
 
 def resolve(review: Review, actor: Actor, at: datetime, upheld: bool, reason: str, amount: Decimal | None = None) -> Review:
     """The province settles a dispute: upheld confirms the finding, otherwise it is dismissed."""
     _require_status(review, "resolve", FlagStatus.DISPUTED)
-    require_actor(actor, ActorRole.PROVINCE, province_of(review.treat_admdvs), "resolve")
+    require_actor(actor, ActorRole.PROVINCE, province_of(review.treatment_region), "resolve")
     reason = _reason(reason, "resolve")
     if upheld:
         return _confirmed(review, "resolve", actor, at, reason, amount)

@@ -1,0 +1,55 @@
+"""A payment.priced event as the audit use case's input."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from yidi_common.events import Envelope
+from yidi_common.events.v1 import PaymentPriced
+
+from ..domain.claims import ClaimFacts
+from ..service_layer.audit import PricedClaim
+
+
+def priced_claim(event: Envelope) -> PricedClaim:
+    return PricedClaim(claim_facts(event.payload()), event.correlationid)  # type: ignore[arg-type]
+
+
+def claim_facts(message: PaymentPriced) -> ClaimFacts:
+    """The audit facts of a priced claim; the group's average cost is the claim's payment standard."""
+    c, g, p = message.claim, message.grouping, message.pricing
+    principal, *others = c.diagnoses
+    funds: dict[str, Decimal] = {}
+    for f in c.fund_payments:
+        funds[f.fund_pay_type] = funds.get(f.fund_pay_type, Decimal(0)) + f.amount
+    return ClaimFacts(
+        claim_id=c.claim_id,
+        version=c.version,
+        setl_id=c.setl_id,
+        hospital_code=c.hospital_code,
+        psn_no=c.psn_no,
+        insured_region=c.insu_admdvs,
+        treatment_region=c.treat_admdvs,
+        insutype=c.insutype,
+        adm_time=c.adm_time,
+        dscg_time=c.dscg_time,
+        los=c.los,
+        dscg_way=c.dscg_way,
+        principal_diagnosis=principal,
+        other_diagnoses=tuple(others),
+        procedures=tuple(c.procedures),
+        grouping_status=g.status,
+        mdc=g.mdc,
+        adrg=g.adrg,
+        drg=g.drg,
+        complications=tuple(g.complications),
+        drg_without_complications=None,
+        total_cost=c.total_cost,
+        fund_payments=funds,
+        fulamt_ownpay=c.fulamt_ownpay,
+        psn_ownpay=c.psn_ownpay,
+        fee_by_category=dict(c.fee_by_category),
+        payment=p.payment,
+        fund_due=p.fund_due,
+        case_kind=p.case_kind,
+        group_avg_cost=p.standard,
+    )

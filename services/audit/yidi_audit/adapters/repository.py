@@ -1,0 +1,152 @@
+"""Audit's store over PostgreSQL. Domain records (frozen dataclasses) are kept as JSON beside the columns
+that filter them."""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from decimal import Decimal
+
+import orjson
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from ..domain.assistance import AssistanceRequest
+from ..domain.claims import ClaimFacts
+from ..domain.review import Review
+from ..service_layer.repository import NewFlag
+from .records import from_json, to_json
+
+
+class PostgresAuditRepository:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self.conn = conn
+
+    async def lock_people(self, people: Sequence[str]) -> None:
+        await self.conn.execute(
+            text("SELECT pg_advisory_xact_lock(hashtext(person)) FROM unnest(CAST(:people AS text[])) AS person "
+                 "ORDER BY person"),
+            {"people": list(people)})
+
+    async def people_histories(self, since: Mapping[str, datetime],
+                               claim_ids: Sequence[str]) -> dict[str, dict[str, ClaimFacts]]:
+        rows = await self.conn.execute(
+            text(
+                "SELECT a.psn_no, a.claim_id, CAST(a.facts AS text) AS facts FROM audit_claims a "
+                "JOIN unnest(CAST(:people AS text[]), CAST(:since AS timestamptz[])) AS w(psn_no, since) USING (psn_no) "
+                "WHERE a.dscg_time >= w.since OR a.claim_id = ANY(:claim_ids)"
+            ),
+            {"people": list(since), "since": list(since.values()), "claim_ids": list(claim_ids)},
+        )
+        out: dict[str, dict[str, ClaimFacts]] = {}
+        for r in rows:
+            out.setdefault(r.psn_no, {})[r.claim_id] = from_json(ClaimFacts, r.facts)
+        return out
+
+    async def store_claims(self, claims: Sequence[ClaimFacts]) -> None:
+        if not claims:
+            return
+        await self.conn.execute(
+            text(
+                "INSERT INTO audit_claims (claim_id, version, psn_no, adm_time, dscg_time, facts) "
+                "SELECT * FROM unnest(CAST(:claim_ids AS text[]), CAST(:versions AS int[]), CAST(:people AS text[]), "
+                "CAST(:admitted AS timestamptz[]), CAST(:discharged AS timestamptz[]), CAST(:facts AS jsonb[])) "
+                "ON CONFLICT (claim_id) DO UPDATE SET version = EXCLUDED.version, adm_time = EXCLUDED.adm_time, "
+                "dscg_time = EXCLUDED.dscg_time, facts = EXCLUDED.facts WHERE audit_claims.version < EXCLUDED.version"
+            ),
+            {"claim_ids": [c.claim_id for c in claims], "versions": [c.version for c in claims],
+             "people": [c.psn_no for c in claims], "admitted": [c.adm_time for c in claims],
+             "discharged": [c.dscg_time for c in claims], "facts": [to_json(c) for c in claims]},
+        )
+
+    async def insert_flags(self, flags: Sequence[NewFlag]) -> set[str]:
+        if not flags:
+            return set()
+        findings = [f.finding for f in flags]
+        rows = await self.conn.execute(
+            text(
+                "INSERT INTO flags (flag_id, rule_id, claim_id, version, hospital_code, treat_admdvs, insu_admdvs, "
+                "status, suspected_amount, severity, evidence, review) SELECT * FROM unnest(CAST(:flag_ids AS text[]), "
+                "CAST(:rule_ids AS text[]), CAST(:claim_ids AS text[]), CAST(:versions AS int[]), "
+                "CAST(:hospitals AS text[]), CAST(:treatment_regions AS text[]), CAST(:insured_regions AS text[]), "
+                "CAST(:statuses AS text[]), CAST(:suspected_amounts AS numeric[]), CAST(:severities AS text[]), "
+                "CAST(:evidence AS jsonb[]), CAST(:reviews AS jsonb[])) ON CONFLICT DO NOTHING RETURNING flag_id"
+            ),
+            {"flag_ids": [f.flag_id for f in findings], "rule_ids": [f.rule_id for f in findings],
+             "claim_ids": [f.claim_id for f in findings], "versions": [f.version for f in findings],
+             "hospitals": [f.hospital_code for f in findings],
+             "treatment_regions": [f.treatment_region for f in findings],
+             "insured_regions": [f.insured_region for f in findings],
+             "statuses": [f.review.status.value for f in flags],
+             "suspected_amounts": [f.suspected_amount for f in findings],
+             "severities": [f.severity.value for f in findings],
+             "evidence": [orjson.dumps(dict(f.evidence)).decode() for f in findings],
+             "reviews": [to_json(f.review) for f in flags]},
+        )
+        return set(rows.scalars())
+
+    async def load_review(self, flag_id: str, *, for_update: bool = False) -> Review | None:
+        sql = "SELECT review FROM flags WHERE flag_id = :flag_id" + (" FOR UPDATE" if for_update else "")
+        stored = await self.conn.scalar(text(sql), {"flag_id": flag_id})
+        return from_json(Review, stored) if stored is not None else None
+
+    async def save_review(self, review: Review) -> None:
+        await self.conn.execute(
+            text("UPDATE flags SET status = :status, review = CAST(:review AS jsonb), updated_at = now() "
+                 "WHERE flag_id = :flag_id"),
+            {"status": review.status.value, "review": to_json(review), "flag_id": review.flag_id},
+        )
+
+    async def claim_facts(self, claim_id: str) -> ClaimFacts | None:
+        stored = await self.conn.scalar(text("SELECT facts FROM audit_claims WHERE claim_id = :claim_id"),
+                                        {"claim_id": claim_id})
+        return from_json(ClaimFacts, stored) if stored is not None else None
+
+    async def save_assistance(self, request: AssistanceRequest) -> None:
+        await self.conn.execute(
+            text(
+                "INSERT INTO assistance_requests (request_id, claim_id, treat_admdvs, insu_admdvs, status, deadline, body) "
+                "VALUES (:request_id, :claim_id, :treatment_region, :insured_region, :status, :deadline, "
+                "CAST(:body AS jsonb)) ON CONFLICT (request_id) DO UPDATE SET status = EXCLUDED.status, body = EXCLUDED.body"
+            ),
+            {"request_id": request.request_id, "claim_id": request.claim_id,
+             "treatment_region": request.treatment_region, "insured_region": request.insured_region,
+             "status": request.status.value, "deadline": request.deadline, "body": to_json(request)},
+        )
+
+    async def load_assistance(self, request_id: str, *, for_update: bool = False) -> AssistanceRequest | None:
+        sql = "SELECT body FROM assistance_requests WHERE request_id = :request_id" + (" FOR UPDATE" if for_update else "")
+        stored = await self.conn.scalar(text(sql), {"request_id": request_id})
+        return from_json(AssistanceRequest, stored) if stored is not None else None
+
+    # what the HTTP views read
+
+    async def list_flags(self, *, region: str | None, hospital: str | None, rule: str | None, status: str | None,
+                         limit: int, offset: int) -> list[dict]:
+        rows = await self.conn.execute(
+            text(
+                "SELECT flag_id, rule_id, claim_id, version, hospital_code, treat_admdvs, insu_admdvs, status, "
+                "suspected_amount, severity, evidence, raised_at, updated_at FROM flags "
+                "WHERE (CAST(:region AS text) IS NULL OR treat_admdvs = :region OR insu_admdvs = :region) "
+                "AND (CAST(:hospital AS text) IS NULL OR hospital_code = :hospital) "
+                "AND (CAST(:rule_id AS text) IS NULL OR rule_id = :rule_id) "
+                "AND (CAST(:status AS text) IS NULL OR status = :status) "
+                "ORDER BY raised_at, flag_id LIMIT :limit OFFSET :offset"
+            ),
+            {"region": region, "hospital": hospital, "rule_id": rule, "status": status, "limit": limit,
+             "offset": offset},
+        )
+        return [{k: (str(v) if isinstance(v, Decimal) else v) for k, v in r.items()} for r in rows.mappings()]
+
+    async def flag_counts(self) -> list[dict]:
+        rows = await self.conn.execute(text(
+            "SELECT rule_id, status, count(*) AS flags, sum(suspected_amount) AS suspected FROM flags "
+            "GROUP BY rule_id, status ORDER BY rule_id, status"))
+        return [{**dict(r), "suspected": str(r.suspected)} for r in rows.mappings()]
+
+    async def list_assistance(self, region: str | None) -> list[AssistanceRequest]:
+        rows = await self.conn.execute(
+            text("SELECT body FROM assistance_requests WHERE CAST(:region AS text) IS NULL "
+                 "OR treat_admdvs = :region OR insu_admdvs = :region ORDER BY deadline"),
+            {"region": region},
+        )
+        return [from_json(AssistanceRequest, r.body) for r in rows]
