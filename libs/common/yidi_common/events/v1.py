@@ -66,6 +66,11 @@ class ClaimFacts(_Payload):
     def fund_payments_total(self) -> Decimal:
         return sum((f.amount for f in self.fund_payments), Decimal(0))
 
+    @property
+    def other_fund_payments(self) -> Decimal:
+        """Every fund payment but the basic pooled fund's (F), per item."""
+        return self.fund_payments_total - self.basic_fund_payment
+
 
 class GroupingOutcome(_Payload):
     payment_method: Literal["DRG", "DIP"]

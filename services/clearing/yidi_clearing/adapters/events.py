@@ -24,7 +24,7 @@ def clearing_case(msg: PaymentPriced) -> ClearingCase:
         case_kind=pricing.case_kind,
         total_cost=claim.total_cost,
         basic_fund=claim.basic_fund_payment,
-        other_funds=claim.fund_payments_total - claim.basic_fund_payment,
+        other_funds=claim.other_fund_payments,
         payment=pricing.payment,
         payment_exact=pricing.payment_exact,
         fund_due=pricing.fund_due,

@@ -19,7 +19,7 @@ def case_inputs(claim: ClaimFacts, grouping: GroupingOutcome) -> CaseInputs:
         scope=claim.scope,
         total_cost=claim.total_cost,
         basic_fund_payment=claim.basic_fund_payment,
-        other_fund_payments=claim.fund_payments_total - claim.basic_fund_payment,
+        other_fund_payments=claim.other_fund_payments,
         los_days=claim.los,
         grouping_status=GroupingStatus(grouping.status),
         group_code=grouping.dip_type if grouping.payment_method == "DIP" else grouping.drg,
