@@ -13,10 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from .settings import get_settings
 
 
-def as_columns(rows: list[dict]) -> dict[str, list]:
-    """Rows as one array per column: the parameters of an INSERT ... SELECT FROM unnest(...), which writes
-    a batch in one statement where executemany would execute once per row."""
-    return {key: [row[key] for row in rows] for key in rows[0]} if rows else {}
+def unnest_parameters(rows: list, **attributes: str) -> dict[str, list]:
+    """One array per parameter, of the rows' attribute it names: the parameters of an INSERT ... SELECT FROM
+    unnest(...), which writes a batch in one statement where executemany would execute once per row."""
+    return {parameter: [getattr(row, attribute) for row in rows] for parameter, attribute in attributes.items()}
 
 
 def service_engine(service: str, pool_size: int = 10) -> AsyncEngine:

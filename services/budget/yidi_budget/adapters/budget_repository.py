@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from yidi_common.db import unnest_parameters
+
 from ..domain.alerts import Alert
 from ..domain.consumption import BudgetKind, BudgetRef, Contribution, Sums
 from ..service_layer.repository import FinalRate, StoredAlert
@@ -14,11 +16,6 @@ from ..service_layer.repository import FinalRate, StoredAlert
 CONTRIBUTION_COLUMNS = "claim_id, version, pool, insured_key, fund_due, basic_fund, cross_region_funds"
 ALERT_COLUMNS = "budget_kind, budget_key, period, level, region, threshold, consumed, budget, raised_at"
 FINAL_RATE_COLUMNS = "pool, region, year, final_rate, fund_due_final, residue, reserve"
-
-
-def _arrays(rows: list, **attributes: str) -> dict[str, list]:
-    """One array per parameter, of the rows' attribute it names: what INSERT ... SELECT FROM unnest(...) takes."""
-    return {parameter: [getattr(row, attribute) for row in rows] for parameter, attribute in attributes.items()}
 
 
 class PostgresBudgetRepository:
@@ -46,7 +43,7 @@ class PostgresBudgetRepository:
                 "insured_key = EXCLUDED.insured_key, fund_due = EXCLUDED.fund_due, basic_fund = EXCLUDED.basic_fund, "
                 "cross_region_funds = EXCLUDED.cross_region_funds"
             ),
-            _arrays(contributions, claim_ids="claim_id", versions="version", pools="pool",
+            unnest_parameters(contributions, claim_ids="claim_id", versions="version", pools="pool",
                     insured_keys="insured_budget_key", fund_dues="fund_due", basic_funds="basic_fund",
                     cross_region_funds="cross_region_funds"),
         )
@@ -116,7 +113,7 @@ class PostgresBudgetRepository:
                 "ON CONFLICT (pool) DO UPDATE SET final_rate = EXCLUDED.final_rate, "
                 "fund_due_final = EXCLUDED.fund_due_final, residue = EXCLUDED.residue, reserve = EXCLUDED.reserve"
             ),
-            _arrays(rates, pools="pool", regions="region", years="year", final_rates="final_rate",
+            unnest_parameters(rates, pools="pool", regions="region", years="year", final_rates="final_rate",
                     fund_dues_final="fund_due_final", residues="residue", reserves="reserve"),
         )
 
