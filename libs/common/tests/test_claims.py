@@ -9,14 +9,14 @@ from yidi_common.events.v1 import ClaimFacts, PoolRef
 from yidi_common.regional_config import Origin, PoolKey, Scheme
 
 
-@pytest.mark.parametrize("insured, treatment, flag, scope", [
-    ("360100", "360100", False, ClaimScope.LOCAL),
-    ("360400", "360100", False, ClaimScope.CROSS_REGION),
-    ("440100", "360100", True, ClaimScope.CROSS_PROVINCE),
-    ("360100", "360100", True, ClaimScope.CROSS_PROVINCE),  # the hospital's flag wins
+@pytest.mark.parametrize("insured, treatment, scope", [
+    ("360100", "360100", ClaimScope.LOCAL),
+    ("360400", "360100", ClaimScope.CROSS_REGION),
+    ("440100", "360100", ClaimScope.CROSS_PROVINCE),  # Guangdong (44) insured, treated in Jiangxi (36)
+    ("361100", "360100", ClaimScope.CROSS_REGION),
 ])
-def test_claim_scope(insured, treatment, flag, scope):
-    assert claim_scope(insured_region=insured, treatment_region=treatment, cross_province=flag) is scope
+def test_claim_scope_follows_the_province_prefix_of_the_codes(insured, treatment, scope):
+    assert claim_scope(insured_region=insured, treatment_region=treatment) is scope
 
 
 @pytest.mark.parametrize("t, f, payment, due", [

@@ -21,9 +21,16 @@ class ClaimScope(StrEnum):
     CROSS_PROVINCE = "cross-province"  # 跨省: paid per item, outside every pool
 
 
-def claim_scope(*, insured_region: str, treatment_region: str, cross_province: bool) -> ClaimScope:
-    """The hospital's cross-province flag wins; otherwise the two region codes decide."""
-    if cross_province:
+def province_of(region: str) -> str:
+    """The province part of a 6-digit administrative division code (GB/T 2260): its first two digits."""
+    return region[:2]
+
+
+def claim_scope(*, insured_region: str, treatment_region: str) -> ClaimScope:
+    """Decided by the two region codes: another province's code is cross-province, another region of
+    the same province cross-region. The list's own cross-province flag is only checked against this
+    (grouper QC rejects a list whose flag contradicts its codes)."""
+    if province_of(insured_region) != province_of(treatment_region):
         return ClaimScope.CROSS_PROVINCE
     return ClaimScope.LOCAL if insured_region == treatment_region else ClaimScope.CROSS_REGION
 

@@ -57,9 +57,10 @@ class ClaimFacts(_Payload):
     @classmethod
     def _scope_of_older_events(cls, data: Any) -> Any:
         if isinstance(data, dict) and data.get("scope") is None and "insu_admdvs" in data:
-            data = {**data, "scope": claim_scope(insured_region=data["insu_admdvs"],
-                                                 treatment_region=data.get("treat_admdvs", ""),
-                                                 cross_province=bool(data.get("cross_province", False)))}
+            # events from before the scope field were priced with the hospital's flag taking precedence
+            scope = (ClaimScope.CROSS_PROVINCE if data.get("cross_province") else
+                     claim_scope(insured_region=data["insu_admdvs"], treatment_region=data.get("treat_admdvs", "")))
+            data = {**data, "scope": scope}
         return data
 
     @property
@@ -216,6 +217,7 @@ class PoolClearingResult(_Payload):
     fund_due_final: Money
     residue: Money
     reserve: Money
+    overrun_paid: Money = Decimal("0.00")  # the reserve's overrun shares; fund_due_final + overrun_paid = the pool's clearing total
 
 
 class AnnualCleared(_Payload):
