@@ -18,6 +18,7 @@ from yidi_common.settings import get_settings
 from yidi_common.settlement_list import EXAMPLE, SettlementList
 from yidi_grouper.adapters.grouping_engine import GroupingEngine
 from yidi_grouper.consumers.handlers import make_handlers
+from yidi_grouper.service_layer.grouping import qc_and_group
 from yidi_grouper.service_layer.intake import submit
 
 from .conftest import reference_path
@@ -74,13 +75,54 @@ async def test_a_clean_list_is_grouped_with_its_drg_and_claim_scope(handlers, re
     assert repo.current[event.subject]["stage"] == "grouped"
 
 
+# Treated in 南昌 (360100, Jiangxi: prefix 36); the flag agrees with the insured region's prefix.
 @pytest.mark.parametrize("setlinfo, scope", [
-    ({"insu_admdvs": "360200"}, "cross-region"),  # insured in 萍乡, treated in 南昌
-    ({"insu_admdvs": "110100", "cross_province": True}, "cross-province"),  # insured in Beijing
+    ({}, "local"),  # insured in 南昌 too
+    ({"insu_admdvs": "360200"}, "cross-region"),  # insured in 景德镇, prefix 36
+    ({"insu_admdvs": "440100", "cross_province": True}, "cross-province"),  # insured in 广州, prefix 44
+    ({"insu_admdvs": "110100", "cross_province": True}, "cross-province"),  # insured in Beijing, prefix 11
 ])
-async def test_the_claim_scope_follows_the_insured_region_and_the_cross_province_flag(handlers, repo, setlinfo, scope):
+async def test_the_claim_scope_follows_the_region_codes(handlers, repo, setlinfo, scope):
     [grouped] = await handle(handlers, await submitted(repo, example(**setlinfo)))
     assert grouped.type == "settlement-list.grouped" and grouped.data["claim"]["scope"] == scope
+    assert grouped.data["claim"]["cross_province"] is (scope == "cross-province")
+
+
+@pytest.mark.parametrize("setlinfo, message", [
+    ({"insu_admdvs": "360200", "cross_province": True},
+     "cross_province is true (insured in another province) but insu_admdvs 360200 is in province 360000, "
+     "the treatment region's (treat_admdvs 360100)"),
+    ({"insu_admdvs": "440100"},
+     "cross_province is false (insured in this province) but insu_admdvs 440100 is in province 440000, "
+     "not the treatment region's 360000 (treat_admdvs 360100)"),
+])
+async def test_a_cross_province_flag_contradicting_the_codes_is_rejected_naming_both_fields(handlers, repo, setlinfo,
+                                                                                             message):
+    event = await submitted(repo, example(**setlinfo))
+    [rejected] = await handle(handlers, event)
+    assert rejected.type == "settlement-list.rejected" and rejected.subject == event.subject
+    assert rejected.data["problems"] == [
+        {"field": "setlinfo.cross_province", "rule": "QC-CROSS-PROVINCE-FLAG", "message": message},
+        {"field": "setlinfo.insu_admdvs", "rule": "QC-CROSS-PROVINCE-FLAG", "message": message},
+    ]
+    assert repo.current[event.subject]["stage"] == "rejected"
+
+
+async def test_a_treatment_region_outside_the_configured_province_is_rejected(handlers, repo):
+    [rejected] = await handle(handlers, await submitted(repo, example(treat_admdvs="440100")))
+    assert rejected.type == "settlement-list.rejected"
+    assert {(p["field"], p["rule"]) for p in rejected.data["problems"]} == {
+        ("setlinfo.treat_admdvs", "QC-TREATMENT-PROVINCE"),  # 440100 is not in 360000
+        ("setlinfo.treat_admdvs", "QC-HOSPITAL-REGION"),  # H36010000001 is configured in 360100
+        ("setlinfo.cross_province", "QC-CROSS-PROVINCE-FLAG"),  # insured 360100, treated 440100, flag false
+        ("setlinfo.insu_admdvs", "QC-CROSS-PROVINCE-FLAG"),
+    }
+
+
+def test_the_simulation_names_the_same_problems(grouping_engine):
+    problems, _ = qc_and_group(grouping_engine, SettlementList.model_validate(example(cross_province=True)))
+    assert [(p.field, p.rule) for p in problems] == [("setlinfo.cross_province", "QC-CROSS-PROVINCE-FLAG"),
+                                                     ("setlinfo.insu_admdvs", "QC-CROSS-PROVINCE-FLAG")]
 
 
 async def test_a_faulty_list_is_rejected_naming_every_problem(handlers, repo):

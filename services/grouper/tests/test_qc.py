@@ -15,12 +15,13 @@ from .conftest import reference_path
 
 
 def make_list(diagnoses=("K35.800x001",), procedures=("47.0100",), gender="1", age=30, age_days=None, birth_weight=None,
-              los=3, items=None, funds=(("310100", "700.00"),), selfpay="300.00", ownpay="0") -> SettlementList:
+              los=3, items=None, funds=(("310100", "700.00"),), selfpay="300.00", ownpay="0", insured="360100",
+              cross_province=False) -> SettlementList:
     info = SetlInfo(
         setl_id="S1", fixmedins_code="H1", psn_no="P1", certno="360102199001011234", psn_name="张三", gend=gender,
         brdy="1990-01-01", age=age, nwb_age_days=age_days, nwb_bir_wt=birth_weight, insutype="310",
-        insu_admdvs="360100", treat_admdvs="360700", adm_time=datetime(2025, 3, 1, 9), dscg_time=datetime(2025, 3, 4, 10),
-        act_ipt_days=los, dscg_way="1", setl_period="2025-03",
+        insu_admdvs=insured, treat_admdvs="360700", adm_time=datetime(2025, 3, 1, 9), dscg_time=datetime(2025, 3, 4, 10),
+        act_ipt_days=los, dscg_way="1", setl_period="2025-03", cross_province=cross_province,
     )
     return SettlementList(
         setlinfo=info,
@@ -90,3 +91,29 @@ def test_grouping_input_from_settlement_list():
     case = GroupingInput.from_settlement_list(make_list(diagnoses=("K35.800x001", "E11.900"), procedures=("47.0100", "99.0400")))
     assert (case.id, case.gender, case.age, case.los, case.discharge_way) == ("S1", "1", 30, 3, "1")
     assert case.diagnoses == ("K35.800x001", "E11.900") and case.procedures == ("47.0100", "99.0400")
+
+
+# Treated in 赣州 (360700, Jiangxi 36): the flag must say what the insured region's province prefix says.
+@pytest.mark.parametrize("insured, cross_province", [
+    ("360700", False),  # local
+    ("360100", False),  # 南昌: cross-region, same prefix 36
+    ("440100", True),  # 广州: prefix 44, cross-province
+])
+def test_a_flag_agreeing_with_the_codes_passes(insured, cross_province):
+    assert run_qc(make_list(insured=insured, cross_province=cross_province)) == []
+
+
+@pytest.mark.parametrize("insured, cross_province, message", [
+    ("360100", True, "cross_province is true (insured in another province) but insu_admdvs 360100 is in province "
+                     "360000, the treatment region's (treat_admdvs 360700)"),
+    ("360700", True, "cross_province is true (insured in another province) but insu_admdvs 360700 is in province "
+                     "360000, the treatment region's (treat_admdvs 360700)"),
+    ("440100", False, "cross_province is false (insured in this province) but insu_admdvs 440100 is in province "
+                      "440000, not the treatment region's 360000 (treat_admdvs 360700)"),
+])
+def test_a_cross_province_flag_contradicting_the_codes_is_named_on_both_fields(insured, cross_province, message):
+    errors = run_qc(make_list(insured=insured, cross_province=cross_province))
+    assert [(e.field, e.rule, e.message) for e in errors] == [
+        ("setlinfo.cross_province", "QC-CROSS-PROVINCE-FLAG", message),
+        ("setlinfo.insu_admdvs", "QC-CROSS-PROVINCE-FLAG", message),
+    ]

@@ -57,7 +57,8 @@ def test_a_region_without_the_cases_pool_rejects_it_unless_paid_outside_the_pool
     narrowed = config.model_copy(update={"region_years": {**config.region_years, "360700-2026": without_resident_pools}})
     assert found(reference_problems(make_list(insutype="390"), narrowed)) == [("setlinfo.insutype", "QC-POOL-MISSING")]
     assert reference_problems(make_list(insutype="310"), narrowed) == []
-    assert reference_problems(make_list(insutype="390", cross_province=True), narrowed) == []
+    # insured in 广州 (44), treated in 赣州 (36): cross-province, paid per item
+    assert reference_problems(make_list(insutype="390", insured="440100", cross_province=True), narrowed) == []
 
 
 def test_the_pool_is_the_local_or_the_cross_region_one_as_the_insured_region_says(config):
@@ -68,3 +69,14 @@ def test_the_pool_is_the_local_or_the_cross_region_one_as_the_insured_region_say
     errors = reference_problems(make_list(insured="360100"), narrowed)  # insured in 南昌, treated in 赣州
     assert found(errors) == [("setlinfo.insutype", "QC-POOL-MISSING")]
     assert errors[0].message == "treatment region 360700 has no pool 360700-2026-DRG-310-cross in 2026"
+
+
+def test_the_treatment_region_must_be_in_the_configured_province(config):
+    assert config.province == "360000"
+    errors = reference_problems(make_list(), config.model_copy(update={"province": "440000"}))
+    assert [(e.field, e.rule, e.message) for e in errors] == [
+        ("setlinfo.treat_admdvs", "QC-TREATMENT-PROVINCE",
+         "treat_admdvs 360700 is not in the configured province 440000")]
+    # a hospital configured in 赣州 whose list says 广州: no region-year or pool of Jiangxi is looked up for 440100
+    assert found(reference_problems(make_list(treat="440100"), config)) == [
+        ("setlinfo.treat_admdvs", "QC-TREATMENT-PROVINCE"), ("setlinfo.treat_admdvs", "QC-HOSPITAL-REGION")]

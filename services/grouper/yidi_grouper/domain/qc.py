@@ -2,6 +2,11 @@
 
 `run_qc` returns every failed rule (field path, stable rule id, message), never only the
 first. Without code tables (`codes=None`) only the structural and arithmetic rules run.
+
+Regions are checked, not trusted: the claim's scope follows from the region codes
+(`yidi_common.claims.claim_scope`), so a list whose `cross_province` flag says otherwise is
+rejected (cross-province cases stay per item, outside the pools: seed 000 五(二); lists of
+in-province cross-region cases are under QC: seed 001 (五)).
 """
 from __future__ import annotations
 
@@ -9,7 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-from yidi_common.claims import ClaimScope, claim_scope
+from yidi_common.claims import ClaimScope, claim_scope, province_of
 
 from .codes import canonical_code
 
@@ -79,7 +84,27 @@ def run_qc(sl, codes: CodeTables | None = None, newborn_max_days: int = INFANT_D
     errors += _procedure_rules(sl, codes)
     errors += _stay_rules(sl)
     errors += _money_rules(sl)
+    info = sl.setlinfo
+    scope = claim_scope(insured_region=info.insu_admdvs, treatment_region=info.treat_admdvs)
+    if info.cross_province is not (scope is ClaimScope.CROSS_PROVINCE):
+        errors += _cross_province_flag_problems(info)
     return errors
+
+
+CROSS_PROVINCE_FLAG_FIELDS = ("setlinfo.cross_province", "setlinfo.insu_admdvs")
+
+
+def _cross_province_flag_problems(info) -> list[QcError]:
+    """One problem per field the contradiction involves, with one message saying what each says."""
+    insured_province = province_of(info.insu_admdvs) + "0000"
+    if info.cross_province:
+        message = (f"cross_province is true (insured in another province) but insu_admdvs {info.insu_admdvs} is in "
+                   f"province {insured_province}, the treatment region's (treat_admdvs {info.treat_admdvs})")
+    else:
+        message = (f"cross_province is false (insured in this province) but insu_admdvs {info.insu_admdvs} is in "
+                   f"province {insured_province}, not the treatment region's {province_of(info.treat_admdvs)}0000 "
+                   f"(treat_admdvs {info.treat_admdvs})")
+    return [QcError(field, "QC-CROSS-PROVINCE-FLAG", message) for field in CROSS_PROVINCE_FLAG_FIELDS]
 
 
 def reference_problems(sl, config) -> list[QcError]:
@@ -88,6 +113,10 @@ def reference_problems(sl, config) -> list[QcError]:
     would be grouped and then stop at pricing; rejected here, the hospital learns why and can correct it."""
     info = sl.setlinfo
     errors: list[QcError] = []
+    outside_province = province_of(info.treat_admdvs) != province_of(config.province)
+    if outside_province:
+        errors.append(QcError("setlinfo.treat_admdvs", "QC-TREATMENT-PROVINCE",
+                              f"treat_admdvs {info.treat_admdvs} is not in the configured province {config.province}"))
     hospital = config.hospitals.get(info.fixmedins_code)
     if hospital is None:
         errors.append(QcError("setlinfo.fixmedins_code", "QC-HOSPITAL-UNKNOWN",
@@ -95,6 +124,8 @@ def reference_problems(sl, config) -> list[QcError]:
     elif hospital.region != info.treat_admdvs:
         errors.append(QcError("setlinfo.treat_admdvs", "QC-HOSPITAL-REGION",
                               f"hospital {hospital.code} is in {hospital.region}, not {info.treat_admdvs}"))
+    if outside_province:  # no region-year or pool of this province to look up
+        return errors
     year = int(info.setl_period[:4])
     try:
         region = config.region_year(info.treat_admdvs, year)
@@ -102,8 +133,7 @@ def reference_problems(sl, config) -> list[QcError]:
         errors.append(QcError("setlinfo.setl_period", "QC-REGION-YEAR-UNCONFIGURED",
                               f"treatment region {info.treat_admdvs} has no configuration for {year}"))
         return errors
-    scope = claim_scope(insured_region=info.insu_admdvs, treatment_region=info.treat_admdvs,
-                        cross_province=info.cross_province)
+    scope = claim_scope(insured_region=info.insu_admdvs, treatment_region=info.treat_admdvs)
     if scope is not ClaimScope.CROSS_PROVINCE:  # paid per item, outside every pool
         pool = region.pool_key(info.insutype, scope is ClaimScope.CROSS_REGION)
         if pool.label not in region.pools:
