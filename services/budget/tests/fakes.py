@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime, timezone
+from decimal import Decimal
 
 from yidi_budget.domain.alerts import Alert
 from yidi_budget.domain.consumption import NO_SUMS, BudgetKind, BudgetRef, Contribution, Sums
@@ -18,6 +19,7 @@ class FakeBudgetRepository:
         self.raised: dict[tuple[str, str, str, str], StoredAlert] = {}
         self.cleared: dict[str, FinalRate] = {}
         self.alert_attempts = 0
+        self.history_reads = 0
         self.now = RAISED_AT  # when alerts are raised: PostgreSQL's now(), one per transaction
 
     async def contributions(self, claim_ids: list[str]) -> dict[str, Contribution]:
@@ -38,7 +40,8 @@ class FakeBudgetRepository:
         if key in self.raised:
             return False
         self.raised[key] = StoredAlert(ref.kind.value, ref.key, alert.period, alert.level.value, ref.region,
-                                       alert.threshold, alert.consumed, alert.budget, self.now)
+                                       alert.threshold, alert.consumed, alert.budget, self.now,
+                                       alert.basis and alert.basis.value, alert.basis_amount)
         return True
 
     async def sums(self, kind: BudgetKind, region: str, year: int) -> dict[str, Sums]:
@@ -54,3 +57,7 @@ class FakeBudgetRepository:
 
     async def final_rates(self, region: str, year: int) -> dict[str, FinalRate]:
         return {pool: r for pool, r in self.cleared.items() if (r.region, r.year) == (region, year)}
+
+    async def clearing_totals(self, region: str, years: list[int]) -> dict[str, Decimal]:
+        self.history_reads += 1
+        return {pool: r.clearing_total for pool, r in self.cleared.items() if r.region == region and r.year in years}

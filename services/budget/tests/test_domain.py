@@ -3,7 +3,14 @@ from decimal import Decimal as D
 
 from yidi_budget.domain.alerts import newly_reached
 from yidi_budget.domain.consumption import BudgetKind, BudgetRef, Contribution, PricedClaim, Sums, contribution, supersede
-from yidi_budget.domain.execution import BudgetStatus, budget_status, insured_status, pool_status
+from yidi_budget.domain.execution import (
+    Basis,
+    BudgetStatus,
+    EarlierYears,
+    budget_status,
+    insured_status,
+    pool_status,
+)
 from yidi_common.claims import ClaimScope
 from yidi_common.regional_config import AlertBasis, AlertLevel, AlertThresholds, InsuredBudget, PoolConfig, Policy
 
@@ -92,22 +99,76 @@ def test_pool_status_with_a_fixed_budget():
     # A_p = 200000 × 0.95 = 190000.00; reserve 10000.00; execution 16000 / 200000 = 0.0800
     assert (status.budget, status.distributable, status.reserve) == (D("200000.00"), D("190000.00"), D("10000.00"))
     assert (status.basis, status.cases, status.consumed, status.execution) == (D("200000.00"), 2, D("16000.00"), D("0.0800"))
+    assert (status.basis_kind, status.no_alert_reason) == (Basis.BUDGET, None)
+    distributable = pool_status(FIXED, Policy(alert_basis=AlertBasis.DISTRIBUTABLE), Sums())
+    assert (distributable.basis, distributable.basis_kind) == (D("190000.00"), Basis.DISTRIBUTABLE)
 
 
-def test_pool_status_budgeted_by_item_payments_and_alerting_on_the_distributable_amount():
+def test_a_pool_budgeted_by_item_payments_alerts_on_its_configured_estimate_not_on_its_running_sum():
     policy = Policy(alert_basis=AlertBasis.DISTRIBUTABLE)
-    status = pool_status(BY_ITEM_PAYMENTS, policy, Sums(1, D("3050.00"), D("6000.00")))
-    # B_p = Σ F = 6000.00; A_p = 6000 × 0.95 = 5700.00, the basis; execution 3050 / 6000 = 0.50833 → 0.5083
-    assert (status.budget, status.distributable, status.reserve, status.basis) == (
-        D("6000.00"), D("5700.00"), D("300.00"), D("5700.00"))
-    assert status.execution == D("0.5083")
+    pool = BY_ITEM_PAYMENTS.model_copy(update={"budget_estimate": D("8000.00")})
+    status = pool_status(pool, policy, Sums(1, D("3050.00"), D("6000.00")))
+    # B_p = Σ F = 6000.00; A_p = 6000 × 0.95 = 5700.00; execution 3050 / 6000 = 0.50833 → 0.5083
+    assert (status.budget, status.distributable, status.reserve, status.execution) == (
+        D("6000.00"), D("5700.00"), D("300.00"), D("0.5083"))
+    # basis: the estimate's distributable part, 8000 × 0.95 = 7600.00
+    assert (status.basis, status.basis_kind) == (D("7600.00"), Basis.CONFIGURED_ESTIMATE)
+
+
+def test_a_pool_budgeted_by_item_payments_takes_last_years_sum_of_basic_fund_else_its_clearing_total():
+    sums = Sums(1, D("3050.00"), D("6000.00"))
+    # 2025 kept employee/resident apart: 310 and 390 add up into this merged pool, 30000.00 + 12345.67
+    earlier = EarlierYears(clearing_totals={"360100-2025-DRG-all-all": D("50000.00")},
+                           item_fund_payments={"360100-2025-DRG-310-all": D("30000.00"),
+                                               "360100-2025-DRG-390-all": D("12345.67")})
+    status = pool_status(BY_ITEM_PAYMENTS, Policy(), sums, earlier)
+    assert (status.budget, status.basis, status.basis_kind) == (D("6000.00"), D("42345.67"), Basis.PRIOR_YEAR_ESTIMATE)
+    # no Σ F stored for 2025: its clearing total
+    status = pool_status(BY_ITEM_PAYMENTS, Policy(), sums, EarlierYears(clearing_totals=earlier.clearing_totals))
+    assert (status.basis, status.basis_kind) == (D("50000.00"), Basis.PRIOR_YEAR_ESTIMATE)
+
+
+def test_a_pool_budgeted_by_item_payments_without_an_estimate_has_no_basis_and_says_why():
+    status = pool_status(BY_ITEM_PAYMENTS, Policy(), Sums(1, D("5000.00"), D("6000.00")),
+                         EarlierYears(clearing_totals={"360100-2024-DRG-all-all": D("1.00")}))  # not last year
+    assert (status.budget, status.basis, status.basis_kind) == (D("6000.00"), None, None)
+    assert status.no_alert_reason == ("B_p is the Σ F paid per item so far: no budget_estimate configured and no "
+                                      "2025 Σ F or clearing total stored for this pool")
+    assert newly_reached(POOL, status, T) == []
+
+
+HISTORY_3 = PoolConfig.model_validate({"key": {"region": "360100", "year": 2027, "scheme": "DRG", "insutype": "390"},
+                                       "provisional_rate": "9000", "budget_source": "history", "history_years": 3,
+                                       "growth_rate": "0.02"})
+
+
+def test_a_history_budget_is_the_mean_of_three_years_clearing_totals_grown():
+    totals = {"360100-2024-DRG-390-all": D("100000.00"), "360100-2025-DRG-390-all": D("110000.00"),
+              "360100-2026-DRG-390-local": D("90000.00"), "360100-2026-DRG-390-cross": D("30000.25"),
+              "360100-2026-DRG-310-local": D("999999.99")}  # another insurance type: not this pool's
+    status = pool_status(HISTORY_3, Policy(), Sums(1, D("1000.00"), D("1.00")), EarlierYears(clearing_totals=totals))
+    # 100000 + 110000 + (90000 + 30000.25) = 330000.25; × 1.02 / 3 = 112200.085 → 112200.09 (half-up)
+    # A_p = 112200.09 × 0.95 = 106590.0855 → 106590.09; reserve 5610.00
+    assert (status.budget, status.basis, status.basis_kind) == (D("112200.09"), D("112200.09"), Basis.BUDGET)
+    assert (status.distributable, status.reserve) == (D("106590.09"), D("5610.00"))
+
+
+def test_a_history_budget_with_years_missing_is_unknown_and_raises_no_alert():
+    status = pool_status(HISTORY_3, Policy(), Sums(1, D("999999.00"), D("1.00")),
+                         EarlierYears(clearing_totals={"360100-2026-DRG-390-all": D("120000.00")}))
+    assert (status.budget, status.distributable, status.basis, status.execution) == (None, None, None, None)
+    assert status.no_alert_reason == ("B_p unknown: pool 360100-2027-DRG-390-all: budget_source 'history' needs the "
+                                      "clearing totals of 2024, 2025, 2026; missing: 2024, 2025")
+    assert newly_reached(POOL, status, T) == []
 
 
 def test_insured_status():
     status = insured_status(InsuredBudget(region="360500", year=2026, budget=D("50000.00")), Sums(1, D("7000.00")))
     assert (status.budget, status.basis, status.execution) == (D("50000.00"), D("50000.00"), D("0.1400"))  # 7000 / 50000
+    assert status.basis_kind == Basis.BUDGET
     unconfigured = insured_status(None, Sums(1, D("7000.00")))
-    assert (unconfigured.budget, unconfigured.basis, unconfigured.execution) == (None, D("0.00"), None)
+    assert (unconfigured.budget, unconfigured.basis, unconfigured.execution) == (None, None, None)
+    assert unconfigured.no_alert_reason == "no cross-region budget configured for this insured region and year"
 
 
 def test_budget_status_reads_the_pools_region_year_or_the_insured_regions_budget(config):
@@ -117,7 +178,8 @@ def test_budget_status_reads_the_pools_region_year_or_the_insured_regions_budget
 
 
 def status(consumed: str, basis: str = "1000.00") -> BudgetStatus:
-    return BudgetStatus(budget=D("2000.00"), basis=D(basis), cases=1, consumed=D(consumed))
+    return BudgetStatus(budget=D("2000.00"), basis=D(basis), basis_kind=Basis.PRIOR_YEAR_ESTIMATE, cases=1,
+                        consumed=D(consumed))
 
 
 T = AlertThresholds()  # 0.8 / 0.9 / 1.0
@@ -128,6 +190,7 @@ def test_a_level_is_reached_at_threshold_times_basis():
     (notice,) = newly_reached(POOL, status("800.00"), T)  # 0.8 × 1000 = 800: reached exactly
     assert (notice.level, notice.threshold, notice.consumed, notice.budget, notice.ratio, notice.period) == (
         AlertLevel.NOTICE, D("0.8"), D("800.00"), D("2000.00"), D("0.8000"), "2026")
+    assert (notice.basis, notice.basis_amount) == (Basis.PRIOR_YEAR_ESTIMATE, D("1000.00"))
 
 
 def test_one_jump_reaches_every_level_lowest_first():
@@ -139,3 +202,4 @@ def test_raised_levels_are_not_reached_again_and_a_zero_basis_raises_nothing():
     raised = {AlertLevel.NOTICE}
     assert [a.level for a in newly_reached(POOL, status("950.00"), T, raised)] == [AlertLevel.WARNING]
     assert newly_reached(POOL, status("10.00", basis="0.00"), T) == []
+    assert status("10.00", basis="0.00").no_alert_reason == "the prior-year-estimate basis is 0"

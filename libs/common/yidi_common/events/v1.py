@@ -184,7 +184,9 @@ class BudgetAlert(_Payload):
     threshold: Decimal
     consumed: Money
     budget: Money
-    ratio: Decimal
+    ratio: Decimal  # consumed / basis_amount
+    basis: str | None = None  # budget / distributable / configured-estimate / prior-year-estimate
+    basis_amount: Money | None = None  # what the threshold is a share of
 
 
 class LedgerLine(_Payload):

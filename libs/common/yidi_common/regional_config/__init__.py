@@ -10,6 +10,7 @@ from .models import (
     AlertBasis,
     AlertLevel,
     AlertThresholds,
+    BudgetHistoryError,
     BudgetSource,
     DipCatalogue,
     DipThresholds,
@@ -29,7 +30,9 @@ from .models import (
     ThresholdBand,
     WeightEntry,
     WeightTable,
+    folds_into,
     pick_qualified,
+    pool_year_total,
 )
 from .weight_table import load_weight_table
 
@@ -37,6 +40,7 @@ __all__ = [
     "AlertBasis",
     "AlertLevel",
     "AlertThresholds",
+    "BudgetHistoryError",
     "BudgetSource",
     "ConfigError",
     "DipCatalogue",
@@ -57,9 +61,11 @@ __all__ = [
     "ThresholdBand",
     "WeightEntry",
     "WeightTable",
+    "folds_into",
     "load_config",
     "load_dip_catalogue",
     "load_region_year",
     "load_weight_table",
     "pick_qualified",
+    "pool_year_total",
 ]

@@ -5,11 +5,12 @@ Models are frozen so a loaded configuration can be shared between requests safel
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -46,6 +47,7 @@ class AlertLevel(StrEnum):
 class BudgetSource(StrEnum):
     FIXED = "fixed"  # the budget field
     ITEM_FUND_PAYMENTS = "item_fund_payments"  # Σ F the insured regions paid per item (seed 001 (四))
+    HISTORY = "history"  # earlier years' clearing totals × (1 + growth_rate) (seed 000 四(一))
 
 
 class AlertBasis(StrEnum):
@@ -243,20 +245,99 @@ class PoolKey(_Frozen):
         return cls(region=region, year=year, scheme=scheme, insutype=insutype, origin=origin)
 
 
+class BudgetHistoryError(ValueError):
+    """A history-budgeted pool lacks the clearing totals of some years, or they cannot be matched to it."""
+
+    def __init__(self, pool: str, message: str, missing_years: tuple[int, ...] = ()):
+        self.pool = pool
+        self.missing_years = missing_years
+        super().__init__(f"pool {pool}: {message}")
+
+
+def folds_into(earlier: PoolKey, key: PoolKey) -> bool:
+    """True when every case of `earlier` (another year's pool) belongs to `key`'s kind of cases: same
+    region and scheme, and the same insurance type and origin unless `key` merges them."""
+    return ((earlier.region, earlier.scheme) == (key.region, key.scheme)
+            and key.insutype in (None, earlier.insutype) and key.origin in (None, earlier.origin))
+
+
+def pool_year_total(key: PoolKey, year: int, totals: Mapping[str, Decimal]) -> Decimal | None:
+    """Σ of `year`'s amounts (by pool label; other years, regions and schemes are ignored) over the pools
+    that fold into `key`: pools a year kept apart add up into the one `key` merges. None when that year
+    has none of them. A pool of that year that merged what `key` keeps apart cannot be split: an error."""
+    found = None
+    for label, amount in totals.items():
+        earlier = PoolKey.parse(label)
+        if earlier.year != year or (earlier.region, earlier.scheme) != (key.region, key.scheme):
+            continue
+        if folds_into(earlier, key):
+            found = (found or Decimal(0)) + amount
+        elif _overlap(earlier.insutype, key.insutype) and _overlap(earlier.origin, key.origin):
+            raise BudgetHistoryError(key.label, f"{label} merged what this pool keeps apart: its total cannot be split")
+    return found
+
+
+def _overlap(a: object, b: object) -> bool:
+    return a is None or b is None or a == b
+
+
 class PoolConfig(_Frozen):
     key: PoolKey
     provisional_rate: Positive  # R_p yuan per RW (DRG) or V_p yuan per point (DIP)
     budget_source: BudgetSource = BudgetSource.FIXED
-    budget: NonNegative | None = None  # B_p; required when budget_source is fixed
+    budget: NonNegative | None = None  # B_p; required when budget_source is fixed, read only then
+    # history: the years averaged (1: last year; 3: the last three), seed 000 "上年度(或前三年)"
+    history_years: Literal[1, 3] = 1
+    # history: B_p = that average × (1 + growth_rate); the seed leaves the growth open, default 0
+    growth_rate: Annotated[Decimal, Field(gt=-1)] = Decimal("0")
+    # item_fund_payments: an estimate of the year's B_p for alerts (none: the previous year's, if stored)
+    budget_estimate: Positive | None = None
 
-    def budget_for(self, item_fund_payments: Decimal) -> Decimal:
-        """B_p: the fixed budget, or Σ F the insured regions paid per item for the pool's cases."""
-        return item_fund_payments if self.budget_source is BudgetSource.ITEM_FUND_PAYMENTS else self.budget
+    @property
+    def history_span(self) -> tuple[int, ...]:
+        """The years a history budget reads, oldest first."""
+        return tuple(range(self.key.year - self.history_years, self.key.year))
+
+    def history_from(self, totals: Mapping[str, Decimal]) -> dict[int, Decimal]:
+        """`budget_for`'s history from clearing totals by pool label (any years, regions): per year of
+        history_span, the total of that year's pools that fold into this one; years with none left out."""
+        history = {}
+        for year in self.history_span:
+            total = pool_year_total(self.key, year, totals)
+            if total is not None:
+                history[year] = total
+        return history
+
+    def budget_for(self, item_fund_payments: Decimal = Decimal("0.00"),
+                   history: Mapping[int, Decimal] | None = None) -> Decimal:
+        """B_p: the fixed budget; Σ F the insured regions paid per item for the pool's cases; or, for
+        history, the mean of the clearing totals of history_span's years (history: by year) ×
+        (1 + growth_rate), half-up to the fen. Raises BudgetHistoryError naming the years missing."""
+        if self.budget_source is BudgetSource.ITEM_FUND_PAYMENTS:
+            return item_fund_payments
+        if self.budget_source is BudgetSource.FIXED:
+            return self.budget
+        history = history or {}
+        missing = tuple(year for year in self.history_span if year not in history)
+        if missing:
+            raise BudgetHistoryError(
+                self.key.label, f"budget_source 'history' needs the clearing totals of "
+                f"{', '.join(map(str, self.history_span))}; missing: {', '.join(map(str, missing))}", missing)
+        total = sum((history[year] for year in self.history_span), Decimal(0))
+        return to_fen(total * (1 + self.growth_rate) / self.history_years)
 
     @model_validator(mode="after")
     def _budget_given(self) -> "PoolConfig":
-        if self.budget_source is BudgetSource.FIXED and self.budget is None:
+        source = self.budget_source
+        if source is BudgetSource.FIXED and self.budget is None:
             raise ValueError("budget is required when budget_source is 'fixed'")
+        if source is not BudgetSource.FIXED and self.budget is not None:
+            raise ValueError(f"budget is read only when budget_source is 'fixed', not '{source}'")
+        only = {"history_years": BudgetSource.HISTORY, "growth_rate": BudgetSource.HISTORY,
+                "budget_estimate": BudgetSource.ITEM_FUND_PAYMENTS}
+        for name in sorted(self.model_fields_set & only.keys()):
+            if source is not only[name]:
+                raise ValueError(f"{name} is read only when budget_source is '{only[name]}', not '{source}'")
         return self
 
 

@@ -1,8 +1,9 @@
 """Budget's storage in PostgreSQL: contributions by claim version, running sums per budget, alerts,
-final rates. Set-based: one statement per batch for each table a batch of claims changes."""
+final rates and clearing totals. Set-based: one statement per batch for each table a batch of claims changes."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from decimal import Decimal
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -14,8 +15,8 @@ from ..domain.consumption import BudgetKind, BudgetRef, Contribution, Sums
 from ..service_layer.repository import FinalRate, StoredAlert
 
 CONTRIBUTION_COLUMNS = "claim_id, version, pool, insured_key, fund_due, basic_fund, cross_region_funds"
-ALERT_COLUMNS = "budget_kind, budget_key, period, level, region, threshold, consumed, budget, raised_at"
-FINAL_RATE_COLUMNS = "pool, region, year, final_rate, fund_due_final, residue, reserve"
+ALERT_COLUMNS = "budget_kind, budget_key, period, level, region, threshold, consumed, budget, raised_at, basis, basis_amount"
+FINAL_RATE_COLUMNS = "pool, region, year, final_rate, fund_due_final, residue, reserve, overrun_paid"
 
 
 class PostgresBudgetRepository:
@@ -75,12 +76,13 @@ class PostgresBudgetRepository:
         ref = alert.budget_ref
         row = await self.conn.execute(
             text(
-                "INSERT INTO alerts (budget_kind, budget_key, period, level, region, threshold, consumed, budget) "
-                "VALUES (:kind, :key, :period, :level, :region, :threshold, :consumed, :budget) "
-                "ON CONFLICT DO NOTHING RETURNING level"
+                "INSERT INTO alerts (budget_kind, budget_key, period, level, region, threshold, consumed, budget, "
+                "basis, basis_amount) VALUES (:kind, :key, :period, :level, :region, :threshold, :consumed, :budget, "
+                ":basis, :basis_amount) ON CONFLICT DO NOTHING RETURNING level"
             ),
             {"kind": ref.kind.value, "key": ref.key, "period": alert.period, "level": alert.level.value,
-             "region": ref.region, "threshold": alert.threshold, "consumed": alert.consumed, "budget": alert.budget},
+             "region": ref.region, "threshold": alert.threshold, "consumed": alert.consumed, "budget": alert.budget,
+             "basis": alert.basis and alert.basis.value, "basis_amount": alert.basis_amount},
         )
         return row.first() is not None
 
@@ -109,12 +111,15 @@ class PostgresBudgetRepository:
             text(
                 f"INSERT INTO final_rates ({FINAL_RATE_COLUMNS}) SELECT * FROM unnest(CAST(:pools AS text[]), "
                 "CAST(:regions AS text[]), CAST(:years AS int[]), CAST(:final_rates AS numeric[]), "
-                "CAST(:fund_dues_final AS numeric[]), CAST(:residues AS numeric[]), CAST(:reserves AS numeric[])) "
+                "CAST(:fund_dues_final AS numeric[]), CAST(:residues AS numeric[]), CAST(:reserves AS numeric[]), "
+                "CAST(:overruns_paid AS numeric[])) "
                 "ON CONFLICT (pool) DO UPDATE SET final_rate = EXCLUDED.final_rate, "
-                "fund_due_final = EXCLUDED.fund_due_final, residue = EXCLUDED.residue, reserve = EXCLUDED.reserve"
+                "fund_due_final = EXCLUDED.fund_due_final, residue = EXCLUDED.residue, reserve = EXCLUDED.reserve, "
+                "overrun_paid = EXCLUDED.overrun_paid"
             ),
             unnest_parameters(rates, pools="pool", regions="region", years="year", final_rates="final_rate",
-                    fund_dues_final="fund_due_final", residues="residue", reserves="reserve"),
+                    fund_dues_final="fund_due_final", residues="residue", reserves="reserve",
+                    overruns_paid="overrun_paid"),
         )
 
     async def final_rates(self, region: str, year: int) -> dict[str, FinalRate]:
@@ -123,3 +128,11 @@ class PostgresBudgetRepository:
             {"region": region, "year": year},
         )
         return {row.pool: FinalRate(*row) for row in rows}
+
+    async def clearing_totals(self, region: str, years: list[int]) -> dict[str, Decimal]:
+        rows = await self.conn.execute(
+            text("SELECT pool, fund_due_final + overrun_paid AS total FROM final_rates "
+                 "WHERE region = :region AND year = ANY(:years)"),
+            {"region": region, "years": years},
+        )
+        return {row.pool: row.total for row in rows}

@@ -27,4 +27,5 @@ def priced_claim(event: Envelope) -> PricedClaim:
 
 def final_rates(msg: AnnualCleared) -> list[FinalRate]:
     return [FinalRate(pool=p.pool, region=msg.region, year=msg.year, final_rate=p.final_rate,
-                      fund_due_final=p.fund_due_final, residue=p.residue, reserve=p.reserve) for p in msg.pools]
+                      fund_due_final=p.fund_due_final, residue=p.residue, reserve=p.reserve,
+                      overrun_paid=p.overrun_paid) for p in msg.pools]

@@ -25,14 +25,22 @@ async def pools(region: str, year: int, request: Request) -> dict:
     async with transaction(request.app.state.runtime.engine, PostgresBudgetRepository) as tx:
         views = await budgets.pool_views(tx, region_year)
     return {"region": region, "year": year, "scheme": region_year.scheme.value, "pools": [{
-        "pool": view.label, "budget_source": view.config.budget_source.value, "budget": str(view.status.budget),
-        "distributable": str(view.status.distributable), "risk_reserve": str(view.status.reserve),
+        "pool": view.label, "budget_source": view.config.budget_source.value, "budget": _text(view.status.budget),
+        "distributable": _text(view.status.distributable), "risk_reserve": _text(view.status.reserve),
         "provisional_rate": str(view.config.provisional_rate),
         "final_rate": _text(view.cleared.final_rate) if view.cleared else None,
         "fund_due_final": _text(view.cleared.fund_due_final) if view.cleared else None,
         "reserve_after_clearing": _text(view.cleared.reserve) if view.cleared else None,
+        "clearing_total": _text(view.cleared.clearing_total) if view.cleared else None,
         "cases": view.status.cases, "fund_due": str(view.status.consumed), "execution": _text(view.status.execution),
+        **_basis(view.status),
     } for view in views]}
+
+
+def _basis(status: budgets.BudgetStatus) -> dict:
+    """What alerts measure consumption against, or why there are none."""
+    return {"alert_basis": status.basis_kind and status.basis_kind.value, "alert_basis_amount": _text(status.basis),
+            "no_alert_reason": status.no_alert_reason}
 
 
 @router.get("/v1/insured-budgets/{region}/{year}", summary="An insured region's cross-region budget execution")
@@ -40,7 +48,7 @@ async def insured(region: str, year: int, request: Request) -> dict:
     async with transaction(request.app.state.runtime.engine, PostgresBudgetRepository) as tx:
         status = await budgets.insured_view(tx, request.app.state.config.current, region, year)
     return {"region": region, "year": year, "budget": _text(status.budget), "cases": status.cases,
-            "fund_payments": str(status.consumed), "execution": _text(status.execution)}
+            "fund_payments": str(status.consumed), "execution": _text(status.execution), **_basis(status)}
 
 
 @router.get("/v1/alerts", summary="Budget alerts raised, by region and level")

@@ -7,6 +7,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Protocol
 
+from yidi_common.money import ZERO
+
 from ..domain.alerts import Alert
 from ..domain.consumption import BudgetKind, BudgetRef, Contribution, Sums
 
@@ -22,6 +24,12 @@ class FinalRate:
     fund_due_final: Decimal
     residue: Decimal
     reserve: Decimal
+    overrun_paid: Decimal = ZERO  # the reserve's overrun shares paid to the pool's hospitals
+
+    @property
+    def clearing_total(self) -> Decimal:
+        """What the pool cost the fund in the year: the base of a later year's history budget."""
+        return self.fund_due_final + self.overrun_paid
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +43,8 @@ class StoredAlert:
     consumed: Decimal
     budget: Decimal
     raised_at: datetime
+    basis: str | None = None  # None: raised before alerts said their basis
+    basis_amount: Decimal | None = None
 
 
 class BudgetRepository(Protocol):
@@ -60,3 +70,6 @@ class BudgetRepository(Protocol):
 
     async def final_rates(self, region: str, year: int) -> dict[str, FinalRate]:
         """By pool label."""
+
+    async def clearing_totals(self, region: str, years: list[int]) -> dict[str, Decimal]:
+        """Each cleared pool's clearing total in these years of the region, by pool label."""
