@@ -6,6 +6,7 @@ from datetime import datetime
 
 from yidi_audit.domain.assistance import AssistanceRequest
 from yidi_audit.domain.claims import ClaimFacts
+from yidi_audit.domain.corrections import FlagChange
 from yidi_audit.domain.findings import AuditFinding
 from yidi_audit.domain.review import Review
 from yidi_audit.service_layer.repository import NewFlag
@@ -40,6 +41,16 @@ class FakeAuditRepository:
         for flag_id, f in new.items():
             self.findings[flag_id], self.reviews[flag_id] = f.finding, f.review
         return set(new)
+
+    async def claim_flags(self, claim_ids: Sequence[str], *, for_update: bool = True) -> list[Review]:
+        return sorted((r for r in self.reviews.values() if r.claim_id in claim_ids), key=lambda r: r.flag_id)
+
+    async def update_flags(self, changes: Sequence[FlagChange]) -> None:
+        for c in changes:
+            assert c.review.flag_id in self.reviews, "updates a stored flag only"
+            self.reviews[c.review.flag_id] = c.review
+            if c.finding is not None:
+                self.findings[c.review.flag_id] = c.finding
 
     async def load_review(self, flag_id: str, *, for_update: bool = False) -> Review | None:
         return self.reviews.get(flag_id)

@@ -30,30 +30,33 @@ def flag_id(rule_id: str, claim_id: str, version: int) -> str:
 
 
 def priced(claim_id: str, admitted: str, discharged: str, *, version: int = 1, principal: str = "J18.900",
-           psn_ownpay: str = "300.00") -> Envelope:
+           psn_ownpay: str = "300.00", other_diagnoses: tuple[str, ...] = ()) -> Envelope:
     adm, dscg = datetime.fromisoformat(admitted).replace(tzinfo=CST), datetime.fromisoformat(discharged).replace(tzinfo=CST)
     claim = ClaimFacts(
         claim_id=claim_id, version=version, setl_id=f"S-{claim_id}", hospital_code="H3607001", psn_no="P1",
         insu_admdvs="360100", treat_admdvs="360700", insutype="310", setl_period="2025-03", gender="1", age=60,
-        adm_time=adm, dscg_time=dscg, los=(dscg - adm).days, dscg_way="1", diagnoses=[principal], procedures=[],
+        adm_time=adm, dscg_time=dscg, los=(dscg - adm).days, dscg_way="1", diagnoses=[principal, *other_diagnoses], procedures=[],
         total_cost=D("8000.00"), basic_fund_payment=D("5600.00"),
         fund_payments=[FundAmount(fund_pay_type="310100", amount=D("5600.00"))],
         psn_ownpay=D(psn_ownpay), fulamt_ownpay=D("200.00"), fee_by_category=FEES,
     )
     return new_event(
-        type=PAYMENT_PRICED, source="/test/pricing", subject=claim_id, correlationid=f"corr-{claim_id}",
+        type=PAYMENT_PRICED, source="/test/pricing", subject=claim_id, correlationid=f"corr-{claim_id}-v{version}",
         payload=PaymentPriced(
             claim=claim,
             grouping=GroupingOutcome(payment_method="DRG", scheme="CHS-DRG-1.1", status="grouped", mdc="E",
                                      adrg="ES3", drg="ES35"),
             pricing=PricingOutcome(case_kind="normal", standard=D("8500.00"), payment=D("9000.00"),
                                    fund_due=D("6600.00")),
+            supersedes_version=version - 1 if version > 1 else None,
         ),
     )
 
 
-async def handle(repo: FakeAuditRepository, *events: Envelope, config: AuditConfig = AuditConfig()) -> list[Envelope]:
-    handlers = make_handlers(lambda: config, repository=lambda conn: repo)
+async def handle(repo: FakeAuditRepository, *events: Envelope, config: AuditConfig = AuditConfig(),
+                 now: datetime | None = None) -> list[Envelope]:
+    clock = (lambda: now) if now is not None else (lambda: datetime.now(timezone.utc))
+    handlers = make_handlers(lambda: config, repository=lambda conn: repo, clock=clock)
     uow = UnitOfWork(conn=None)  # type: ignore[arg-type]
     await handlers[PAYMENT_PRICED](uow, list(events))
     return uow.emitted
@@ -75,7 +78,7 @@ async def test_abnormal_self_pay_raises_one_flag_with_the_excess_over_the_tolera
     emitted = await handle(repo, priced("C1", "2025-03-01T09:00", "2025-03-08T09:00", psn_ownpay="1000.00"))
     # self-pay 1,000.00 is 12.5 % of T; above 10 %: 1,000.00 - 0.10 x 8,000.00 = 200.00
     flag = flag_id("AUD-SELF-PAY", "C1", 1)
-    assert raised(emitted) == [(AUDIT_FLAG_RAISED, flag, "corr-C1", D("200.00"), "AUD-SELF-PAY")]
+    assert raised(emitted) == [(AUDIT_FLAG_RAISED, flag, "corr-C1-v1", D("200.00"), "AUD-SELF-PAY")]
     payload = emitted[0].payload()
     assert (payload.flag_id, payload.claim_id, payload.version, payload.setl_id) == (flag, "C1", 1, "S-C1")
     assert (payload.treat_admdvs, payload.insu_admdvs, payload.hospital_code) == ("360700", "360100", "H3607001")
@@ -95,7 +98,7 @@ async def test_a_related_readmission_in_the_same_batch_is_a_split_admission():
     emitted = await handle(repo, priced("C0", "2025-02-10T09:00", "2025-02-20T10:00", principal="J18.000"),
                            priced("C1", "2025-03-01T09:00", "2025-03-08T09:00"))
     # 9 days after discharge, same hospital, same category J18: the second stay's fund_due is suspected
-    assert raised(emitted) == [(AUDIT_FLAG_RAISED, flag_id("AUD-SPLIT-ADMISSION", "C1", 1), "corr-C1", D("6600.00"),
+    assert raised(emitted) == [(AUDIT_FLAG_RAISED, flag_id("AUD-SPLIT-ADMISSION", "C1", 1), "corr-C1-v1", D("6600.00"),
                                 "AUD-SPLIT-ADMISSION")]
     assert repo.locked == [["P1"]]
 
@@ -104,7 +107,7 @@ async def test_an_earlier_stay_arriving_later_reveals_the_stored_readmission():
     repo = FakeAuditRepository()
     assert await handle(repo, priced("C1", "2025-03-01T09:00", "2025-03-08T09:00")) == []
     emitted = await handle(repo, priced("C0", "2025-02-10T09:00", "2025-02-20T10:00", principal="J18.000"))
-    assert raised(emitted) == [(AUDIT_FLAG_RAISED, flag_id("AUD-SPLIT-ADMISSION", "C1", 1), "corr-C0", D("6600.00"),
+    assert raised(emitted) == [(AUDIT_FLAG_RAISED, flag_id("AUD-SPLIT-ADMISSION", "C1", 1), "corr-C0-v1", D("6600.00"),
                                 "AUD-SPLIT-ADMISSION")]
 
 

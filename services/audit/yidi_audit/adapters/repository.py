@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..domain.assistance import AssistanceRequest
 from ..domain.claims import ClaimFacts
+from ..domain.corrections import FlagChange
 from ..domain.review import Review
 from ..service_layer.repository import NewFlag
 from .records import from_json, to_json
@@ -84,6 +85,35 @@ class PostgresAuditRepository:
         )
         return set(rows.scalars())
 
+    async def claim_flags(self, claim_ids: Sequence[str], *, for_update: bool = True) -> list[Review]:
+        sql = ("SELECT CAST(review AS text) FROM flags WHERE claim_id = ANY(CAST(:claim_ids AS text[])) ORDER BY flag_id"
+               + (" FOR UPDATE" if for_update else ""))
+        rows = await self.conn.scalars(text(sql), {"claim_ids": list(claim_ids)})
+        return [from_json(Review, r) for r in rows]
+
+    async def update_flags(self, changes: Sequence[FlagChange]) -> None:
+        if not changes:
+            return
+        reviews = [c.review for c in changes]
+        await self.conn.execute(
+            text(
+                "UPDATE flags f SET version = u.version, status = u.status, closed_reason = u.closed_reason, "
+                "suspected_amount = u.suspected_amount, severity = COALESCE(u.severity, f.severity), "
+                "evidence = COALESCE(u.evidence, f.evidence), review = u.review, updated_at = now() "
+                "FROM unnest(CAST(:flag_ids AS text[]), CAST(:versions AS int[]), CAST(:statuses AS text[]), "
+                "CAST(:closed_reasons AS text[]), CAST(:suspected_amounts AS numeric[]), CAST(:severities AS text[]), "
+                "CAST(:evidence AS jsonb[]), CAST(:reviews AS jsonb[])) "
+                "AS u(flag_id, version, status, closed_reason, suspected_amount, severity, evidence, review) "
+                "WHERE f.flag_id = u.flag_id"
+            ),
+            {"flag_ids": [r.flag_id for r in reviews], "versions": [r.version for r in reviews],
+             "statuses": [r.status.value for r in reviews], "closed_reasons": [r.closed_reason for r in reviews],
+             "suspected_amounts": [r.suspected_amount for r in reviews],
+             "severities": [c.finding.severity.value if c.finding else None for c in changes],
+             "evidence": [orjson.dumps(dict(c.finding.evidence)).decode() if c.finding else None for c in changes],
+             "reviews": [to_json(r) for r in reviews]},
+        )
+
     async def load_review(self, flag_id: str, *, for_update: bool = False) -> Review | None:
         sql = "SELECT review FROM flags WHERE flag_id = :flag_id" + (" FOR UPDATE" if for_update else "")
         stored = await self.conn.scalar(text(sql), {"flag_id": flag_id})
@@ -91,9 +121,10 @@ class PostgresAuditRepository:
 
     async def save_review(self, review: Review) -> None:
         await self.conn.execute(
-            text("UPDATE flags SET status = :status, review = CAST(:review AS jsonb), updated_at = now() "
-                 "WHERE flag_id = :flag_id"),
-            {"status": review.status.value, "review": to_json(review), "flag_id": review.flag_id},
+            text("UPDATE flags SET status = :status, closed_reason = :closed_reason, review = CAST(:review AS jsonb), "
+                 "updated_at = now() WHERE flag_id = :flag_id"),
+            {"status": review.status.value, "closed_reason": review.closed_reason, "review": to_json(review),
+             "flag_id": review.flag_id},
         )
 
     async def claim_facts(self, claim_id: str) -> ClaimFacts | None:
@@ -125,7 +156,7 @@ class PostgresAuditRepository:
         rows = await self.conn.execute(
             text(
                 "SELECT flag_id, rule_id, claim_id, version, hospital_code, treat_admdvs, insu_admdvs, status, "
-                "suspected_amount, severity, evidence, raised_at, updated_at FROM flags "
+                "closed_reason, suspected_amount, severity, evidence, raised_at, updated_at FROM flags "
                 "WHERE (CAST(:region AS text) IS NULL OR treat_admdvs = :region OR insu_admdvs = :region) "
                 "AND (CAST(:hospital AS text) IS NULL OR hospital_code = :hospital) "
                 "AND (CAST(:rule_id AS text) IS NULL OR rule_id = :rule_id) "

@@ -3,6 +3,14 @@
 The treatment region proposes a finding, the insured region confirms or disputes it, the province
 resolves disputes; each step is recorded with who and when. A confirmed amount becomes a deduction
 that clearing applies in the next monthly run.
+
+One finding (claim, rule), one flag, one deduction: a corrected claim version does not raise a second
+flag for a finding already flagged. The flag keeps its id and is carried to the new version ("version"
+and "setl_id" change; an undecided flag's amounts follow the new version; a confirmed one keeps its
+decision and is never published twice); an undecided flag whose finding the correction no longer shows
+is "closed" with its "closed_reason" ("superseded by version N: finding no longer present"), and every
+step on it answers 409 naming that reason, as does a second confirm. The trail shows these system
+steps (role "system", "from_version" -> "to_version").
 """
 from __future__ import annotations
 
@@ -31,7 +39,7 @@ router = APIRouter(tags=["audit"])
 
 
 class ActorBody(BaseModel):
-    role: ActorRole
+    role: Literal[ActorRole.TREATMENT_REGION, ActorRole.INSURED_REGION, ActorRole.PROVINCE]  # system: audit only
     region: str = Field(pattern=r"^\d{6}$")
     user_id: str = Field(min_length=1)
 
@@ -61,21 +69,23 @@ def _refusals() -> Iterator[None]:
 def _view(r: Review) -> dict:
     return {
         "flag_id": r.flag_id, "rule_id": r.rule_id, "claim_id": r.claim_id, "version": r.version,
-        "hospital_code": r.hospital_code, "treat_admdvs": r.treatment_region, "insu_admdvs": r.insured_region,
-        "status": r.status.value, "suspected_amount": str(r.suspected_amount),
+        "setl_id": r.setl_id or None, "hospital_code": r.hospital_code, "treat_admdvs": r.treatment_region,
+        "insu_admdvs": r.insured_region, "status": r.status.value, "closed_reason": r.closed_reason,
+        "suspected_amount": str(r.suspected_amount),
         "proposed_amount": str(r.proposed_amount) if r.proposed_amount is not None else None,
         "confirmed_amount": str(r.confirmed_amount) if r.confirmed_amount is not None else None,
         "raised_at": r.raised_at, "confirmed_at": r.confirmed_at,
         "trail": [{"action": t.action, "from": t.from_status.value, "to": t.to_status.value, "role": t.role.value,
                    "region": t.region, "user_id": t.user_id, "at": t.at, "reason": t.reason,
-                   "amount": str(t.amount) if t.amount is not None else None} for t in r.transitions],
+                   "amount": str(t.amount) if t.amount is not None else None,
+                   "from_version": t.from_version, "to_version": t.to_version} for t in r.transitions],
     }
 
 
 @router.get("/v1/flags", summary="Flags by region (treatment or insured), hospital, rule and status")
 async def list_flags(request: Request, region: str | None = None, hospital_code: str | None = None,
                      rule_id: str | None = None,
-                     status: Literal["raised", "proposed", "confirmed", "disputed", "dismissed"] | None = None,
+                     status: Literal["raised", "proposed", "confirmed", "disputed", "dismissed", "closed"] | None = None,
                      limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0)) -> dict:
     async with request.app.state.runtime.engine.connect() as conn:
         flags = PostgresAuditRepository(conn)
@@ -94,7 +104,9 @@ async def get_flag(flag_id: str, request: Request) -> dict:
     return _view(r)
 
 
-@router.post("/v1/flags/{flag_id}/{action}", summary="Act on a flag: propose, withdraw, confirm, dispute, resolve")
+@router.post("/v1/flags/{flag_id}/{action}", summary="Act on a flag: propose, withdraw, confirm, dispute, resolve",
+             description="409 when the flag's status does not allow the step: a closed flag names its closed_reason, "
+                         "a confirmed one says its deduction was published once.")
 async def act(flag_id: str, action: Literal["propose", "withdraw", "confirm", "dispute", "resolve"],
               body: ReviewAction, request: Request) -> dict:
     runtime = request.app.state.runtime

@@ -15,12 +15,17 @@ from ..domain.params import AuditConfig
 from ..service_layer.audit import audit_priced_claims
 
 
+def _utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
 def make_handlers(current_config: Callable[[], AuditConfig],
-                  repository: RepositoryFactory = PostgresAuditRepository) -> dict[str, Handler]:
-    """current_config: the rules in force when an event is handled (they may be reloaded)."""
+                  repository: RepositoryFactory = PostgresAuditRepository,
+                  clock: Callable[[], datetime] = _utc_now) -> dict[str, Handler]:
+    """current_config: the rules in force when an event is handled (they may be reloaded); clock: when."""
     @takes_batches
     async def on_priced(uow: UnitOfWork, events: list[Envelope]) -> None:
         await audit_priced_claims(Transaction.of_batch(uow, repository), [priced_claim(e) for e in events],
-                                  current_config(), datetime.now(timezone.utc))
+                                  current_config(), clock())
 
     return {PAYMENT_PRICED: on_priced}

@@ -12,6 +12,7 @@ class ActorRole(StrEnum):
     TREATMENT_REGION = "treatment_region"  # 就医地
     INSURED_REGION = "insured_region"  # 参保地
     PROVINCE = "province"  # 省级经办机构
+    SYSTEM = "system"  # audit itself, carrying or closing a flag on a correction; never acts over HTTP
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,12 +5,16 @@
     proposed --dispute (insured region, reason)--> disputed
     disputed --resolve upheld (province, reason)--> confirmed
     disputed --resolve dismissed (province, reason)--> dismissed
+    raised / proposed / disputed --(system, a correction without the finding)--> closed
+    closed --(system, a later version with the finding again)--> raised
 
 The acting region must be the claim's treatment region, its insured region, or its province
 (first two digits + 0000) respectively. Amounts are Decimal yuan to the fen: the proposed amount is at
 most the suspected one, the confirmed amount at most the proposed one (both default to the bound).
 Every transition records action, role, region, user, time and reason; times never go backwards.
-Each function returns a new Review; a refused action raises an AuditDomainError subclass.
+Each function returns a new Review; a refused action raises an AuditDomainError subclass: a step on a
+closed flag names why it was closed, a second confirm says the deduction was published already.
+What corrections do to flags (carry, close, reopen) is in `corrections`.
 """
 from __future__ import annotations
 
@@ -32,6 +36,10 @@ class FlagStatus(StrEnum):
     CONFIRMED = "confirmed"
     DISPUTED = "disputed"
     DISMISSED = "dismissed"
+    CLOSED = "closed"  # by the system: a correction no longer shows the finding (closed_reason says which)
+
+
+UNDECIDED = frozenset({FlagStatus.RAISED, FlagStatus.PROPOSED, FlagStatus.DISPUTED})
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +53,8 @@ class Transition:
     at: datetime
     reason: str
     amount: Decimal | None = None
+    from_version: int | None = None  # system steps: the claim version the flag was on
+    to_version: int | None = None  # ... and the version that caused the step
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,10 +68,12 @@ class Review:
     insured_region: str
     suspected_amount: Decimal
     raised_at: datetime
+    setl_id: str = ""  # of `version`; "" in flags stored before it was kept
     status: FlagStatus = FlagStatus.RAISED
     proposed_amount: Decimal | None = None
     confirmed_amount: Decimal | None = None
     confirmed_at: datetime | None = None
+    closed_reason: str | None = None
     transitions: tuple[Transition, ...] = ()
 
     @property
@@ -75,6 +87,7 @@ def open_review(finding: AuditFinding, raised_at: datetime) -> Review:
         rule_id=finding.rule_id,
         claim_id=finding.claim_id,
         version=finding.version,
+        setl_id=finding.setl_id,
         hospital_code=finding.hospital_code,
         treatment_region=finding.treatment_region,
         insured_region=finding.insured_region,
@@ -146,9 +159,12 @@ def _move(
 
 def _require_status(review: Review, action: str, expected: FlagStatus) -> None:
     if review.status is not expected:
-        raise InvalidTransition(
-            f"cannot {action} flag {review.flag_id}: it is {review.status.value}, {action} needs {expected.value}"
-        )
+        state = review.status.value
+        if review.status is FlagStatus.CLOSED:
+            state += f" ({review.closed_reason})"
+        elif review.status is FlagStatus.CONFIRMED:
+            state += " (its deduction was published once)"
+        raise InvalidTransition(f"cannot {action} flag {review.flag_id}: it is {state}, {action} needs {expected.value}")
 
 
 def _amount(amount: Decimal | None, bound: Decimal, bound_name: str) -> Decimal:

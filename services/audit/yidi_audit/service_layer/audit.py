@@ -1,8 +1,11 @@
 """Audit priced claims: run the rules on each claim version against the person's stored history.
 
 Claims of one person may arrive in any order (they are keyed by claim), so a new claim is also
-checked as the earlier stay of the person's later claims already stored. Flags are unique by
-(rule, claim, version): a re-run raises nothing twice.
+checked as the earlier stay of the person's later claims already stored. A finding is (claim, rule):
+the claim's stored flags are carried to its current version, reopened, or closed when a correction no
+longer shows them (domain.corrections), so a finding has one flag and is deducted once. A version
+superseded inside the batch raises nothing; an older version arriving late changes nothing; a re-run
+raises and changes nothing twice.
 """
 from __future__ import annotations
 
@@ -13,11 +16,12 @@ from datetime import datetime, timedelta
 from yidi_common.unit_of_work import Transaction
 
 from ..domain.claims import ClaimFacts
+from ..domain.corrections import FlagChange, reconcile
 from ..domain.engine import audit_claim
 from ..domain.findings import AuditFinding
 from ..domain.norms import with_norms
 from ..domain.params import AuditConfig
-from ..domain.review import open_review
+from ..domain.review import Review, open_review
 from .events import flag_raised
 from .repository import AuditRepository, NewFlag
 
@@ -30,7 +34,7 @@ class PricedClaim:
 
 async def audit_priced_claims(tx: Transaction[AuditRepository], priced: Sequence[PricedClaim], config: AuditConfig,
                               now: datetime) -> None:
-    """A batch with one statement per step; `now` is when the new flags are raised."""
+    """A batch with one statement per step; `now` is when new flags are raised and stored ones carried or closed."""
     claims = [with_norms(p.facts, config.norms_for(p.facts.treatment_region)) for p in priced]
     look_back = timedelta(days=config.history_days() + 1)
     since: dict[str, datetime] = {}
@@ -56,7 +60,28 @@ async def audit_priced_claims(tx: Transaction[AuditRepository], priced: Sequence
             found.setdefault(finding.flag_id, finding)
             correlation.setdefault(finding.flag_id, p.correlation_id)
     await tx.repo.store_claims(list(stored.values()))
-    new_flags = await tx.repo.insert_flags([NewFlag(f, open_review(f, now)) for f in found.values()])
-    for flag_id, finding in found.items():
-        if flag_id in new_flags:
-            tx.emit(flag_raised(finding, correlation[flag_id]))
+    current: dict[str, int] = {}  # claim id -> its latest version
+    for history in histories.values():
+        for c in history.values():
+            current[c.claim_id] = max(current.get(c.claim_id, 0), c.version)
+    by_claim: dict[str, list[AuditFinding]] = {}
+    for finding in found.values():
+        if finding.version == current[finding.claim_id]:
+            by_claim.setdefault(finding.claim_id, []).append(finding)
+    corrections = {c.claim_id: c.version for c in stored.values() if c.version > 1}
+    checked = sorted(by_claim.keys() | corrections.keys())
+    flags: dict[str, list[Review]] = {}
+    for review in await tx.repo.claim_flags(checked) if checked else ():
+        flags.setdefault(review.claim_id, []).append(review)
+    raised: set[str] = set()
+    changes: list[FlagChange] = []
+    for claim_id in checked:
+        outcome = reconcile(flags.get(claim_id, ()), by_claim.get(claim_id, ()), now, corrections.get(claim_id))
+        raised.update(f.flag_id for f in outcome.raised)
+        changes += outcome.changed
+    new = [f for f in found.values() if f.flag_id in raised]
+    new_flags = await tx.repo.insert_flags([NewFlag(f, open_review(f, now)) for f in new])
+    await tx.repo.update_flags(changes)
+    for finding in new:
+        if finding.flag_id in new_flags:
+            tx.emit(flag_raised(finding, correlation[finding.flag_id]))

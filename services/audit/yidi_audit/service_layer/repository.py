@@ -8,6 +8,7 @@ from typing import Protocol
 
 from ..domain.assistance import AssistanceRequest
 from ..domain.claims import ClaimFacts
+from ..domain.corrections import FlagChange
 from ..domain.findings import AuditFinding
 from ..domain.review import Review
 
@@ -41,6 +42,14 @@ class AuditRepository(Protocol):
 
     async def insert_flags(self, flags: Sequence[NewFlag]) -> set[str]:
         """Stores the flags not stored yet; returns their ids."""
+
+    async def claim_flags(self, claim_ids: Sequence[str], *, for_update: bool = True) -> list[Review]:
+        """Every flag of these claims, whatever its version or status; locked until the transaction ends
+        unless for_update is False."""
+
+    async def update_flags(self, changes: Sequence[FlagChange]) -> None:
+        """Saves each review (version, status, closed reason, amounts); with a finding, its severity and
+        evidence too."""
 
     async def load_review(self, flag_id: str, *, for_update: bool = False) -> Review | None: ...
 

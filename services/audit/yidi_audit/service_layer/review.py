@@ -1,6 +1,8 @@
 """Joint review of a flag (DOMAIN.md §8): the treatment region proposes or withdraws, the insured region
 confirms or disputes, the province resolves a dispute. A confirmation publishes the deduction clearing
-applies (audit-flag.confirmed)."""
+applies (audit-flag.confirmed), once per finding (claim, rule): a flag is confirmed once, a second flag of
+an already confirmed finding (stored before flags were carried across versions) is refused, and a
+closed flag (a correction no longer shows its finding) refuses every step, naming why."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -12,7 +14,7 @@ from yidi_common.unit_of_work import Transaction
 from ..domain import review as decide
 from ..domain.actors import Actor
 from ..domain.deductions import deduction
-from ..domain.errors import InvalidInput
+from ..domain.errors import InvalidInput, InvalidTransition
 from ..domain.review import FlagStatus, Review
 from .events import flag_confirmed
 from .repository import AuditRepository, NotFound
@@ -50,10 +52,24 @@ async def _step(tx: Transaction[AuditRepository], flag_id: str, step: Callable[[
     if current is None:
         raise NotFound("no such flag", flag_id=flag_id)
     updated = step(current)
+    confirmed_now = updated.status is FlagStatus.CONFIRMED and current.status is not FlagStatus.CONFIRMED
+    if confirmed_now:
+        await _not_deducted_yet(tx, updated)
     await tx.repo.save_review(updated)
-    if updated.status is FlagStatus.CONFIRMED:
+    if confirmed_now:
         owed = deduction(updated)
         if owed is not None:
-            claim = await tx.repo.claim_facts(owed.claim_id)
-            tx.emit(flag_confirmed(owed, updated.rule_id, claim.setl_id if claim else ""))
+            setl_id = updated.setl_id
+            if not setl_id:  # flags stored before the review kept it
+                claim = await tx.repo.claim_facts(owed.claim_id)
+                setl_id = claim.setl_id if claim else ""
+            tx.emit(flag_confirmed(owed, updated.rule_id, setl_id))
     return updated
+
+
+async def _not_deducted_yet(tx: Transaction[AuditRepository], review: Review) -> None:
+    for other in await tx.repo.claim_flags([review.claim_id], for_update=False):
+        if other.flag_id != review.flag_id and other.rule_id == review.rule_id and other.status is FlagStatus.CONFIRMED:
+            raise InvalidTransition(
+                f"cannot confirm flag {review.flag_id}: its finding ({review.rule_id} on claim {review.claim_id}) "
+                f"was confirmed as flag {other.flag_id} already and is deducted once")
