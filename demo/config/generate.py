@@ -1,10 +1,13 @@
-"""Regenerate the demo configuration tables (see README.md for the rules).
+"""Regenerate the demo configurations (see README.md for the rules).
 
     uv run python demo/config/generate.py [../shared/reference]
 
 Writes weights/chs-drg-1.1-demo.csv, dip/360500-2026.csv (derived with yidi_grouper's DIP
-domain from a generated history), hospitals.csv, insured_budgets.csv,
-regions/*.toml and the audit service's group norms ../audit/group-norms.csv. province.toml is written by hand. Deterministic: same reference files, same output.
+domain from a generated history), hospitals.csv, insured_budgets.csv, regions/*.toml, the audit
+service's group norms ../audit/group-norms.csv, and the transition configuration
+../config-transition/ (its own province.toml and regions/*.toml; tables shared with this directory).
+province.toml is written by hand. Budgets are sized by pricing a demo year drawn by the workload
+(simulate_year). Deterministic: same reference files, same output.
 """
 from __future__ import annotations
 
@@ -14,32 +17,39 @@ import math
 import random
 import statistics
 import sys
+import tomllib
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+TRANSITION = HERE.parent / "config-transition"  # the 2025-2026 layout: local and cross-region pools apart
 YEAR = 2026
 WEIGHT_HEADERS = {"RW", "权重", "初始权重"}
 PLACEHOLDER_RW = Decimal("1")  # several tables list unstable groups at RW 1: not a measured weight
 
-# region, name, scheme, merge employee/resident, employee rate, resident rate, demo month cases
+# region, name, scheme, merge employee/resident, employee rate, resident rate, budget factor
+# (factor: B_p = factor × the pool's simulated Σ FundDue / (1 − ρ); < 1 ends the year over budget)
+TIGHT, BALANCED, AMPLE = Decimal("0.85"), Decimal("1.00"), Decimal("1.15")
 REGIONS = [
-    ("360100", "南昌市", "DRG", False, "11800", "10200", 900),
-    ("360200", "景德镇市", "DRG", False, "10600", "9300", 250),
-    ("360300", "萍乡市", "DRG", False, "10400", "9100", 220),
-    ("360400", "九江市", "DRG", False, "11000", "9700", 420),
-    ("360500", "新余市", "DIP", False, "9.80", "8.90", 220),
-    ("360600", "鹰潭市", "DRG", True, "10300", "10300", 200),
-    ("360700", "赣州市", "DRG", False, "11200", "9800", 520),
-    ("360800", "吉安市", "DRG", False, "10500", "9200", 320),
-    ("360900", "宜春市", "DRG", False, "10700", "9400", 350),
-    ("361000", "抚州市", "DRG", False, "10400", "9100", 260),
-    ("361100", "上饶市", "DRG", False, "10800", "9500", 400),
+    ("360100", "南昌市", "DRG", False, "11800", "10200", TIGHT),
+    ("360200", "景德镇市", "DRG", False, "10600", "9300", AMPLE),
+    ("360300", "萍乡市", "DRG", False, "10400", "9100", AMPLE),
+    ("360400", "九江市", "DRG", False, "11000", "9700", TIGHT),
+    ("360500", "新余市", "DIP", False, "9.80", "8.90", AMPLE),
+    ("360600", "鹰潭市", "DRG", True, "10300", "10300", BALANCED),
+    ("360700", "赣州市", "DRG", False, "11200", "9800", TIGHT),
+    ("360800", "吉安市", "DRG", False, "10500", "9200", AMPLE),
+    ("360900", "宜春市", "DRG", False, "10700", "9400", BALANCED),
+    ("361000", "抚州市", "DRG", False, "10400", "9100", AMPLE),
+    ("361100", "上饶市", "DRG", False, "10800", "9500", TIGHT),
 ]
-AVERAGE_FUND_DUE = Decimal("6500")  # yuan per case, sizes the demo budgets
-MONTHS_OF_BUDGET = 1  # budgets cover one demo month of cases
-CROSS_SHARE = Decimal("0.25")  # share of a region's cases insured elsewhere in the province
-EMPLOYEE_SHARE = Decimal("0.4")
+# the demo year budgets are sized on: the workload's draw (yidi_demo.workload.generate, its default
+# shares: 25 % cross-region, hospitals by level², 310/390 alike) of 12 months × 500 lists, month m
+# seeded SIM_SEED + m, grouped and priced at the provisional rates
+SIM_MONTHS = 12
+SIM_LISTS_PER_MONTH = 500
+SIM_SEED = 2026
+BUDGET_ROUNDING = Decimal("1000")  # budgets and estimates in whole thousands of yuan
 
 HOSPITALS = [  # code, name, region, level, grade, basic coefficient, bonus
     ("H36010000001", "南昌大学第一附属医院(演示)", "360100", 3, "三甲", "1.05", "0.03"),
@@ -246,56 +256,176 @@ def write_hospitals() -> None:
         w.writerows(HOSPITALS)
 
 
-def pool_budget(cases: int, share: Decimal) -> Decimal:
-    return fen(cases * share * AVERAGE_FUND_DUE * MONTHS_OF_BUDGET)
+PoolSizing = dict[tuple[str, str, str], list[Decimal]]  # (region, insutype, origin) -> [cases, Σ FundDue, Σ F]
 
 
-def write_regions() -> None:
+def simulate_year(config_dir: Path, reference: Path) -> tuple[PoolSizing, dict[str, Decimal]]:
+    """A demo year as the workload draws it, grouped and priced at config_dir's provisional rates: per
+    region, insurance type and origin the cases, Σ FundDue and Σ F; per insured region Σ every fund's
+    payments of its people's cross-region lists. Budgets do not enter: any budgets in config_dir will do."""
+    from yidi_common.claims import ClaimScope
+    from yidi_common.config_provider import ConfigProvider
+    from yidi_common.settings import Settings
+    from yidi_common.settlement_list import SettlementList
+    from yidi_demo.workload import generate
+    from yidi_grouper.adapters.grouping_engine import GroupingEngine
+    from yidi_pricing.adapters.mapping import case_inputs_of_list
+    from yidi_pricing.domain.inputs import GroupingStatus
+    from yidi_pricing.domain.pricing import price_case
+
+    provider = ConfigProvider.load(config_dir)
+    config = provider.current
+    engine = GroupingEngine.from_settings(Settings(yidi_reference_dir=reference, yidi_config_dir=config_dir), provider)
+    pools: PoolSizing = {}
+    insured: dict[str, Decimal] = {}
+    for month in range(1, SIM_MONTHS + 1):
+        workload = generate(config, engine.scheme, count=SIM_LISTS_PER_MONTH, period=f"{YEAR}-{month:02d}",
+                            seed=SIM_SEED + month, codes=engine.codes, id_prefix=f"S{month:02d}")
+        final = {(sl["setlinfo"]["fixmedins_code"], sl["setlinfo"]["setl_id"]): sl for sl in workload.lists}
+        final.update({(sl["setlinfo"]["fixmedins_code"], sl["setlinfo"]["setl_id"]): sl for _, sl in workload.corrections})
+        for body in final.values():
+            if not body["diseinfo"]:
+                continue  # malformed: refused at the door
+            sl = SettlementList.model_validate(body)
+            grouping = engine.group(sl)
+            code = grouping.dip_type if grouping.payment_method == "DIP" else grouping.drg
+            inputs = case_inputs_of_list(sl, GroupingStatus(grouping.status), code)
+            priced = price_case(inputs, config)
+            if inputs.scope is ClaimScope.CROSS_REGION:
+                region = sl.setlinfo.insu_admdvs
+                insured[region] = insured.get(region, Decimal(0)) + sl.fund_payments_total
+            if priced.pool is None:
+                continue  # cross-province: outside every pool
+            origin = "cross" if inputs.scope is ClaimScope.CROSS_REGION else "local"
+            sums = pools.setdefault((inputs.treatment_region, str(inputs.insutype), origin), [Decimal(0)] * 3)
+            sums[0] += 1
+            sums[1] += priced.fund_due
+            sums[2] += sl.basic_fund_payment
+    return pools, insured
+
+
+def thousands(value: Decimal) -> Decimal:
+    return (value / BUDGET_ROUNDING).quantize(Decimal(1), rounding=ROUND_HALF_UP) * BUDGET_ROUNDING
+
+
+def risk_reserve() -> Decimal:
+    with (HERE / "province.toml").open("rb") as f:
+        return tomllib.load(f, parse_float=Decimal)["policy"]["risk_reserve"]
+
+
+def simulated(sizing: PoolSizing, region: str, insutypes: tuple[str, ...], origins: tuple[str, ...],
+              column: int) -> Decimal:
+    """A simulated sum (1: Σ FundDue, 2: Σ F) over these insurance types and origins of the region."""
+    return sum((sizing.get((region, i, o), [Decimal(0)] * 3)[column] for i in insutypes for o in origins), Decimal(0))
+
+
+def budget(sizing: PoolSizing, region: str, insutypes: tuple[str, ...], origins: tuple[str, ...],
+           factor: Decimal) -> Decimal:
+    """B_p = factor × the cases' simulated Σ FundDue / (1 − ρ): factor 1 makes A_p that Σ FundDue."""
+    return thousands(factor * simulated(sizing, region, insutypes, origins, 1) / (1 - risk_reserve()))
+
+
+def region_lines(region: str, name: str, scheme: str, merged: bool, merge_origins: bool, table_dir: str,
+                 header: str) -> list[str]:
+    table = (f'dip_catalogue = "{table_dir}/dip/360500-2026.csv"' if scheme == "DIP"
+             else f'weight_table = "{table_dir}/weights/chs-drg-1.1-demo.csv"')
+    version = "新余 DIP 2026 (demo)" if scheme == "DIP" else "CHS-DRG 1.1"
+    lines = [
+        header,
+        f'region = "{region}"',
+        f'name = "{name}"',
+        f"year = {YEAR}",
+        f'scheme = "{scheme}"',
+        f'scheme_version = "{version}"',
+        table,
+        f"merge_insutypes = {'true' if merged else 'false'}",
+        f"merge_origins = {'true' if merge_origins else 'false'}",
+        "",
+        "[bed_day_rates]  # yuan per day",
+        'psychiatric = 320.00',
+        'rehabilitation = 460.00',
+    ]
+    if region == "360100":
+        lines += ["", "[policy.outlier]  # 南昌: thresholds by weight band", "low = 0.4", "high = 2.0",
+                  "[[policy.outlier.bands]]", "rw_below = 1.0", "low = 0.4", "high = 3.0",
+                  "[[policy.outlier.bands]]", "rw_below = 3.0", "low = 0.4", "high = 2.5"]
+    return lines
+
+
+def write_regions(sizing: PoolSizing | None = None) -> None:
+    """Jiangxi (seed 000 四(一)): one pool for local and cross-region cases at the same rate; employee
+    and resident apart except where merge_insutypes. sizing None: provisional budgets (1 yuan) to simulate on."""
     out = HERE / "regions"
     out.mkdir(exist_ok=True)
-    for region, name, scheme, merged, employee_rate, resident_rate, cases in REGIONS:
-        table = 'dip_catalogue = "../dip/360500-2026.csv"' if scheme == "DIP" else 'weight_table = "../weights/chs-drg-1.1-demo.csv"'
-        version = "新余 DIP 2026 (demo)" if scheme == "DIP" else "CHS-DRG 1.1"
-        lines = [
-            "# Generated by demo/config/generate.py: demo numbers, not a published policy.",
-            f'region = "{region}"',
-            f'name = "{name}"',
-            f"year = {YEAR}",
-            f'scheme = "{scheme}"',
-            f'scheme_version = "{version}"',
-            table,
-            f"merge_insutypes = {'true' if merged else 'false'}",
-            "merge_origins = false",
-            "",
-            "[bed_day_rates]  # yuan per day",
-            'psychiatric = 320.00',
-            'rehabilitation = 460.00',
-        ]
-        if region == "360100":
-            lines += ["", "[policy.outlier]  # 南昌: thresholds by weight band", "low = 0.4", "high = 2.0",
-                      "[[policy.outlier.bands]]", "rw_below = 1.0", "low = 0.4", "high = 3.0",
-                      "[[policy.outlier.bands]]", "rw_below = 3.0", "low = 0.4", "high = 2.5"]
-        insutypes = [(None, employee_rate, Decimal(1))] if merged else [
-            ("310", employee_rate, EMPLOYEE_SHARE), ("390", resident_rate, 1 - EMPLOYEE_SHARE)]
-        for insutype, rate, share in insutypes:
-            for origin, origin_share in (("local", 1 - CROSS_SHARE), ("cross", CROSS_SHARE)):
+    for region, name, scheme, merged, employee_rate, resident_rate, factor in REGIONS:
+        lines = region_lines(region, name, scheme, merged, True, "..",
+                             "# Generated by demo/config/generate.py: demo numbers, not a published policy.")
+        insutypes = [(None, employee_rate, ("310", "390"))] if merged else [
+            ("310", employee_rate, ("310",)), ("390", resident_rate, ("390",))]
+        for insutype, rate, covers in insutypes:
+            amount = budget(sizing, region, covers, ("local", "cross"), factor) if sizing else Decimal(1)
+            lines += ["", "[[pools]]"]
+            if insutype:
+                lines.append(f'insutype = "{insutype}"')
+            lines += [f"provisional_rate = {rate}", f"budget = {amount:.2f}"]
+        (out / f"{region}-{YEAR}.toml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def write_transition(sizing: PoolSizing | None = None) -> None:
+    """The transition layout (seed 001, 2025-2026): local and cross-region pools apart, at the same
+    rate; 南昌's cross-region pools budgeted by the insured regions' per-item fund payments (seed 001
+    (四)), with an estimate of that sum for alerts. province.toml: this directory's, another version."""
+    out = TRANSITION / "regions"
+    out.mkdir(parents=True, exist_ok=True)
+    province = (HERE / "province.toml").read_text(encoding="utf-8")
+    head, _, rest = province.partition("\nversion = ")
+    _, _, rest = rest.partition("\n")
+    (TRANSITION / "province.toml").write_text(
+        "# Generated by demo/config/generate.py from ../config/province.toml: the transition layout.\n"
+        + head.replace('hospitals = "hospitals.csv"', 'hospitals = "../config/hospitals.csv"')
+        + '\nversion = "demo-transition-2026.1"\n'
+        + rest.replace('hospitals = "hospitals.csv"', 'hospitals = "../config/hospitals.csv"')
+              .replace('insured_budgets = "insured_budgets.csv"', 'insured_budgets = "../config/insured_budgets.csv"'),
+        encoding="utf-8")
+    for region, name, scheme, merged, employee_rate, resident_rate, factor in REGIONS:
+        lines = region_lines(region, name, scheme, merged, False, "../../config",
+                             "# Generated by demo/config/generate.py: the transition layout, demo numbers.")
+        insutypes = [(None, employee_rate, ("310", "390"))] if merged else [
+            ("310", employee_rate, ("310",)), ("390", resident_rate, ("390",))]
+        for insutype, rate, covers in insutypes:
+            for origin in ("local", "cross"):
                 lines += ["", "[[pools]]"]
                 if insutype:
                     lines.append(f'insutype = "{insutype}"')
                 lines += [f'origin = "{origin}"', f"provisional_rate = {rate}"]
                 if origin == "cross" and region == "360100":
-                    lines.append('budget_source = "item_fund_payments"  # seed 001 (四): Σ F paid per item')
+                    estimate = thousands(simulated(sizing, region, covers, (origin,), 2)) if sizing else Decimal(1)
+                    lines += ['budget_source = "item_fund_payments"  # seed 001 (四): Σ F paid per item',
+                              f"budget_estimate = {max(estimate, Decimal(1)):.2f}  # the year's Σ F expected, for alerts"]
                 else:
-                    lines.append(f"budget = {pool_budget(cases, share * origin_share)}")
+                    amount = budget(sizing, region, covers, (origin,), factor) if sizing else Decimal(1)
+                    lines.append(f"budget = {amount:.2f}")
         (out / f"{region}-{YEAR}.toml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (TRANSITION / "README.md").write_text(TRANSITION_README, encoding="utf-8")
 
 
-def write_insured_budgets() -> None:
+TRANSITION_README = """# Demo configuration: Jiangxi 2026, transition layout
+
+Generated by `../config/generate.py` (see `../config/README.md`): the same hospitals, weights, DIP
+catalogue, rates and insured budgets as `../config` (read from there), but local and cross-region
+cases in separate pools, as during the 2025-2026 transition (seed 001), 南昌's cross-region pools
+budgeted by the insured regions' per-item fund payments. Load it with YIDI_CONFIG_DIR=demo/config-transition.
+"""
+
+
+def write_insured_budgets(insured: dict[str, Decimal] | None = None) -> None:
+    """Each insured region's cross-region budget: factor × its people's simulated cross-region fund payments."""
     with (HERE / "insured_budgets.csv").open("w", encoding="utf-8", newline="") as f:
         w = csv.writer(f)
         w.writerow(["region", "year", "budget"])
-        for region, *_, cases in REGIONS:
-            w.writerow([region, YEAR, pool_budget(cases, CROSS_SHARE)])
+        for region, *_, factor in REGIONS:
+            amount = thousands(factor * insured.get(region, Decimal(0))) if insured else Decimal(1)
+            w.writerow([region, YEAR, f"{amount:.2f}"])
 
 
 NORM_RATE = Decimal("10000")  # yuan per RW: the demo province's reference average cost
@@ -323,7 +453,13 @@ if __name__ == "__main__":
     count = write_weights(reference)
     dip_count = write_dip(reference)
     write_hospitals()
-    write_regions()
-    write_insured_budgets()
     write_group_norms()
-    print(f"wrote {count} DRG weights, {dip_count} DIP types, {len(HOSPITALS)} hospitals, {len(REGIONS)} regions")
+    write_regions()  # provisional budgets: the year is drawn and priced on the rates alone
+    write_insured_budgets()
+    pools, insured = simulate_year(HERE, reference)
+    write_regions(pools)
+    write_insured_budgets(insured)
+    write_transition(pools)
+    cases = sum(p[0] for p in pools.values())
+    print(f"wrote {count} DRG weights, {dip_count} DIP types, {len(HOSPITALS)} hospitals, {len(REGIONS)} regions "
+          f"(two layouts), budgets sized on {cases} simulated cases")

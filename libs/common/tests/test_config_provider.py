@@ -15,7 +15,7 @@ REGION_FILE = Path("regions") / "360100-2026.toml"
 
 
 def rate(provider: ConfigProvider) -> Decimal:
-    return provider.current.region_year("360100", 2026).pools["360100-2026-DRG-310-local"].provisional_rate
+    return provider.current.region_year("360100", 2026).pools["360100-2026-DRG-310-all"].provisional_rate
 
 
 def rewrite(directory: Path, old: str, new: str) -> None:
