@@ -61,7 +61,8 @@ def test_a_region_without_the_cases_pool_rejects_it_unless_paid_outside_the_pool
     assert reference_problems(make_list(insutype="390", insured="440100", cross_province=True), narrowed) == []
 
 
-def test_the_pool_is_the_local_or_the_cross_region_one_as_the_insured_region_says(config):
+def test_the_pool_is_the_local_or_the_cross_region_one_as_the_insured_region_says():
+    config = load_config(REPO_ROOT / "demo" / "config-transition")  # separate local / cross pools
     region = config.region_years["360700-2026"]
     only_local = region.model_copy(update={"pools": {k: p for k, p in region.pools.items() if k.endswith("-local")}})
     narrowed = config.model_copy(update={"region_years": {**config.region_years, "360700-2026": only_local}})

@@ -4,6 +4,7 @@
 and returns a frozen, validated `ProvinceConfig`; `load_weight_table(csv)` reads any published
 regional DRG table layout (weight_table.py). Errors are `ConfigError`s naming file and field.
 """
+from .closing import Advance, GuaranteeRelease, Prepayment, ReleaseBand
 from .errors import ConfigError
 from .loader import load_config, load_dip_catalogue, load_region_year
 from .models import (
@@ -37,6 +38,10 @@ from .models import (
 from .weight_table import load_weight_table
 
 __all__ = [
+    "Advance",
+    "GuaranteeRelease",
+    "Prepayment",
+    "ReleaseBand",
     "AlertBasis",
     "AlertLevel",
     "AlertThresholds",

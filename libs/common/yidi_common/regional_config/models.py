@@ -15,6 +15,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ..claims import parse_pool_label, pool_label
+from .closing import Advance, GuaranteeRelease, Prepayment
 from ..money import to_fen
 from ..settlement_list import InsuranceType
 
@@ -147,6 +148,9 @@ class Policy(_Frozen):
     dip: DipThresholds = DipThresholds()
     alerts: AlertThresholds = AlertThresholds()
     recovered_split: RecoveredSplit = RecoveredSplit()
+    guarantee_release: GuaranteeRelease = GuaranteeRelease()
+    prepayment: Prepayment = Prepayment()
+    advance: Advance = Advance()
 
     def distributable(self, budget: Decimal) -> Decimal:
         """A_p = B_p × (1 − ρ), to the fen; the rest is the pool's risk reserve."""

@@ -9,10 +9,12 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from yidi_common.claims import ClaimScope
+from yidi_common.db import unnest_parameters
 
 from ..domain.cases import ClearingCase
 from ..domain.deductions import ConfirmedDeduction
 from ..domain.ledger import JournalEntry, Line
+from ..domain.settlement import Settled, Stage
 
 UPSERT_CASES = text(
     "INSERT INTO clearing_cases (claim_id, version, setl_id, hospital_code, treat_admdvs, insu_admdvs, insutype, "
@@ -27,20 +29,42 @@ UPSERT_CASES = text(
     "ON CONFLICT (claim_id) DO UPDATE SET version = EXCLUDED.version, pool = EXCLUDED.pool, "
     "case_kind = EXCLUDED.case_kind, total_cost = EXCLUDED.total_cost, basic_fund = EXCLUDED.basic_fund, "
     "other_funds = EXCLUDED.other_funds, payment = EXCLUDED.payment, fund_due = EXCLUDED.fund_due, "
-    "payment_exact = EXCLUDED.payment_exact, period = EXCLUDED.period, insutype = EXCLUDED.insutype "
+    "payment_exact = EXCLUDED.payment_exact, period = EXCLUDED.period, year = EXCLUDED.year, "
+    "insutype = EXCLUDED.insutype, hospital_code = EXCLUDED.hospital_code, setl_id = EXCLUDED.setl_id, "
+    "treat_admdvs = EXCLUDED.treat_admdvs, insu_admdvs = EXCLUDED.insu_admdvs, scope = EXCLUDED.scope, "
+    "cross_province = EXCLUDED.cross_province "
     "WHERE clearing_cases.version < EXCLUDED.version"
 )
 SELECT_CASES = text(
     "SELECT claim_id, version, setl_id, period, hospital_code, treat_admdvs, insu_admdvs, insutype, scope, pool, "
     "case_kind, total_cost, basic_fund, other_funds, payment, payment_exact, fund_due FROM clearing_cases "
     "WHERE (CAST(:treatment_region AS text) IS NULL OR treat_admdvs = :treatment_region) "
-    "AND (CAST(:year AS int) IS NULL OR year = :year) AND (CAST(:period AS text) IS NULL OR period = :period)"
+    "AND (CAST(:year AS int) IS NULL OR year = :year) AND (CAST(:until AS text) IS NULL OR period <= :until)"
 )
 SELECT_DEDUCTIONS = text(
     "SELECT flag_id, claim_id, setl_id, hospital_code, treat_admdvs, insu_admdvs, amount, confirmed_at, period "
     "FROM deductions WHERE (CAST(:treatment_region AS text) IS NULL OR treat_admdvs = :treatment_region) "
     "AND (CAST(:year AS text) IS NULL OR left(period, 4) = :year) "
-    "AND (CAST(:month AS text) IS NULL OR period <= :month AND (applied_in IS NULL OR applied_in = :month))"
+    "AND (CAST(:unapplied AS text) IS NULL OR :unapplied = 'settlement' AND applied_in IS NULL "
+    "OR :unapplied = 'clearing' AND cleared_in IS NULL) ORDER BY period, flag_id"
+)
+SELECT_SETTLED = text(
+    "SELECT DISTINCT ON (claim_id) stage, claim_id, version, run, period, hospital_code, treat_admdvs, insu_admdvs, "
+    "fund_due, per_item, provisional FROM claim_settlements WHERE stage = :stage AND left(period, 4) = :year "
+    "AND (CAST(:treatment_region AS text) IS NULL OR treat_admdvs = :treatment_region) "
+    "ORDER BY claim_id, version DESC"
+)
+SELECT_SETTLEMENTS = text(
+    "SELECT stage, claim_id, version, run, period, hospital_code, treat_admdvs, insu_admdvs, fund_due, per_item, "
+    "provisional FROM claim_settlements WHERE stage = :stage AND left(period, 4) = :year "
+    "AND treat_admdvs = :treatment_region ORDER BY claim_id, version"
+)
+INSERT_SETTLED = text(
+    "INSERT INTO claim_settlements (stage, claim_id, version, run, period, hospital_code, treat_admdvs, insu_admdvs, "
+    "fund_due, per_item, provisional) SELECT * FROM unnest(CAST(:stage AS text[]), CAST(:claim_id AS text[]), "
+    "CAST(:version AS int[]), CAST(:run AS text[]), CAST(:period AS text[]), CAST(:hospital_code AS text[]), "
+    "CAST(:treatment_region AS text[]), CAST(:insured_region AS text[]), CAST(:fund_due AS numeric[]), "
+    "CAST(:per_item AS numeric[]), CAST(:provisional AS numeric[]))"
 )
 
 
@@ -68,9 +92,9 @@ class PostgresClearingRepository:
             })
 
     async def cases(self, *, treatment_region: str | None = None, year: int | None = None,
-                    period: str | None = None) -> list[ClearingCase]:
+                    until: str | None = None) -> list[ClearingCase]:
         rows = await self.conn.execute(SELECT_CASES, {"treatment_region": treatment_region, "year": year,
-                                                      "period": period})
+                                                      "until": until})
         return [
             ClearingCase(r.claim_id, r.version, r.setl_id, r.period, r.hospital_code, r.treat_admdvs, r.insu_admdvs,
                          r.insutype, ClaimScope(r.scope), r.pool, r.case_kind, r.total_cost, r.basic_fund,
@@ -90,37 +114,83 @@ class PostgresClearingRepository:
         )
 
     async def deductions(self, *, treatment_region: str | None = None, year: int | None = None,
-                         month: str | None = None) -> list[ConfirmedDeduction]:
-        """Confirmed deductions of the year, or those a month's run takes: of that period, or of an earlier
-        one no run has applied yet."""
+                         unapplied: str | None = None) -> list[ConfirmedDeduction]:
         rows = await self.conn.execute(SELECT_DEDUCTIONS, {
-            "treatment_region": treatment_region, "year": None if year is None else f"{year:04d}", "month": month})
+            "treatment_region": treatment_region, "year": None if year is None else f"{year:04d}",
+            "unapplied": unapplied})
         return [ConfirmedDeduction(r.flag_id, r.claim_id, r.setl_id, r.hospital_code, r.treat_admdvs, r.insu_admdvs,
                                    r.amount, r.confirmed_at, r.period) for r in rows]
 
-    async def mark_deductions_applied(self, flag_ids: list[str], month: str) -> None:
+    async def mark_deductions(self, flag_ids: list[str], applied: str, run: str) -> None:
+        column = {"settlement": "applied_in", "clearing": "cleared_in"}[applied]
         if flag_ids:
             await self.conn.execute(
-                text("UPDATE deductions SET applied_in = :month WHERE flag_id = ANY(:flag_ids) AND applied_in IS NULL"),
-                {"month": month, "flag_ids": flag_ids})
+                text(f"UPDATE deductions SET {column} = :run WHERE flag_id = ANY(:flag_ids) AND {column} IS NULL"),
+                {"run": run, "flag_ids": flag_ids})
+
+    # ------------------------------------------------------------------ settlements
+
+    async def settled(self, stage: Stage, *, year: int, treatment_region: str | None = None) -> dict[str, Settled]:
+        rows = await self.conn.execute(SELECT_SETTLED, {"stage": stage.value, "year": f"{year:04d}",
+                                                        "treatment_region": treatment_region})
+        return {r.claim_id: _settled(r) for r in rows}
+
+    async def settlements_of(self, stage: Stage, *, treatment_region: str, year: int) -> list[Settled]:
+        rows = await self.conn.execute(SELECT_SETTLEMENTS, {"stage": stage.value, "year": f"{year:04d}",
+                                                            "treatment_region": treatment_region})
+        return [_settled(r) for r in rows]
+
+    async def record_settled(self, settled: list[Settled]) -> None:
+        """The primary key (stage, claim, version) refuses a second settlement of a version."""
+        if settled:
+            fields = ("claim_id", "version", "run", "period", "hospital_code", "treatment_region",
+                      "insured_region", "fund_due", "per_item", "provisional")
+            await self.conn.execute(INSERT_SETTLED, {"stage": [x.stage.value for x in settled],
+                                                     **unnest_parameters(settled, **{f: f for f in fields})})
+
+    # ------------------------------------------------------------------ assessments
+
+    async def store_assessments(self, region: str, year: int, scores: dict[str, Decimal], source: str) -> None:
+        if scores:
+            await self.conn.execute(
+                text("INSERT INTO assessments (region, year, hospital_code, score, source) "
+                     "SELECT :region, :year, * FROM unnest(CAST(:hospitals AS text[]), CAST(:scores AS numeric[]), "
+                     "CAST(:sources AS text[])) ON CONFLICT (region, year, hospital_code) DO UPDATE SET "
+                     "score = EXCLUDED.score, source = EXCLUDED.source, recorded_at = now()"),
+                {"region": region, "year": year, "hospitals": list(scores), "scores": list(scores.values()),
+                 "sources": [source] * len(scores)})
+
+    async def assessments(self, region: str, year: int) -> dict[str, Decimal]:
+        rows = await self.conn.execute(
+            text("SELECT hospital_code, score FROM assessments WHERE region = :region AND year = :year"),
+            {"region": region, "year": year})
+        return {r.hospital_code: r.score for r in rows}
 
     # ------------------------------------------------------------------ clearing runs
 
-    async def stored_run(self, kind: str, book: str, period: str) -> dict | None:
+    async def stored_runs(self, kind: str, book: str, period: str) -> list[dict]:
         """book: the region a run clears, or `province`."""
-        return await self.conn.scalar(
-            text("SELECT statement FROM clearing_runs WHERE kind = :kind AND scope = :book AND period = :period"),
-            {"kind": kind, "book": book, "period": period},
-        )
+        rows = await self.conn.execute(
+            text("SELECT statement FROM clearing_runs WHERE kind = :kind AND scope = :book AND period = :period "
+                 "ORDER BY seq"), {"kind": kind, "book": book, "period": period})
+        return [r.statement for r in rows]
 
-    async def store_run(self, kind: str, book: str, period: str, statement: dict) -> bool:
+    async def store_run(self, kind: str, book: str, period: str, seq: int, statement: dict) -> bool:
         """False when that run is stored already (it stands as it is)."""
         row = await self.conn.execute(
-            text("INSERT INTO clearing_runs (kind, scope, period, statement) "
-                 "VALUES (:kind, :book, :period, CAST(:statement AS json)) ON CONFLICT DO NOTHING RETURNING kind"),
-            {"kind": kind, "book": book, "period": period, "statement": orjson.dumps(statement, default=str).decode()},
+            text("INSERT INTO clearing_runs (kind, scope, period, seq, statement) "
+                 "VALUES (:kind, :book, :period, :seq, CAST(:statement AS json)) ON CONFLICT DO NOTHING RETURNING kind"),
+            {"kind": kind, "book": book, "period": period, "seq": seq,
+             "statement": orjson.dumps(statement, default=str).decode()},
         )
         return row.first() is not None
+
+    async def statements(self, kind: str, book: str, year: int) -> list[dict]:
+        rows = await self.conn.execute(
+            text("SELECT statement FROM clearing_runs WHERE kind = :kind AND scope = :book "
+                 "AND left(period, 4) = :year ORDER BY period, seq"),
+            {"kind": kind, "book": book, "year": f"{year:04d}"})
+        return [r.statement for r in rows]
 
     # ------------------------------------------------------------------ ledger
 
@@ -202,6 +272,14 @@ class PostgresClearingRepository:
 
     # ------------------------------------------------------------------ ledger reads (api)
 
+    async def account_balances(self, prefix: str, year: int) -> dict[str, Decimal]:
+        rows = await self.conn.execute(
+            text("SELECT l.account, sum(l.debit - l.credit) AS balance FROM journal_lines l "
+                 "JOIN journal_entries e USING (entry_id) WHERE l.account LIKE :prefix || '%' "
+                 "AND left(e.period, 4) = :year GROUP BY l.account ORDER BY l.account"),
+            {"prefix": prefix, "year": f"{year:04d}"})
+        return {r.account: r.balance for r in rows}
+
     async def trial_balance(self) -> dict[str, Decimal]:
         row = (
             await self.conn.execute(text("SELECT coalesce(sum(debit),0) AS debits, coalesce(sum(credit),0) AS credits, "
@@ -239,3 +317,8 @@ class PostgresClearingRepository:
             )
             out.append({**dict(head), "lines": [Line(r.account, r.debit, r.credit).__dict__ for r in rows]})
         return out
+
+
+def _settled(r) -> Settled:
+    return Settled(Stage(r.stage), r.claim_id, r.version, r.run, r.period, r.hospital_code, r.treat_admdvs,
+                   r.insu_admdvs, r.fund_due, r.per_item, r.provisional)

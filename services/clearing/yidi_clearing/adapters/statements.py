@@ -3,15 +3,19 @@ from __future__ import annotations
 
 import csv
 import io
+from decimal import Decimal, InvalidOperation
 
 import xlsxwriter
 
-TABLES = {"monthly": ("lines",), "annual": ("hospitals", "pools", "lines"),
-          "cross-region": ("remittances", "payments", "lines")}
+TABLES = {"monthly": ("lines", "periods"), "annual": ("hospitals", "pools", "lines"),
+          "annual-adjustment": ("lines",), "cross-region": ("remittances", "payments", "lines"),
+          "cross-province": ("remittances", "payments", "lines")}
 CHART_TITLES = {
     "monthly": "Paid to each hospital, and what was withheld (yuan)",
     "annual": "Distributable budget against FundDue at the final rate, per pool (yuan)",
     "cross-region": "Each region's net remittance to the province and net payment from it (yuan)",
+    "cross-province": "Cross-province claims: each region's net through the national platform (yuan)",
+    "annual-adjustment": "Annual adjustment: balance paid (or recovered) per hospital (yuan)",
 }
 
 
@@ -50,6 +54,8 @@ def chart_rows(statement: dict) -> tuple[list[str], list[list]]:
     kind = statement["kind"]
     if kind == "monthly":
         return ["hospital", "paid", "withheld"], [[r["hospital"], r["paid"], r["withheld"]] for r in statement["lines"]]
+    if kind == "annual-adjustment":
+        return ["hospital", "balance"], [[r["hospital"], r["balance"]] for r in statement["lines"]]
     if kind == "annual":
         return (["pool", "distributable", "fund_due_final"],
                 [[r["pool"], r["distributable"], r["fund_due_final"]] for r in statement["pools"]])
@@ -76,3 +82,24 @@ def _add_chart(book: xlsxwriter.Workbook, statement: dict) -> None:
     chart.set_size({"width": 960, "height": 480})
     sheet.insert_chart("E2", chart)
     sheet.activate()  # the workbook opens on the chart
+
+
+def read_assessments(text: str) -> dict[str, Decimal]:
+    """A CSV of assessment results (columns hospital_code, score); every bad row named."""
+    reader = csv.DictReader(io.StringIO(text))
+    if not reader.fieldnames or not {"hospital_code", "score"} <= set(reader.fieldnames):
+        raise ValueError("the assessments CSV needs the columns hospital_code and score")
+    scores: dict[str, Decimal] = {}
+    problems = []
+    for line, row in enumerate(reader, 2):
+        try:
+            score = Decimal(row["score"].strip())
+        except (InvalidOperation, AttributeError):
+            problems.append(f"line {line}: score {row['score']!r} is not a number")
+            continue
+        if not 0 <= score <= 100:
+            problems.append(f"line {line}: score {score} is outside 0-100")
+        scores[row["hospital_code"].strip()] = score
+    if problems:
+        raise ValueError("; ".join(problems))
+    return scores

@@ -1,7 +1,9 @@
-"""Monthly pre-settlement, annual clearing and two-level cross-region clearing (DOMAIN.md §7).
+"""Monthly pre-settlement, annual clearing and adjustments, two-level cross-region and cross-province
+clearing, prepayments, advances and assessments (DOMAIN.md §7).
 
-POST runs a clearing (idempotent: a second run returns the stored statement and changes nothing);
-GET reads the statement as JSON, CSV (?format=csv&table=...) or XLSX (?format=xlsx).
+POST runs a clearing: what its stage has not settled, as a numbered supplementary run when the period
+has one already; with nothing new it returns the last stored statement and changes nothing.
+GET reads a statement (?run=n, default the last) as JSON, CSV (?format=csv&table=...) or XLSX.
 """
 from __future__ import annotations
 
@@ -11,13 +13,15 @@ from typing import Literal
 import orjson
 from fastapi import APIRouter, HTTPException, Path, Query, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from yidi_common.config_api import configured_region_year
+from yidi_common.regional_config import BudgetHistoryError
 from yidi_common.unit_of_work import transaction
 
 from ..adapters.repository import PostgresClearingRepository
-from ..adapters.statements import to_csv, to_xlsx
+from ..adapters.statements import read_assessments, to_csv, to_xlsx
+from ..domain.guarantee import AssessmentMissing
 from ..service_layer import clearing_runs
 from ..service_layer.recovered_funds import Recovery, post_recovered
 
@@ -46,60 +50,179 @@ def _transaction(request: Request):
     return transaction(runtime.engine, PostgresClearingRepository, runtime.relay)
 
 
-async def _stored(request: Request, kind: str, book: str, period: str) -> dict:
+async def _stored(request: Request, kind: str, book: str, period: str, run: int | None = None) -> dict:
+    """The run numbered `run`, or the period's last run."""
     async with request.app.state.runtime.engine.connect() as conn:
-        statement = await PostgresClearingRepository(conn).stored_run(kind, book, period)
-    if statement is None:
-        raise HTTPException(404, detail={"title": f"no {kind} clearing run for {book} {period}"})
-    return statement
+        runs = await PostgresClearingRepository(conn).stored_runs(kind, book, period)
+    if not runs or (run is not None and run >= len(runs)):
+        raise HTTPException(404, detail={"title": f"no {kind} run {'' if run is None else run} for {book} {period}"})
+    return runs[-1 if run is None else run]
 
 
 Format = Query("json", pattern="^(json|csv|xlsx)$")
 
 
+def _answer(result: clearing_runs.RunResult) -> dict:
+    return {"ran": result.ran, **_json(result.statement)}
+
+
+async def _run(request: Request, use_case, *args) -> dict:
+    config = request.app.state.config.current
+    try:
+        async with _transaction(request) as tx:
+            return _answer(await use_case(tx, config, *args))
+    except clearing_runs.YearClosed as e:
+        raise HTTPException(409, detail={"title": str(e)}) from None
+    except AssessmentMissing as e:
+        raise HTTPException(409, detail={"title": str(e), "hospitals": e.hospitals,
+                                         "fix": "POST /v1/clearing/assessments/{region}/{year} or add the region's "
+                                                "assessments CSV to the configuration"}) from None
+    except (clearing_runs.NothingToDo, BudgetHistoryError) as e:
+        raise HTTPException(409, detail={"title": str(e)}) from None
+    except KeyError as e:
+        raise HTTPException(404, detail={"title": str(e.args[0])}) from None
+
+
 @router.post("/monthly/{region}/{month}", summary="Run monthly pre-settlement for a treatment region")
 async def monthly(request: Request, region: str = Region, month: str = Month) -> dict:
-    # a run is final once stored: one for a region-year without configuration would stand empty for good
+    """Settles every claim version of the region's year up to the month that no monthly run settled. Run
+    again after late lists or corrections: a numbered supplementary run for the difference."""
     configured_region_year(request, region, int(month[:4]))
-    async with _transaction(request) as tx:
-        statement, ran = await clearing_runs.run_monthly(tx, request.app.state.config.current, region, month)
-    return {"ran": ran, **_json(statement)}
+    return await _run(request, clearing_runs.run_monthly, region, month)
 
 
 @router.get("/monthly/{region}/{month}", summary="A monthly pre-settlement statement")
 async def monthly_statement(request: Request, region: str = Region, month: str = Month, format: str = Format,
-                            table: str | None = None):
-    return _render(await _stored(request, "monthly", region, month), format, table, f"monthly-{region}-{month}")
+                            table: Literal["lines", "periods"] | None = None, run: int | None = Query(None, ge=0)):
+    return _render(await _stored(request, "monthly", region, month, run), format, table, f"monthly-{region}-{month}")
 
 
 @router.post("/annual/{region}/{year}", summary="Run annual clearing with final rates, deductions and overrun sharing")
 async def annual(request: Request, region: str = Region, year: int = Path(ge=2000, le=2100)) -> dict:
+    """The first run clears the year; later runs are annual adjustments for what it has not settled."""
     configured_region_year(request, region, year)
-    try:
-        async with _transaction(request) as tx:
-            statement, ran = await clearing_runs.run_annual(tx, request.app.state.config.current, region, year)
-    except KeyError as e:
-        raise HTTPException(404, detail={"title": str(e.args[0])}) from None
-    return {"ran": ran, **_json(statement)}
+    await _assessments_from_configuration(request, region, year)
+    return await _run(request, clearing_runs.run_annual, region, year)
 
 
-@router.get("/annual/{region}/{year}", summary="An annual clearing statement")
+@router.get("/annual/{region}/{year}", summary="An annual clearing statement (run 0) or an adjustment (run ≥ 1)")
 async def annual_statement(request: Request, region: str = Region, year: int = Path(ge=2000, le=2100),
-                           format: str = Format, table: Literal["hospitals", "pools", "lines"] | None = None):
-    return _render(await _stored(request, "annual", region, str(year)), format, table, f"annual-{region}-{year}")
+                           format: str = Format, table: Literal["hospitals", "pools", "lines"] | None = None,
+                           run: int | None = Query(None, ge=0)):
+    return _render(await _stored(request, "annual", region, str(year), 0 if run is None else run), format, table,
+                   f"annual-{region}-{year}")
 
 
 @router.post("/cross-region/{month}", summary="Run two-level cross-region clearing for the province")
 async def cross_region(request: Request, month: str = Month) -> dict:
-    async with _transaction(request) as tx:
-        statement, ran = await clearing_runs.run_cross_region(tx, month)
-    return {"ran": ran, **_json(statement)}
+    return await _run(request, clearing_runs.run_cross_region, month)
 
 
 @router.get("/cross-region/{month}", summary="Remittances per insured region, payments per treatment region")
 async def cross_region_statement(request: Request, month: str = Month, format: str = Format,
-                                 table: Literal["remittances", "payments", "lines"] | None = None):
-    return _render(await _stored(request, "cross-region", "province", month), format, table, f"cross-region-{month}")
+                                 table: Literal["remittances", "payments", "lines"] | None = None,
+                                 run: int | None = Query(None, ge=0)):
+    return _render(await _stored(request, "cross-region", "province", month, run), format, table,
+                   f"cross-region-{month}")
+
+
+@router.post("/cross-province/{month}", summary="Settle cross-province claims' receivable through the national platform")
+async def cross_province(request: Request, month: str = Month) -> dict:
+    return await _run(request, clearing_runs.run_cross_province, month)
+
+
+@router.get("/cross-province/{month}", summary="Cross-province claims per insured and treatment region")
+async def cross_province_statement(request: Request, month: str = Month, format: str = Format,
+                                   table: Literal["remittances", "payments", "lines"] | None = None,
+                                   run: int | None = Query(None, ge=0)):
+    return _render(await _stored(request, "cross-province", "province", month, run), format, table,
+                   f"cross-province-{month}")
+
+
+class AmountsBody(BaseModel):
+    amounts: dict[str, Decimal] | None = Field(
+        None, description="per hospital (prepayment) or insured region (advance); omitted: computed by the policy")
+
+    @field_validator("amounts")
+    @classmethod
+    def _in_fen(cls, amounts: dict[str, Decimal] | None) -> dict[str, Decimal] | None:
+        bad = [k for k, v in (amounts or {}).items() if v < 0 or v != v.quantize(Decimal("0.01"))]
+        if bad:
+            raise ValueError(f"amounts must be non-negative and in fen: {', '.join(bad)}")
+        return amounts
+
+
+@router.post("/prepayments/{region}/{year}", summary="Year-start prepayment to the region's hospitals (预拨周转金)")
+async def prepayment(request: Request, body: AmountsBody | None = None, region: str = Region,
+                     year: int = Path(ge=2000, le=2100)) -> dict:
+    configured_region_year(request, region, year)
+    return await _run(request, clearing_runs.run_prepayment, region, year, body.amounts if body else None)
+
+
+@router.get("/prepayments/{region}/{year}", summary="A year's prepayments")
+async def prepayment_statement(request: Request, region: str = Region, year: int = Path(ge=2000, le=2100)) -> dict:
+    return await _stored(request, "prepayment", region, str(year), 0)
+
+
+@router.post("/advances/{year}", summary="Insured regions' advances to the province (上解预付金)")
+async def advance(request: Request, body: AmountsBody | None = None, year: int = Path(ge=2000, le=2100)) -> dict:
+    return await _run(request, clearing_runs.run_advance, year, body.amounts if body else None)
+
+
+@router.get("/advances/{year}", summary="A year's advances")
+async def advance_statement(request: Request, year: int = Path(ge=2000, le=2100)) -> dict:
+    return await _stored(request, "advance", "province", str(year), 0)
+
+
+class AssessmentsBody(BaseModel):
+    results: dict[str, Decimal] = Field(description="assessment score 0-100 per hospital code", min_length=1)
+
+    @field_validator("results")
+    @classmethod
+    def _scores(cls, results: dict[str, Decimal]) -> dict[str, Decimal]:
+        bad = [h for h, s in results.items() if not 0 <= s <= 100]
+        if bad:
+            raise ValueError(f"scores must lie in 0-100: {', '.join(bad)}")
+        return results
+
+
+@router.post("/assessments/{region}/{year}", summary="Hospitals' annual assessment results (考核评价), JSON or CSV")
+async def assessments(request: Request, region: str = Region, year: int = Path(ge=2000, le=2100)) -> dict:
+    """JSON `{"results": {"<hospital>": score}}`, or text/csv with columns hospital_code, score."""
+    configured_region_year(request, region, year)
+    if request.headers.get("content-type", "").startswith("text/csv"):
+        try:
+            scores, source = read_assessments((await request.body()).decode("utf-8-sig")), "csv upload"
+        except ValueError as e:
+            raise HTTPException(422, detail=[{"loc": ["body"], "msg": str(e), "type": "value_error"}]) from None
+    else:
+        try:
+            scores, source = AssessmentsBody.model_validate_json(await request.body()).results, "api"
+        except ValidationError as e:
+            raise HTTPException(422, detail=e.errors(include_url=False, include_context=False)) from None
+    try:
+        async with _transaction(request) as tx:
+            return await clearing_runs.record_assessments(tx, request.app.state.config.current, region, year,
+                                                          scores, source)
+    except clearing_runs.YearClosed as e:
+        raise HTTPException(409, detail={"title": str(e)}) from None
+    except KeyError as e:
+        raise HTTPException(422, detail=[{"loc": ["body", "results"], "msg": str(e.args[0]),
+                                          "type": "value_error"}]) from None
+
+
+async def _assessments_from_configuration(request: Request, region: str, year: int) -> None:
+    """The configuration's `assessments/<region>-<year>.csv`, when there is one, for hospitals without a result."""
+    config = request.app.state.config.current
+    path = config.source_dir / "assessments" / f"{region}-{year}.csv"
+    if not path.is_file():
+        return
+    scores = read_assessments(path.read_text(encoding="utf-8-sig"))
+    async with _transaction(request) as tx:
+        known = await tx.repo.assessments(region, year)
+        missing = {h: s for h, s in scores.items() if h not in known}
+        if missing and not await tx.repo.stored_runs("annual", region, str(year)):
+            await clearing_runs.record_assessments(tx, config, region, year, missing, str(path))
 
 
 class RecoveryBody(BaseModel):

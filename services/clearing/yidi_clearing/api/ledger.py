@@ -1,9 +1,12 @@
-"""Ledger reads for bureaus: trial balance, account balances, one claim's journal."""
+"""Ledger reads for bureaus: trial balance, account balances, one claim's journal, a year's close check."""
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from dataclasses import asdict
+
+from fastapi import APIRouter, Path, Request
 
 from ..adapters.repository import PostgresClearingRepository
+from ..service_layer.year_close import check_year
 
 router = APIRouter(prefix="/v1/ledger", tags=["ledger"])
 
@@ -29,3 +32,14 @@ async def claim_journal(claim_id: str, request: Request) -> dict:
     async with request.app.state.runtime.engine.connect() as conn:
         entries = await PostgresClearingRepository(conn).claim_journal(claim_id)
     return {"claim_id": claim_id, "entries": entries}
+
+
+@router.get("/close-check/{region}/{year}", summary="Whether a region's settlement year closes: each invariant, its figure")
+async def close_check(request: Request, region: str = Path(pattern=r"^\d{6}$"),
+                      year: int = Path(ge=2000, le=2100)) -> dict:
+    """Each business invariant of a closed year (yidi_clearing.domain.close_check) with its figure,
+    whether it holds and, when not, what breaks it."""
+    async with request.app.state.runtime.engine.connect() as conn:
+        invariants = await check_year(PostgresClearingRepository(conn), region, year)
+    return {"region": region, "year": year, "closes": all(i.holds for i in invariants),
+            "invariants": [asdict(i) for i in invariants]}

@@ -15,10 +15,20 @@ Overrun sharing per hospital and pool: overrun = Σ T − Σ Payment (final); th
 s × min(overrun, c × Σ Payment) (to the fen, half-up), pro rata (largest remainder) when short;
 what the reserve has left returns to the fund.
 
+Per hospital (HospitalAnnual), what the year owes it less what it was paid:
+
+    balance = Σ FundDue final + Σ per item + overrun paid + guarantee released
+              − deductions − penalties − prepayment − paid monthly − withheld monthly
+
+the guarantee withheld by the monthly runs being released at the share its assessment earns
+(guarantee.py) and forfeited otherwise; so the hospital's payments over the year (prepayment, monthly,
+annual balance) come to Σ FundDue final + per item + overrun paid − deductions − forfeited.
+
 Kernel: two passes over integer-fen columns (cases.py); one Decimal multiply per weight case.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -35,6 +45,10 @@ class HospitalAdjustments:
     deductions: Decimal = Decimal("0.00")  # confirmed audit deductions of the year
     penalties: Decimal = Decimal("0.00")  # assessment penalty (考核扣款)
     paid_monthly: Decimal = Decimal("0.00")  # Σ paid in monthly pre-settlement (net of withholding)
+    withheld: Decimal = Decimal("0.00")  # Σ guarantee withheld by the monthly runs
+    release_share: Decimal = Decimal("1")  # of the guarantee, as the assessment earns it
+    prepayment: Decimal = Decimal("0.00")  # year-start prepayment (预拨周转金), offset here
+    per_item: Decimal = Decimal("0.00")  # Σ paid as charged (other funds; cross-province claims)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,11 +91,20 @@ class HospitalPoolLine:
 class HospitalAnnual:
     hospital: str
     fund_due_final: Decimal
+    per_item: Decimal
     overrun_paid: Decimal
     deductions: Decimal
     penalties: Decimal
+    withheld: Decimal
+    released: Decimal
+    forfeited: Decimal
+    prepayment: Decimal
     paid_monthly: Decimal
     balance: Decimal  # > 0 paid to the hospital, < 0 recovered from it
+
+    @property
+    def paid_over_year(self) -> Decimal:
+        return self.prepayment + self.paid_monthly + self.balance
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,17 +112,21 @@ class AnnualClearing:
     pools: list[PoolClearing]
     lines: list[HospitalPoolLine]
     hospitals: list[HospitalAnnual]
+    fund_due_final_fen: list[int]  # per case, in the order of ClearingCases
 
 
 def annual_clearing(
     cases: ClearingCases,
     config: ProvinceConfig,
     adjustments: dict[str, HospitalAdjustments] | None = None,
+    clearing_totals: Mapping[str, Decimal] | None = None,
 ) -> AnnualClearing:
+    """clearing_totals: earlier years' clearing totals by pool label, for pools budgeted from history
+    (seed 000 四(一)); a pool whose years are missing raises BudgetHistoryError."""
     n_pools, n_hospitals = len(cases.pools), len(cases.hospitals)
     sums = _aggregate(cases, n_pools)
-    terms = [_final_terms(config, pool, sums, p) for p, pool in enumerate(cases.pools)]
-    per_line = _reprice(cases, n_hospitals, [t.factor100 for t in terms])
+    terms = [_final_terms(config, pool, sums, p, clearing_totals or {}) for p, pool in enumerate(cases.pools)]
+    per_line, case_due_final = _reprice(cases, n_hospitals, [t.factor100 for t in terms])
     pools, lines = [], []
     for p, pool in enumerate(cases.pools):
         t = terms[p]
@@ -135,7 +162,7 @@ def annual_clearing(
             overrun_paid=yuan(sum(paid)),
             reserve_returned=yuan(reserve - sum(paid)),
         ))
-    return AnnualClearing(pools, lines, _hospital_statements(lines, adjustments or {}))
+    return AnnualClearing(pools, lines, _hospital_statements(lines, adjustments or {}), case_due_final)
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,10 +209,11 @@ def _aggregate(cases: ClearingCases, n_pools: int) -> _PoolSums:
     return _PoolSums(count, weight_count, basic, item_due, cost_less_fund, exact_sum)
 
 
-def _final_terms(config: ProvinceConfig, pool: PoolKey, sums: _PoolSums, p: int) -> _PoolTerms:
+def _final_terms(config: ProvinceConfig, pool: PoolKey, sums: _PoolSums, p: int,
+                 clearing_totals: Mapping[str, Decimal]) -> _PoolTerms:
     pool_config = config.pool(pool)
     policy = config.region_year(pool.region, pool.year).policy
-    budget = pool_config.budget_for(yuan(sums.basic[p]))
+    budget = pool_config.budget_for(yuan(sums.basic[p]), pool_config.history_from(clearing_totals))
     distributable = policy.distributable(budget)
     rate = pool_config.provisional_rate
     exact_sum = sums.exact_sum[p]
@@ -195,23 +223,26 @@ def _final_terms(config: ProvinceConfig, pool: PoolKey, sums: _PoolSums, p: int)
         numerator = distributable - yuan(sums.item_fund_due[p]) + yuan(sums.weight_cost_less_fund[p])
         quantum = Decimal(1).scaleb(-policy.final_rate_places)
         final_rate = max(Decimal(0), (numerator * rate / exact_sum).quantize(quantum, rounding=ROUND_HALF_UP))
-        factor100 = (final_rate / rate).scaleb(2)  # exactly 100 when R_final = R_p
+        factor100 = rate_factor100(final_rate, rate)  # exactly 100 when R_final = R_p
     return _PoolTerms(fen(budget), fen(distributable), policy.risk_reserve, rate, exact_sum / rate, final_rate,
                       factor100, policy.overrun_share, policy.overrun_cap)
 
 
-def _reprice(cases: ClearingCases, n_hospitals: int, factor100: list[Decimal | None]) -> dict[int, list[int]]:
+def _reprice(cases: ClearingCases, n_hospitals: int,
+             factor100: list[Decimal | None]) -> tuple[dict[int, list[int]], list[int]]:
     """Pass 2: per (pool, hospital) [cases, Σ T, Σ Payment final, Σ FundDue final, Σ FundDue provisional]
-    (lists, not records: they are added to once per case)."""
+    (lists, not records: they are added to once per case), and each case's FundDue final."""
     lines: dict[int, list[int]] = {}
+    due_final: list[int] = []
     for p, h, t, f, pay, due, x in zip(
         cases.pool_index, cases.hospital_index, cases.total_fen, cases.basic_fund_fen,
         cases.payment_fen, cases.fund_due_fen, cases.payment_exact,
     ):
         provisional_due = due
         if x is not None:
-            pay = int((x * factor100[p]).to_integral_value(ROUND_HALF_UP))
+            pay = final_payment_fen(x, factor100[p])
             due = fund_due_fen(t, f, pay)
+        due_final.append(due)
         line = lines.get(p * n_hospitals + h)
         if line is None:
             line = lines[p * n_hospitals + h] = [0, 0, 0, 0, 0]
@@ -220,7 +251,16 @@ def _reprice(cases: ClearingCases, n_hospitals: int, factor100: list[Decimal | N
         line[2] += pay
         line[3] += due
         line[4] += provisional_due
-    return lines
+    return lines, due_final
+
+
+def final_payment_fen(payment_exact: Decimal, factor100: Decimal) -> int:
+    """Payment at the final rate in fen: X × R_final / R_p, half-up (factor100 = 100 × R_final / R_p)."""
+    return int((payment_exact * factor100).to_integral_value(ROUND_HALF_UP))
+
+
+def rate_factor100(final_rate: Decimal, provisional_rate: Decimal) -> Decimal:
+    return (final_rate / provisional_rate).scaleb(2)
 
 
 def _overrun_claim(line: list[int], share: Decimal, cap: Decimal) -> tuple[int, int]:
@@ -243,8 +283,11 @@ def _hospital_statements(lines: list[HospitalPoolLine], adjustments: dict[str, H
         adj = adjustments.get(hospital, HospitalAdjustments())
         fund_due_final = due.get(hospital, Decimal("0.00"))
         overrun_paid = shared.get(hospital, Decimal("0.00"))
-        balance = fund_due_final + overrun_paid - adj.deductions - adj.penalties - adj.paid_monthly
+        released = to_fen(adj.withheld * adj.release_share)
+        balance = (fund_due_final + adj.per_item + overrun_paid + released - adj.deductions - adj.penalties
+                   - adj.prepayment - adj.paid_monthly - adj.withheld)
         result.append(HospitalAnnual(
-            hospital, fund_due_final, overrun_paid, adj.deductions, adj.penalties, adj.paid_monthly, balance,
+            hospital, fund_due_final, adj.per_item, overrun_paid, adj.deductions, adj.penalties, adj.withheld,
+            released, adj.withheld - released, adj.prepayment, adj.paid_monthly, balance,
         ))
     return result

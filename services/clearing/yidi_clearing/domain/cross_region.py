@@ -1,10 +1,13 @@
-"""Two-level cross-region clearing (省、市两级清算, seed 001 (三), DOMAIN.md §7).
+"""Two-level cross-region clearing (省、市两级清算, seed 001 (三), DOMAIN.md §7), and the same statement
+for cross-province claims reimbursed through the national platform (跨省, its own run).
 
 Every fund payment on a cross-region list (all fund types, per item) is owed by the insured
-region. Per period: each insured region remits (上解) Σ those payments − its confirmed
+region. Per run: each insured region remits (上解) Σ those payments − its confirmed
 deductions (冲减) to the province; the province pays (拨付) each treatment region the same
 amounts by treatment region. Lines are per (insured, treatment) pair, so both sides reconcile:
-Σ remittances = Σ province payments.
+Σ remittances = Σ province payments. A run takes the claim versions its stage has not settled
+(settlement.py), corrections as differences, and only deductions on claims of its own scope: a
+deduction on a local claim stays in the treatment region's own settlement.
 """
 from __future__ import annotations
 
@@ -12,10 +15,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from yidi_common.claims import ClaimScope
-
-from .cases import ClearingCase
 from .deductions import ConfirmedDeduction
+from .settlement import Difference, Settled, Stage, in_scope, stage_amounts
 
 ZERO = Decimal("0.00")
 
@@ -44,17 +45,28 @@ class CrossRegionClearing:
     remittances: list[RegionTotal]  # per insured region
     payments: list[RegionTotal]  # per treatment region
     total: Decimal  # Σ remittances = Σ payments
+    settled: list[Settled]
 
 
-def cross_region_statements(cases: Iterable[ClearingCase], deductions: Iterable[ConfirmedDeduction] = ()) -> CrossRegionClearing:
+def cross_region_statements(differences: Iterable[Difference], deductions: Iterable[ConfirmedDeduction] = (),
+                            stage: Stage = Stage.CROSS_REGION, run: str = "") -> CrossRegionClearing:
+    """deductions: those of claims in the stage's scope (the caller filters by scope)."""
     counts: dict[tuple[str, str], int] = {}  # by (insured region, treatment region)
     paid: dict[tuple[str, str], Decimal] = {}
     deducted: dict[tuple[str, str], Decimal] = {}
-    for case in cases:
-        if case.scope is ClaimScope.CROSS_REGION:
-            pair = (case.insured_region, case.treatment_region)
-            counts[pair] = counts.get(pair, 0) + 1
-            paid[pair] = paid.get(pair, ZERO) + case.fund_payments
+    settled = []
+    for d in differences:
+        case = d.case
+        _, amount = stage_amounts(stage, case)
+        before = d.before
+        # a correction that moved the insured region settles the old pair back and the new one afresh
+        if before is not None and (before.insured_region, before.treatment_region) != (case.insured_region, case.treatment_region):
+            _add(counts, paid, (before.insured_region, before.treatment_region), -before.per_item, 0)
+            before = None
+        if before is not None or in_scope(stage, case):
+            _add(counts, paid, (case.insured_region, case.treatment_region), amount - (before.per_item if before else ZERO), 1)
+        settled.append(Settled(stage, case.claim_id, case.version, run, case.period, case.hospital_code,
+                               case.treatment_region, case.insured_region, ZERO, amount))
     for d in deductions:
         pair = (d.insured_region, d.treatment_region)
         deducted[pair] = deducted.get(pair, ZERO) + d.amount
@@ -65,7 +77,12 @@ def cross_region_statements(cases: Iterable[ClearingCase], deductions: Iterable[
                                      fund_payments - deductions_total))
     remittances = _totals(lines, lambda line: line.insured_region)
     payments = _totals(lines, lambda line: line.treatment_region)
-    return CrossRegionClearing(lines, remittances, payments, sum((line.net for line in lines), ZERO))
+    return CrossRegionClearing(lines, remittances, payments, sum((line.net for line in lines), ZERO), settled)
+
+
+def _add(counts: dict, paid: dict, pair: tuple[str, str], amount: Decimal, count: int) -> None:
+    counts[pair] = counts.get(pair, 0) + count
+    paid[pair] = paid.get(pair, ZERO) + amount
 
 
 def _totals(lines: list[CrossRegionLine], region_of) -> list[RegionTotal]:

@@ -18,9 +18,11 @@ from yidi_common.claims import ClaimScope
 from yidi_common.ids import uuid5_text
 from yidi_common.money import ZERO, to_fen
 
+from .adjustment import AdjustmentLine
 from .annual import HospitalAnnual, HospitalPoolLine
 from .cases import ClearingCase
 from .cross_region import CrossRegionClearing
+from .deductions import ConfirmedDeduction
 from .monthly import MonthlyLine
 from .recovered import RecoveredShares
 
@@ -104,9 +106,14 @@ def reversal_of(entry: JournalEntry, superseded_by: int) -> JournalEntry:
     )
 
 
-def monthly_entry(region: str, month: str, lines: Iterable[MonthlyLine]) -> JournalEntry:
-    """Monthly pre-settlement: the basic fund pays each hospital (1 − q) of what it is owed, withholds q,
-    and keeps confirmed deductions."""
+def run_entry_id(region: str, period: str, kind: str, seq: int) -> str:
+    """A run's entry id; the first run of a period keeps the id it always had."""
+    return entry_id(region, period, kind) if seq == 0 else entry_id(region, period, kind, seq)
+
+
+def monthly_entry(region: str, month: str, seq: int, lines: Iterable[MonthlyLine]) -> JournalEntry:
+    """Monthly pre-settlement: the fund pays each hospital (1 − q) of its FundDue and the per-item part,
+    withholds q as the guarantee, and keeps confirmed deductions."""
     out: list[Line] = []
     for l in lines:
         hospital = f"{region}:hospital-payable:{l.hospital}"
@@ -114,15 +121,15 @@ def monthly_entry(region: str, month: str, lines: Iterable[MonthlyLine]) -> Jour
                 _cr(f"{region}:guarantee-withheld:{l.hospital}", l.withheld)]
         if l.deductions:
             out += [_dr(hospital, l.deductions), _cr(f"{region}:audit-deductions:{l.hospital}", l.deductions)]
-    return JournalEntry(entry_id(region, month, "monthly"), "clearing.monthly", month, None, None,
+    return JournalEntry(run_entry_id(region, month, "monthly", seq), "clearing.monthly", month, None, None,
                         tuple(x for x in out if x.debit or x.credit))
 
 
-def annual_entry(region: str, year: str, lines: Iterable[HospitalPoolLine],
-                 hospitals: Iterable[HospitalAnnual]) -> JournalEntry:
+def annual_entry(region: str, year: str, lines: Iterable[HospitalPoolLine], hospitals: Iterable[HospitalAnnual],
+                 unapplied_deductions: dict[str, Decimal]) -> JournalEntry:
     """Annual clearing: FundDue moves from the provisional to the final rate (against the pool), the
-    reserve pays reasonable overruns, and each hospital's balance is paid or recovered, its guarantee
-    released."""
+    reserve pays reasonable overruns, deductions no monthly run took are taken, the guarantee is released
+    or forfeited, the prepayment offset, and each hospital's balance paid or recovered."""
     out: list[Line] = []
     for l in lines:
         hospital = f"{region}:hospital-payable:{l.hospital}"
@@ -130,22 +137,95 @@ def annual_entry(region: str, year: str, lines: Iterable[HospitalPoolLine],
                 _cr(hospital, l.fund_due_final - l.fund_due_provisional),
                 _dr(f"{region}:pool-reserve:{l.pool.label}", l.overrun_paid), _cr(hospital, l.overrun_paid)]
     for h in hospitals:
-        out += [_dr(f"{region}:hospital-payable:{h.hospital}", h.balance), _cr(f"{region}:fund-bank", h.balance)]
+        hospital = f"{region}:hospital-payable:{h.hospital}"
+        deducted = unapplied_deductions.get(h.hospital, ZERO)
+        out += [_dr(hospital, deducted), _cr(f"{region}:audit-deductions:{h.hospital}", deducted),
+                _dr(f"{region}:guarantee-withheld:{h.hospital}", h.withheld), _cr(hospital, h.released),
+                _cr(f"{region}:guarantee-forfeited:{h.hospital}", h.forfeited),
+                _dr(hospital, h.prepayment), _cr(f"{region}:prepayment-receivable:{h.hospital}", h.prepayment),
+                _dr(hospital, h.balance), _cr(f"{region}:fund-bank", h.balance)]
     return JournalEntry(entry_id(region, year, "annual"), "clearing.annual", f"{year}-12", None, None,
                         tuple(x for x in out if x.debit or x.credit))
 
 
-def cross_region_entry(month: str, clearing: CrossRegionClearing) -> JournalEntry:
-    """Two-level clearing: each insured region remits its net to the province, which pays each
-    treatment region its net."""
+def annual_adjustment_entry(region: str, year: str, seq: int, lines: Iterable[AdjustmentLine]) -> JournalEntry:
+    """After the annual run: late lists and corrections at the year's final rates, late deductions, and
+    each hospital's difference paid or recovered."""
+    out: list[Line] = []
+    for l in lines:
+        hospital = f"{region}:hospital-payable:{l.hospital}"
+        rescale = l.fund_due_final - l.fund_due_provisional
+        out += [_dr(f"{region}:pool-settlement:{l.pool or 'per-item'}", rescale), _cr(hospital, rescale),
+                _dr(hospital, l.deductions), _cr(f"{region}:audit-deductions:{l.hospital}", l.deductions),
+                _dr(hospital, l.balance), _cr(f"{region}:fund-bank", l.balance)]
+    return JournalEntry(entry_id(region, year, "annual-adjustment", seq), "clearing.annual-adjustment",
+                        f"{year}-12", None, None, tuple(x for x in out if x.debit or x.credit))
+
+
+def cross_region_entry(month: str, seq: int, clearing: CrossRegionClearing, deductions: Iterable[ConfirmedDeduction],
+                       advances_offset: dict[str, Decimal]) -> JournalEntry:
+    """Two-level clearing: each insured region remits its net to the province (less the advance offset
+    in December), which pays each treatment region its net. Deductions are written off on both sides:
+    the insured region's expense falls, the treatment region's receivable is met by what it kept from
+    its hospital."""
     out: list[Line] = []
     for r in clearing.remittances:
-        out += [_dr(f"{r.region}:payable-to-province", r.net), _cr(f"{r.region}:fund-bank", r.net),
-                _dr(f"{PROVINCE_BOOK}:bank", r.net), _cr(f"{PROVINCE_BOOK}:receivable:{r.region}", r.net)]
+        offset = advances_offset.get(r.region, ZERO)
+        out += [_dr(f"{r.region}:payable-to-province", r.fund_payments),
+                _cr(f"{r.region}:cross-region-medical-expense", r.deductions),
+                _cr(f"{r.region}:advance-to-province", offset), _cr(f"{r.region}:fund-bank", r.net - offset),
+                _dr(f"{PROVINCE_BOOK}:bank", r.net - offset), _dr(f"{PROVINCE_BOOK}:advance-from:{r.region}", offset),
+                _cr(f"{PROVINCE_BOOK}:receivable:{r.region}", r.fund_payments)]
+    for line in clearing.lines:
+        out += [_dr(f"{PROVINCE_BOOK}:payable:{line.treatment_region}", line.deductions)]
+    for region, offset in advances_offset.items():  # an advance with no remittance this run
+        if region not in {r.region for r in clearing.remittances}:
+            out += [_dr(f"{PROVINCE_BOOK}:advance-from:{region}", offset), _cr(f"{PROVINCE_BOOK}:bank", offset),
+                    _dr(f"{region}:fund-bank", offset), _cr(f"{region}:advance-to-province", offset)]
     for p in clearing.payments:
         out += [_dr(f"{PROVINCE_BOOK}:payable:{p.region}", p.net), _cr(f"{PROVINCE_BOOK}:bank", p.net),
                 _dr(f"{p.region}:fund-bank", p.net), _cr(f"{p.region}:receivable-from-province", p.net)]
-    return JournalEntry(entry_id("province", month, "cross-region"), "clearing.cross-region", month, None, None,
+    out += _deductions_met(deductions, "receivable-from-province")
+    return JournalEntry(run_entry_id("province", month, "cross-region", seq), "clearing.cross-region", month,
+                        None, None, tuple(x for x in out if x.debit or x.credit))
+
+
+def cross_province_entry(month: str, seq: int, clearing: CrossRegionClearing,
+                         deductions: Iterable[ConfirmedDeduction]) -> JournalEntry:
+    """Cross-province claims through the national platform: each treatment region's receivable is met
+    by the platform's payment and by the deductions it kept from its hospitals."""
+    out: list[Line] = []
+    for p in clearing.payments:
+        out += [_dr(f"{p.region}:fund-bank", p.net), _cr(f"{p.region}:receivable-national-clearing", p.net)]
+    out += _deductions_met(deductions, "receivable-national-clearing")
+    return JournalEntry(run_entry_id("province", month, "cross-province", seq), "clearing.cross-province", month,
+                        None, None, tuple(x for x in out if x.debit or x.credit))
+
+
+def _deductions_met(deductions: Iterable[ConfirmedDeduction], receivable: str) -> list[Line]:
+    out: list[Line] = []
+    for d in deductions:
+        t = d.treatment_region
+        out += [_dr(f"{t}:audit-deductions:{d.hospital_code}", d.amount), _cr(f"{t}:{receivable}", d.amount)]
+    return out
+
+
+def prepayment_entry(region: str, year: int, amounts: dict[str, Decimal]) -> JournalEntry:
+    """Year-start prepayment (预拨周转金): the hospital owes it back until the annual run offsets it."""
+    out: list[Line] = []
+    for hospital, amount in sorted(amounts.items()):
+        out += [_dr(f"{region}:prepayment-receivable:{hospital}", amount), _cr(f"{region}:fund-bank", amount)]
+    return JournalEntry(entry_id(region, year, "prepayment"), "clearing.prepayment", f"{year}-01", None, None,
+                        tuple(x for x in out if x.debit or x.credit))
+
+
+def advance_entry(year: int, amounts: dict[str, Decimal]) -> JournalEntry:
+    """Insured regions' advances to the province (上解预付金), offset in the December cross-region run."""
+    out: list[Line] = []
+    for region, amount in sorted(amounts.items()):
+        out += [_dr(f"{region}:advance-to-province", amount), _cr(f"{region}:fund-bank", amount),
+                _dr(f"{PROVINCE_BOOK}:bank", amount), _cr(f"{PROVINCE_BOOK}:advance-from:{region}", amount)]
+    return JournalEntry(entry_id(PROVINCE_BOOK, year, "advance"), "clearing.advance", f"{year}-01", None, None,
                         tuple(x for x in out if x.debit or x.credit))
 
 

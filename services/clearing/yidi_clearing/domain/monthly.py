@@ -1,9 +1,16 @@
-"""Monthly pre-settlement (按月预结, DOMAIN.md §7) per hospital and month.
+"""Monthly pre-settlement (按月预结, seed 000 四(二), DOMAIN.md §7) per hospital: what a month's run pays.
 
-payable = Σ FundDue at the provisional rate − confirmed deductions; withheld = q × payable
-(half-up to the fen) as the quality guarantee, paid = payable − withheld, so paid + withheld =
-payable exactly. Nothing is withheld from a negative payable (deductions above the month's due):
-the whole amount is then recovered. Cross-province cases are outside the pools and left out.
+A run settles every claim version of the region's year up to its month that no monthly run has settled
+(settlement.py): this month's lists, and earlier months' late lists and corrections as differences that
+keep their own period (`periods`). Per hospital:
+
+    fund_due = Σ FundDue (provisional rate) of the versions settled, less what earlier runs settled
+    per_item = Σ other funds' payments (every fund's for a cross-province claim), likewise
+    payable  = fund_due − confirmed deductions not applied before
+    withheld = q × payable, half-up to the fen (quality guarantee, 质量保证金); nothing from a payable ≤ 0
+    paid     = payable − withheld + per_item
+
+So paid + withheld + deductions = fund_due + per_item: exactly what the claims credited the hospital.
 Pure function of its inputs: running it twice gives the same statement.
 """
 from __future__ import annotations
@@ -15,7 +22,7 @@ from decimal import Decimal
 from yidi_common.money import to_fen
 from yidi_common.regional_config import ProvinceConfig
 
-from .cases import ClearingCase
+from .settlement import Difference, Settled, Stage, stage_amounts
 
 ZERO = Decimal("0.00")
 
@@ -25,8 +32,10 @@ class MonthlyLine:
     hospital: str
     region: str
     month: str
-    cases: int
-    fund_due: Decimal  # Σ FundDue at the provisional rate
+    cases: int  # claim versions settled (first settlements and corrections)
+    corrections: int  # of which settle a difference from an earlier version
+    fund_due: Decimal
+    per_item: Decimal
     deductions: Decimal
     payable: Decimal
     guarantee_share: Decimal  # q
@@ -34,26 +43,50 @@ class MonthlyLine:
     paid: Decimal
 
 
-def monthly_presettlement(
-    config: ProvinceConfig,
-    cases: Iterable[ClearingCase],
-    month: str,
-    deductions: dict[str, Decimal] | None = None,
-) -> list[MonthlyLine]:
+@dataclass(frozen=True, slots=True)
+class PeriodLine:
+    """A hospital's settled differences by the claims' own period (earlier periods: adjustments)."""
+
+    hospital: str
+    period: str
+    cases: int
+    corrections: int
+    fund_due: Decimal
+    per_item: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class MonthlySettlement:
+    lines: list[MonthlyLine]
+    periods: list[PeriodLine]
+    settled: list[Settled]
+
+
+def monthly_presettlement(config: ProvinceConfig, region: str, month: str, differences: Iterable[Difference],
+                          deductions: dict[str, Decimal] | None = None, run: str = "") -> MonthlySettlement:
     deductions = deductions or {}
-    counts: dict[str, int] = {}
-    dues: dict[str, Decimal] = {}
-    for case in cases:
-        if case.pool is not None and case.period == month:
-            counts[case.hospital_code] = counts.get(case.hospital_code, 0) + 1
-            dues[case.hospital_code] = dues.get(case.hospital_code, ZERO) + case.fund_due
+    q = config.region_year(region, int(month[:4])).policy.guarantee_share
+    by_period: dict[tuple[str, str], list] = {}  # (hospital, period) -> [cases, corrections, fund_due, per_item]
+    settled = []
+    for d in differences:
+        case = d.case
+        fund_due, per_item = stage_amounts(Stage.MONTHLY, case)
+        sums = by_period.setdefault((case.hospital_code, case.period), [0, 0, ZERO, ZERO])
+        sums[0] += 1
+        sums[1] += d.is_correction
+        sums[2] += fund_due - (d.before.fund_due if d.before else ZERO)
+        sums[3] += per_item - (d.before.per_item if d.before else ZERO)
+        settled.append(Settled(Stage.MONTHLY, case.claim_id, case.version, run, case.period, case.hospital_code,
+                               case.treatment_region, case.insured_region, fund_due, per_item))
+    periods = [PeriodLine(h, p, *sums) for (h, p), sums in sorted(by_period.items())]
     lines = []
-    for code in sorted(counts.keys() | deductions.keys()):
-        hospital = config.hospital(code)
-        count, due = counts.get(code, 0), dues.get(code, ZERO)
-        q = config.region_year(hospital.region, int(month[:4])).policy.guarantee_share
+    for code in sorted({p.hospital for p in periods} | deductions.keys()):
+        mine = [p for p in periods if p.hospital == code]
+        fund_due = sum((p.fund_due for p in mine), ZERO)
+        per_item = sum((p.per_item for p in mine), ZERO)
         deducted = deductions.get(code, ZERO)
-        payable = due - deducted
+        payable = fund_due - deducted
         withheld = to_fen(q * payable) if payable > 0 else ZERO
-        lines.append(MonthlyLine(code, hospital.region, month, count, due, deducted, payable, q, withheld, payable - withheld))
-    return lines
+        lines.append(MonthlyLine(code, region, month, sum(p.cases for p in mine), sum(p.corrections for p in mine),
+                                 fund_due, per_item, deducted, payable, q, withheld, payable - withheld + per_item))
+    return MonthlySettlement(lines, periods, settled)
