@@ -60,20 +60,19 @@ async def test_a_confirmed_split_admission_reduces_the_next_statement_by_its_amo
         caught_up = httpx.get(f"{clearing.url}/v1/ops/progress", timeout=5).json()["consumer_lag"] == 0
         return caught_up and httpx.get(f"{clearing.url}/v1/ledger/trial-balance", timeout=5).json()["entries"] >= 3
 
-    # confirmed today: the deduction belongs to this month's run
     await wait_until(clearing_has_everything, what="clearing to have the claims and the confirmation")
+    october = httpx.post(f"{clearing.url}/v1/clearing/monthly/360700/2026-10", timeout=30).json()
+    (oct_line,) = october["lines"]
+    # three claims × FundDue 5200; the deduction is confirmed today, so it belongs to today's month's run
+    assert Decimal(oct_line["fund_due"]) == Decimal("15600.00") and Decimal(oct_line["deductions"]) == 0
     month = httpx.post(f"{clearing.url}/v1/clearing/monthly/360700/{_this_month()}", timeout=30).json()
     (line,) = month["lines"]
-    assert Decimal(line["deductions"]) == Decimal("2500.00")
+    # October's claims were settled by October's run: this month takes the deduction alone
+    assert (Decimal(line["fund_due"]), Decimal(line["deductions"])) == (Decimal("0.00"), Decimal("2500.00"))
     cross = httpx.post(f"{clearing.url}/v1/clearing/cross-region/{_this_month()}", timeout=30).json()
     (remit,) = cross["remittances"]
     assert Decimal(remit["deductions"]) == Decimal("2500.00")
     assert Decimal(remit["net"]) == Decimal(remit["fund_payments"]) - Decimal("2500.00")
-
-    october = httpx.post(f"{clearing.url}/v1/clearing/monthly/360700/2026-10", timeout=30).json()
-    (oct_line,) = october["lines"]
-    # three claims × FundDue 5200; the deduction went to the month it was confirmed in, not here
-    assert Decimal(oct_line["fund_due"]) == Decimal("15600.00") and Decimal(oct_line["deductions"]) == 0
 
 
 async def test_a_deduction_falls_in_the_period_audit_gave_it_not_the_utc_month(stack_env, start_service):

@@ -103,7 +103,9 @@ async def test_clearing_runs_are_exact_and_idempotent(stack_env, start_service):
     assert line["hospital"] == "H36070000002" and line["cases"] == 301
     assert Decimal(line["fund_due"]) == Decimal("1564800.00")
     assert Decimal(line["withheld"]) == Decimal("78240.00")
-    assert Decimal(line["paid"]) == Decimal("1486560.00")
+    # the other funds' 500.00 per claim are paid as charged: 301 × 500 = 150500.00
+    assert Decimal(line["per_item"]) == Decimal("150500.00")
+    assert Decimal(line["paid"]) == Decimal("1564800.00") - Decimal("78240.00") + Decimal("150500.00")
     again = httpx.post(f"{clearing.url}/v1/clearing/monthly/360700/2026-10", timeout=30).json()
     assert again["ran"] is False and again["lines"] == month["lines"]
 
