@@ -52,6 +52,9 @@ EARLY_DISCHARGE_COST_SHARE = 0.7  # a cut stay costs less than the standard: the
 LOWEST_NORMAL_SHARE = Decimal("0.45")  # T / standard above every demo region's low-outlier threshold (0.4)
 
 
+OTHER_PROVINCES = ["110100", "330100", "430100", "440100"]  # 北京, 杭州, 长沙, 广州
+
+
 @dataclass
 class Workload:
     lists: list[dict]  # what is posted, in order (duplicates included)
@@ -264,8 +267,11 @@ def generate(config: ProvinceConfig, scheme: Scheme, *, count: int, period: str 
     while n < count:
         hospital = rng.choices(hospitals, weights)[0]
         cross = rng.random() < cross_share
-        insured = rng.choice([r for r in regions if r != hospital.region]) if cross else hospital.region
         cross_province = cross and rng.random() < 0.04
+        if cross_province:  # insured in another province: its code says so (grouper QC checks the flag against it)
+            insured = rng.choice(OTHER_PROVINCES)
+        else:
+            insured = rng.choice([r for r in regions if r != hospital.region]) if cross else hospital.region
         insutype = rng.choice(["310", "390"])
         case, options = _clean(next(cases)), {}
         drg_region = config.region_year(hospital.region, year).weight_table is not None
