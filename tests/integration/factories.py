@@ -20,13 +20,15 @@ def priced_event(
     n: int, *, insured: str = "360100", treatment: str = "360700", basic_fund: str = "6000.00",
     other_funds: str = "500.00", fund_due: str = "5200.00", total: str = "9000.00", version: int = 1,
     psn_no: str | None = None, adm: datetime | None = None, dscg: datetime | None = None,
+    period: str = "2026-10", origin: str = "cross",
 ) -> Envelope:
+    """A priced claim paid per item (no weight): its FundDue is the same at the final rate."""
     claim_id = f"claim-{n:05d}"
     adm = adm or datetime(2026, 10, 1, 8, tzinfo=timezone.utc)
     dscg = dscg or datetime(2026, 10, 9, 10, tzinfo=timezone.utc)
     claim = ClaimFacts(
         claim_id=claim_id, version=version, setl_id=f"S{n:05d}", hospital_code="H36070000002", psn_no=psn_no or f"P{n:05d}",
-        insu_admdvs=insured, treat_admdvs=treatment, insutype="310", setl_period="2026-10", gender="1", age=60,
+        insu_admdvs=insured, treat_admdvs=treatment, insutype="310", setl_period=period, gender="1", age=60,
         adm_time=adm, dscg_time=dscg, los=(dscg - adm).days, dscg_way="1", diagnoses=["I63.900"], procedures=[], total_cost=Decimal(total),
         basic_fund_payment=Decimal(basic_fund),
         fee_by_category=_fee_mix(Decimal(total)),
@@ -39,7 +41,7 @@ def priced_event(
                                  adrg="BR2", drg="BR25"),
         pricing=PricingOutcome(
             case_kind="normal",
-            pool=PoolRef(treat_admdvs=treatment, year=2026, payment_method="DRG", insutype="310", origin="cross"),
+            pool=PoolRef(treat_admdvs=treatment, year=2026, payment_method="DRG", insutype="310", origin=origin),
             payment=Decimal(fund_due) + Decimal(total) - Decimal(basic_fund), fund_due=Decimal(fund_due),
         ),
         supersedes_version=version - 1 if version > 1 else None,

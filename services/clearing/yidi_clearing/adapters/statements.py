@@ -9,13 +9,14 @@ import xlsxwriter
 
 TABLES = {"monthly": ("lines", "periods"), "annual": ("hospitals", "pools", "lines"),
           "annual-adjustment": ("lines",), "cross-region": ("remittances", "payments", "lines"),
-          "cross-province": ("remittances", "payments", "lines")}
+          "cross-province": ("remittances", "payments", "lines"), "year": ("lines",)}
 CHART_TITLES = {
     "monthly": "Paid to each hospital, and what was withheld (yuan)",
     "annual": "Distributable budget against FundDue at the final rate, per pool (yuan)",
     "cross-region": "Each region's net remittance to the province and net payment from it (yuan)",
     "cross-province": "Cross-province claims: each region's net through the national platform (yuan)",
     "annual-adjustment": "Annual adjustment: balance paid (or recovered) per hospital (yuan)",
+    "year": "Paid to each hospital over the year (yuan)",
 }
 
 
@@ -54,6 +55,8 @@ def chart_rows(statement: dict) -> tuple[list[str], list[list]]:
     kind = statement["kind"]
     if kind == "monthly":
         return ["hospital", "paid", "withheld"], [[r["hospital"], r["paid"], r["withheld"]] for r in statement["lines"]]
+    if kind == "year":
+        return ["hospital", "paid"], [[r["hospital"], r["paid"]] for r in statement["lines"] if r["run"] == "total"]
     if kind == "annual-adjustment":
         return ["hospital", "balance"], [[r["hospital"], r["balance"]] for r in statement["lines"]]
     if kind == "annual":

@@ -22,6 +22,7 @@ from yidi_common.unit_of_work import transaction
 from ..adapters.repository import PostgresClearingRepository
 from ..adapters.statements import read_assessments, to_csv, to_xlsx
 from ..domain.guarantee import AssessmentMissing
+from ..domain.year_statement import year_lines
 from ..service_layer import clearing_runs
 from ..service_layer.recovered_funds import Recovery, post_recovered
 
@@ -137,6 +138,21 @@ async def cross_province_statement(request: Request, month: str = Month, format:
                                    run: int | None = Query(None, ge=0)):
     return _render(await _stored(request, "cross-province", "province", month, run), format, table,
                    f"cross-province-{month}")
+
+
+@router.get("/year/{region}/{year}", summary="Each hospital's year run by run, reconciling line by line")
+async def year_statement(request: Request, region: str = Region, year: int = Path(ge=2000, le=2100),
+                         format: str = Format):
+    """One line per hospital and run (prepayment, monthly and supplementary runs, annual, adjustments) with
+    paid = fund_due + per_item + overrun + released − deductions − withheld + prepayment, and a total per
+    hospital (yidi_clearing.domain.year_statement)."""
+    async with request.app.state.runtime.engine.connect() as conn:
+        repo = PostgresClearingRepository(conn)
+        prepayment = await repo.stored_runs("prepayment", region, str(year))
+        lines = year_lines(prepayment[0] if prepayment else None, await repo.statements("monthly", region, year),
+                           await repo.stored_runs("annual", region, str(year)))
+    statement = _json({"kind": "year", "region": region, "year": year, "lines": lines})
+    return _render(statement, format, None, f"year-{region}-{year}")
 
 
 class AmountsBody(BaseModel):
