@@ -61,7 +61,7 @@ async def test_no_intake_at_all_is_unreachable(monkeypatch):
 
 
 def test_the_demo_counts_only_real_answers():
-    from yidi_demo.run import _answered
+    from yidi_demo.year import answered as _answered
 
     assert [_answered(s) for s in (202, 409, 422, "correction 202", "correction 422")] == [True] * 5
     assert [_answered(s) for s in ("unreachable", 500, 503, "correction 503", "correction unreachable")] == [False] * 5

@@ -46,10 +46,16 @@ def _post(url: str, **kwargs) -> dict:
 
 async def _settle(lists: list[dict], corrections: list[tuple[str, dict]], log: YearLog, what: str) -> list[dict]:
     results = await post_all(lists, corrections=corrections, progress=False, desc=what)
-    log.unanswered += sum(n for status, n in results.statuses.items() if not str(status).isdigit() or int(status) >= 500)
+    log.unanswered += sum(n for status, n in results.statuses.items() if not answered(status))
     drained, _ = await wait_for_chain(progress=False, timeout=600)
     log.stuck |= not drained
     return results.accepted
+
+
+def answered(status) -> bool:
+    """202, 409 and 422 are answers; "unreachable" and 5xx (also as "correction 5xx") are not."""
+    code = str(status).removeprefix("correction ")
+    return code.isdigit() and int(code) < 500
 
 
 def _review_flags(rng: random.Random, log: YearLog) -> None:

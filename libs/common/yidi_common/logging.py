@@ -6,10 +6,14 @@ import sys
 
 import structlog
 
+from .personal_data import mask_text, redact_log_event
+
 
 def configure_logging(service: str, level: str = "INFO", fmt: str = "json") -> structlog.BoundLogger:
     renderer = structlog.dev.ConsoleRenderer(colors=False) if fmt == "console" else structlog.processors.JSONRenderer()
     logging.basicConfig(stream=sys.stderr, level=level, format="%(message)s")
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(_redact_record)
     for noisy in ("aiokafka", "kafka", "uvicorn.access"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     structlog.configure(
@@ -18,6 +22,7 @@ def configure_logging(service: str, level: str = "INFO", fmt: str = "json") -> s
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
             structlog.processors.format_exc_info,
+            redact_log_event,  # personal data never reaches a log line
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level)),
@@ -26,3 +31,13 @@ def configure_logging(service: str, level: str = "INFO", fmt: str = "json") -> s
     )
     structlog.contextvars.bind_contextvars(service=service)
     return structlog.get_logger()
+
+
+def _redact_record(record: logging.LogRecord) -> bool:
+    """Standard-library log records (uvicorn, SQLAlchemy, aiokafka) masked like structlog's."""
+    message = record.getMessage()
+    if record.exc_info:
+        message += "\n" + logging.Formatter().formatException(record.exc_info)
+        record.exc_info, record.exc_text = None, None
+    record.msg, record.args = mask_text(message), ()
+    return True

@@ -11,10 +11,11 @@ from pathlib import Path
 
 import structlog
 import uvicorn
-from fastapi import FastAPI, HTTPException, Query
+from fastapi import Depends, FastAPI, HTTPException, Query
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from .auth import Principal, Role, TokenVerifier, authorize
 from .config_api import router as config_router
 from .config_provider import ConfigProvider
 from .db import migrate, service_engine
@@ -23,6 +24,7 @@ from .http import install_error_handlers
 from .inbox import prune_periodically
 from .logging import configure_logging
 from .messaging import EventConsumer, Handler, OutboxRelay, make_producer
+from .personal_data import mask_text as mask_personal_data
 from .settings import get_settings
 
 DEAD_LETTER_SHOWN = 4000  # bytes of a dead-lettered message shown by GET /v1/ops/dead-letters
@@ -120,6 +122,8 @@ def create_service_app(
 
     app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan, telemetry=_telemetry())
     install_error_handlers(app)
+    app.state.verifier = TokenVerifier(issuer=settings.oidc_issuer, audience=settings.oidc_audience,
+                                       jwks_url=settings.jwks_url)
 
     @app.get("/healthz", tags=["operations"])
     async def healthz() -> dict:
@@ -133,7 +137,7 @@ def create_service_app(
         }
 
     @app.get("/v1/ops/progress", tags=["operations"], summary="Consumer lag and unpublished outbox rows")
-    async def progress() -> dict:
+    async def progress(_: Principal = Depends(authorize(Role.OPS, Role.PROVINCE))) -> dict:
         rt: ServiceRuntime = app.state.runtime
         return {
             "service": name,
@@ -143,7 +147,9 @@ def create_service_app(
         }
 
     @app.get("/v1/ops/dead-letters", tags=["operations"], summary="Messages the consumer could not apply, newest first")
-    async def dead_letters(limit: int = Query(100, ge=1, le=1000)) -> dict:
+    async def dead_letters(limit: int = Query(100, ge=1, le=1000),
+                           _: Principal = Depends(authorize(Role.OPS))) -> dict:
+        """Operations only, and masked: personal data in a message body is never shown."""
         rt: ServiceRuntime = app.state.runtime
         async with rt.engine.connect() as conn:
             rows = (await conn.execute(text(
@@ -151,11 +157,12 @@ def create_service_app(
                 "ORDER BY created_at DESC LIMIT :n"), {"n": limit})).mappings().all()
         return {"service": name, "items": [
             {**{k: v for k, v in r.items() if k != "body"},
-             "value": bytes(r["body"])[:DEAD_LETTER_SHOWN].decode("utf-8", errors="replace")} for r in rows]}
+             "value": mask_personal_data(bytes(r["body"]).decode("utf-8", errors="replace"))[:DEAD_LETTER_SHOWN]}
+            for r in rows]}
 
     @app.post("/v1/ops/dead-letters/{event_id}/replay", tags=["operations"],
               summary="Apply a dead-lettered message again, once what made it fail is fixed")
-    async def replay_dead_letter(event_id: str) -> dict:
+    async def replay_dead_letter(event_id: str, _: Principal = Depends(authorize(Role.OPS))) -> dict:
         rt: ServiceRuntime = app.state.runtime
         if rt.consumer is None:
             raise HTTPException(404, detail={"title": f"{name} consumes no events"})

@@ -41,6 +41,16 @@ class Settings(BaseSettings):
     # Python's cyclic GC: objects allocated between young-generation collections (CPython's default
     # is 700; every event makes thousands of short-lived objects). 0 keeps the interpreter's default.
     gc_young_threshold: int = 100_000
+    # who signs the bearer tokens every route but health requires (yidi_common.auth): Keycloak's realm URL
+    # in a deployment; locally the development issuer `make up` starts
+    oidc_issuer: str = "http://127.0.0.1:8100"
+    oidc_audience: str = "yidi"
+    oidc_jwks_url: str | None = None  # default: <oidc_issuer>/jwks (Keycloak: <realm>/protocol/openid-connect/certs)
+    dev_issuer_key: Path = REPO_ROOT / ".local" / "dev-issuer" / "key.pem"
+
+    @property
+    def jwks_url(self) -> str:
+        return self.oidc_jwks_url or f"{self.oidc_issuer.rstrip('/')}/jwks"
 
     def service_database_url(self, service: str) -> str:
         """Each service owns database yidi_<service> on the configured server."""
