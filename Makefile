@@ -11,7 +11,7 @@ UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 PY := .venv/bin/python
 SERVICES := grouper pricing budget audit clearing
 
-.PHONY: help install infra infra-down up down status migrate topics demo test test-unit test-integration \
+.PHONY: help install infra infra-down up down status migrate topics demo test test-unit test-integration token \
         bench bench-grouper bench-clearing clean
 
 help:  ## list the targets
@@ -65,6 +65,9 @@ test-unit: install
 
 test-integration: install
 	@$(PY) -m pytest -q tests/integration $(PYTEST_ARGS)
+
+token: install  ## print a development token: make token ROLE=bureau REGION=360100 (HOSPITAL=… for a hospital)
+	@$(PY) -m yidi_common.auth.issuer token --role "$(ROLE)" --region "$(REGION)" --hospital "$(HOSPITAL)"
 
 bench: up  ## end-to-end throughput and latency percentiles (BENCH_WARMUP, BENCH_LISTS, BENCH_LATENCY_LISTS, BENCH_RATES)
 	@$(PY) -m yidi_demo.bench $(BENCH_ARGS)

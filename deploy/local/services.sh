@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
-# Runs the five services as local processes, each under a small supervisor that restarts it if it dies.
+# Runs the development token issuer and the five services as local processes, each under a small supervisor that restarts it if it dies.
 # Usage: services.sh start|stop|status|restart [service...]   (GROUPER_WORKERS=N adds grouper workers)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 run=${YIDI_LOCAL_DIR:-$root/.local}/run
 mkdir -p "$run"
-declare -A PORT=([grouper]=${GROUPER_PORT:-8101} [pricing]=${PRICING_PORT:-8102} [budget]=${BUDGET_PORT:-8103}
+declare -A PORT=([issuer]=8100 [grouper]=${GROUPER_PORT:-8101} [pricing]=${PRICING_PORT:-8102} [budget]=${BUDGET_PORT:-8103}
                  [audit]=${AUDIT_PORT:-8104} [clearing]=${CLEARING_PORT:-8105})
-ALL=(grouper pricing budget audit clearing)
+ALL=(issuer grouper pricing budget audit clearing)  # issuer: the DEVELOPMENT token issuer (yidi_common.auth.issuer)
 
 instances() {  # name:port for every process of the given services
   for s in "$@"; do

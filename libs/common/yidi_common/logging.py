@@ -11,9 +11,10 @@ from .personal_data import mask_text, redact_log_event
 
 def configure_logging(service: str, level: str = "INFO", fmt: str = "json") -> structlog.BoundLogger:
     renderer = structlog.dev.ConsoleRenderer(colors=False) if fmt == "console" else structlog.processors.JSONRenderer()
-    logging.basicConfig(stream=sys.stderr, level=level, format="%(message)s")
-    for handler in logging.getLogger().handlers:
-        handler.addFilter(_redact_record)
+    root = logging.getLogger()
+    root.setLevel(level)
+    if not any(isinstance(h, _MaskedStderr) for h in root.handlers):
+        root.addHandler(_MaskedStderr())
     for noisy in ("aiokafka", "kafka", "uvicorn.access"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     structlog.configure(
@@ -41,3 +42,20 @@ def _redact_record(record: logging.LogRecord) -> bool:
         record.exc_info, record.exc_text = None, None
     record.msg, record.args = mask_text(message), ()
     return True
+
+
+class _MaskedStderr(logging.StreamHandler):
+    """The standard library's log records, masked, on the current sys.stderr."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setFormatter(logging.Formatter("%(message)s"))
+        self.addFilter(_redact_record)
+
+    @property
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value) -> None:
+        pass

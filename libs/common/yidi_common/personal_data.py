@@ -17,10 +17,12 @@ _FIELD = re.compile(r'("(?:%s)"\s*:\s*)"(?:[^"\\]|\\.)*"' % "|".join(PERSONAL_FI
 _ID_NUMBER = re.compile(r"(?<!\d)\d{17}[\dXx](?!\d)")
 _MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
 _REPR_FIELD = re.compile(r"('(?:%s)'\s*:\s*)'(?:[^'\\]|\\.)*'" % "|".join(PERSONAL_FIELDS))
+_SQL_PARAMETERS = re.compile(r"\[parameters: .*?\](?=\s*(?:\(Background|\n|$))", re.DOTALL)  # SQLAlchemy's error text
 _KEYWORD = re.compile(r"\b((?:%s)=)'(?:[^'\\]|\\.)*'" % "|".join(PERSONAL_FIELDS))
 
 
 def mask_text(text: str) -> str:
+    text = _SQL_PARAMETERS.sub("[parameters hidden]", text)
     text = _FIELD.sub(rf'\1"{MASK}"', text)
     text = _REPR_FIELD.sub(rf"\1'{MASK}'", text)
     text = _KEYWORD.sub(rf"\1'{MASK}'", text)

@@ -15,7 +15,7 @@ from fastapi import Depends, FastAPI, HTTPException, Query
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from .auth import Principal, Role, TokenVerifier, authorize
+from .auth import Principal, Role, TokenVerifier, authorize, document_roles
 from .config_api import router as config_router
 from .config_provider import ConfigProvider
 from .db import migrate, service_engine
@@ -180,6 +180,7 @@ def create_service_app(
         app.include_router(config_router)
     for router in routers:
         app.include_router(router)
+    document_roles(app)
     return app
 
 

@@ -168,3 +168,38 @@ async def authenticate(request: Request, token: str | None) -> Principal:
 def forbid_out_of_scope(allowed: bool, what: str) -> None:
     if not allowed:
         raise HTTPException(403, detail={"title": f"{what} is outside your scope"})
+
+
+def route_roles(route) -> frozenset[Role] | None:
+    """The roles a route admits (from its authorize dependency), None for an open route."""
+    stack = list(getattr(route, "dependant", None).dependencies) if getattr(route, "dependant", None) else []
+    while stack:
+        dependant = stack.pop()
+        roles = getattr(dependant.call, "roles", None)
+        if roles is not None:
+            return roles
+        stack += dependant.dependencies
+    return None
+
+
+def document_roles(app) -> None:
+    """Each operation of the OpenAPI document says who may call it: `x-yidi-roles` and a line of its
+    description; open routes (health, documents) say so too."""
+    generate = app.openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema is None:
+            schema = generate()
+            for route in app.routes:
+                operations = schema.get("paths", {}).get(getattr(route, "path_format", ""), {})
+                roles = route_roles(route)
+                for method in getattr(route, "methods", ()) or ():
+                    operation = operations.get(method.lower())
+                    if operation is None:
+                        continue
+                    operation["x-yidi-roles"] = sorted(roles) if roles is not None else []
+                    who = f"Roles: {', '.join(sorted(roles))}." if roles is not None else "Open: no token needed."
+                    operation["description"] = f"{who}\n\n{operation.get('description', '')}".strip()
+        return app.openapi_schema
+
+    app.openapi = openapi

@@ -92,6 +92,12 @@ def create_app(issuer: DevIssuer) -> FastAPI:
     return app
 
 
+def serve() -> None:
+    """`yidi-issuer`: the development issuer on the port of OIDC_ISSUER (8100)."""
+    sys.argv = [sys.argv[0], "serve"]
+    main()
+
+
 def main() -> None:
     from ..settings import get_settings
 
