@@ -1,15 +1,20 @@
 """An in-memory AuditRepository: what the use cases and handlers store, in dicts the tests read."""
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from contextlib import asynccontextmanager
 from datetime import datetime
+from decimal import Decimal
+
+from yidi_common.events import Envelope
+from yidi_common.unit_of_work import Transaction
 
 from yidi_audit.domain.assistance import AssistanceRequest
 from yidi_audit.domain.claims import ClaimFacts
 from yidi_audit.domain.corrections import FlagChange
 from yidi_audit.domain.findings import AuditFinding
 from yidi_audit.domain.review import Review
-from yidi_audit.service_layer.repository import NewFlag
+from yidi_audit.service_layer.repository import NewFlag, Scope
 
 
 class FakeAuditRepository:
@@ -66,3 +71,58 @@ class FakeAuditRepository:
 
     async def save_assistance(self, request: AssistanceRequest) -> None:
         self.requests[request.request_id] = request
+
+    async def list_flags(self, *, scope: Scope, region: str | None, hospital: str | None, rule: str | None,
+                         status: str | None, limit: int, offset: int) -> list[dict]:
+        rows = [r for r in self._scoped(scope)
+                if region in (None, r.treatment_region, r.insured_region) and hospital in (None, r.hospital_code)
+                and rule in (None, r.rule_id) and status in (None, r.status.value)]
+        rows.sort(key=lambda r: (r.raised_at, r.flag_id))
+        return [self._row(r) for r in rows[offset:offset + limit]]
+
+    async def flag_counts(self, scope: Scope) -> list[dict]:
+        counts: dict[tuple[str, str], list] = {}
+        for r in self._scoped(scope):
+            entry = counts.setdefault((r.rule_id, r.status.value), [0, Decimal(0)])
+            entry[0] += 1
+            entry[1] += r.suspected_amount
+        return [{"rule_id": rule, "status": status, "flags": n, "suspected": str(amount)}
+                for (rule, status), (n, amount) in sorted(counts.items())]
+
+    async def list_assistance(self, scope: Scope, region: str | None) -> list[AssistanceRequest]:
+        return sorted((a for a in self.requests.values()
+                       if scope.admits(treatment_region=a.treatment_region, insured_region=a.insured_region,
+                                       hospital_code=a.hospital_code)
+                       and region in (None, a.treatment_region, a.insured_region)), key=lambda a: a.deadline)
+
+    def _scoped(self, scope: Scope) -> list[Review]:
+        return [r for r in self.reviews.values() if scope.admits(
+            treatment_region=r.treatment_region, insured_region=r.insured_region, hospital_code=r.hospital_code)]
+
+    def _row(self, r: Review) -> dict:
+        """As PostgresAuditRepository.list_flags answers."""
+        finding = self.findings.get(r.flag_id)
+        return {"flag_id": r.flag_id, "rule_id": r.rule_id, "claim_id": r.claim_id, "version": r.version,
+                "hospital_code": r.hospital_code, "treat_admdvs": r.treatment_region, "insu_admdvs": r.insured_region,
+                "status": r.status.value, "closed_reason": r.closed_reason, "suspected_amount": str(r.suspected_amount),
+                "severity": finding.severity.value if finding else None,
+                "evidence": dict(finding.evidence) if finding else {}, "raised_at": r.raised_at,
+                "updated_at": r.last_change}
+
+
+class FakeStore:
+    """What the routes read and write through (yidi_audit.api.flags.store), over a FakeAuditRepository."""
+
+    def __init__(self, repo: FakeAuditRepository) -> None:
+        self.repo = repo
+        self.emitted: list[Envelope] = []
+
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[FakeAuditRepository]:
+        yield self.repo
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Transaction]:
+        tx = Transaction(self.repo)
+        yield tx
+        self.emitted += tx.emitted

@@ -14,6 +14,7 @@ from decimal import Decimal as D
 import pytest
 from fastapi import HTTPException
 
+from yidi_common.auth import Principal, Role
 from yidi_common.events import Envelope
 from yidi_common.events.registry import AUDIT_FLAG_CONFIRMED, AUDIT_FLAG_RAISED
 from yidi_common.unit_of_work import Transaction
@@ -128,7 +129,7 @@ async def test_a_correction_that_removes_the_finding_closes_the_open_flag_and_re
         with _refusals():
             await s.step(review.confirm, F1, INSURED, hours(3), "agreed")
     assert e.value.status_code == 409 and GONE_IN_V2 in e.value.detail["message"]
-    view = _view(flag)
+    view = _view(flag, Principal("arbiter", Role.PROVINCE))
     assert (view["status"], view["closed_reason"], view["version"]) == ("closed", GONE_IN_V2, 1)
     assert view["trail"][-1]["role"] == "system"
     assert (view["trail"][-1]["from_version"], view["trail"][-1]["to_version"]) == (1, 2)

@@ -14,7 +14,7 @@ from ..domain.assistance import AssistanceRequest
 from ..domain.claims import ClaimFacts
 from ..domain.corrections import FlagChange
 from ..domain.review import Review
-from ..service_layer.repository import NewFlag
+from ..service_layer.repository import NewFlag, Scope
 from .records import from_json, to_json
 
 
@@ -151,33 +151,47 @@ class PostgresAuditRepository:
 
     # what the HTTP views read
 
-    async def list_flags(self, *, region: str | None, hospital: str | None, rule: str | None, status: str | None,
-                         limit: int, offset: int) -> list[dict]:
+    async def list_flags(self, *, scope: Scope, region: str | None, hospital: str | None, rule: str | None,
+                         status: str | None, limit: int, offset: int) -> list[dict]:
         rows = await self.conn.execute(
             text(
                 "SELECT flag_id, rule_id, claim_id, version, hospital_code, treat_admdvs, insu_admdvs, status, "
                 "closed_reason, suspected_amount, severity, evidence, raised_at, updated_at FROM flags "
-                "WHERE (CAST(:region AS text) IS NULL OR treat_admdvs = :region OR insu_admdvs = :region) "
+                f"WHERE {_SCOPED} "
+                "AND (CAST(:region AS text) IS NULL OR treat_admdvs = :region OR insu_admdvs = :region) "
                 "AND (CAST(:hospital AS text) IS NULL OR hospital_code = :hospital) "
                 "AND (CAST(:rule_id AS text) IS NULL OR rule_id = :rule_id) "
                 "AND (CAST(:status AS text) IS NULL OR status = :status) "
                 "ORDER BY raised_at, flag_id LIMIT :limit OFFSET :offset"
             ),
-            {"region": region, "hospital": hospital, "rule_id": rule, "status": status, "limit": limit,
-             "offset": offset},
+            {**_scope(scope), "region": region, "hospital": hospital, "rule_id": rule, "status": status,
+             "limit": limit, "offset": offset},
         )
         return [{k: (str(v) if isinstance(v, Decimal) else v) for k, v in r.items()} for r in rows.mappings()]
 
-    async def flag_counts(self) -> list[dict]:
+    async def flag_counts(self, scope: Scope) -> list[dict]:
         rows = await self.conn.execute(text(
             "SELECT rule_id, status, count(*) AS flags, sum(suspected_amount) AS suspected FROM flags "
-            "GROUP BY rule_id, status ORDER BY rule_id, status"))
+            f"WHERE {_SCOPED} GROUP BY rule_id, status ORDER BY rule_id, status"), _scope(scope))
         return [{**dict(r), "suspected": str(r.suspected)} for r in rows.mappings()]
 
-    async def list_assistance(self, region: str | None) -> list[AssistanceRequest]:
+    async def list_assistance(self, scope: Scope, region: str | None) -> list[AssistanceRequest]:
         rows = await self.conn.execute(
-            text("SELECT body FROM assistance_requests WHERE CAST(:region AS text) IS NULL "
-                 "OR treat_admdvs = :region OR insu_admdvs = :region ORDER BY deadline"),
-            {"region": region},
+            text(f"SELECT body FROM assistance_requests WHERE {_REGION_SCOPED} AND (CAST(:region AS text) IS NULL "
+                 "OR treat_admdvs = :region OR insu_admdvs = :region) ORDER BY deadline"),
+            {**_scope(scope, hospital=False), "region": region},
         )
         return [from_json(AssistanceRequest, r.body) for r in rows]
+
+
+# a reader's scope: everything, a region as treatment or insured region, or a hospital (flags only)
+_REGION_SCOPED = ("(CAST(:everything AS boolean) "
+                  "OR treat_admdvs = CAST(:scope_region AS text) OR insu_admdvs = CAST(:scope_region AS text))")
+_SCOPED = _REGION_SCOPED[:-1] + " OR hospital_code = CAST(:scope_hospital AS text))"
+
+
+def _scope(scope: Scope, *, hospital: bool = True) -> dict:
+    if scope.hospital is not None and not hospital:
+        raise ValueError("assistance requests have no hospital scope")
+    return {"everything": scope.everything, "scope_region": scope.region,
+            **({"scope_hospital": scope.hospital} if hospital else {})}

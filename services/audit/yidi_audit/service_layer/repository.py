@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import ClassVar, Protocol
 
 from ..domain.assistance import AssistanceRequest
 from ..domain.claims import ClaimFacts
@@ -17,6 +17,38 @@ from ..domain.review import Review
 class NewFlag:
     finding: AuditFinding
     review: Review
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """Whose flags and requests a reader sees: a bureau's region (as treatment or insured region), a
+    hospital's own, or everything (province, analyst). Build it with `of_region`, `of_hospital` or `EVERYTHING`."""
+    region: str | None = None
+    hospital: str | None = None
+    everything: bool = False
+    EVERYTHING: ClassVar["Scope"]
+
+    def __post_init__(self) -> None:
+        if [self.region is not None, self.hospital is not None, self.everything].count(True) != 1:
+            raise ValueError("a scope is one region, one hospital or everything")
+
+    @classmethod
+    def of_region(cls, region: str) -> "Scope":
+        return cls(region=region)
+
+    @classmethod
+    def of_hospital(cls, hospital: str) -> "Scope":
+        return cls(hospital=hospital)
+
+    def admits(self, *, treatment_region: str, insured_region: str, hospital_code: str) -> bool:
+        if self.everything:
+            return True
+        if self.hospital is not None:
+            return hospital_code == self.hospital
+        return self.region in (treatment_region, insured_region)
+
+
+Scope.EVERYTHING = Scope(everything=True)
 
 
 class NotFound(Exception):
@@ -60,3 +92,13 @@ class AuditRepository(Protocol):
     async def load_assistance(self, request_id: str, *, for_update: bool = False) -> AssistanceRequest | None: ...
 
     async def save_assistance(self, request: AssistanceRequest) -> None: ...
+
+    # what the HTTP views read, each within the reader's scope
+
+    async def list_flags(self, *, scope: Scope, region: str | None, hospital: str | None, rule: str | None,
+                         status: str | None, limit: int, offset: int) -> list[dict]: ...
+
+    async def flag_counts(self, scope: Scope) -> list[dict]:
+        """Flags and suspected amount by rule and status."""
+
+    async def list_assistance(self, scope: Scope, region: str | None) -> list[AssistanceRequest]: ...
