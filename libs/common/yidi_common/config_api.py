@@ -1,7 +1,9 @@
 """`GET /v1/config` and `POST /v1/config/reload` for every service that prices, budgets or clears by it."""
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
+
+from .auth import EVERYONE, Principal, Role, authorize
 
 from .regional_config import ConfigError
 
@@ -17,7 +19,7 @@ def configured_region_year(request: Request, region: str, year: int):
 
 
 @router.get("/v1/config", summary="The configuration in force: version, regions, pools")
-async def config_summary(request: Request) -> dict:
+async def config_summary(request: Request, _: Principal = Depends(authorize(*EVERYONE))) -> dict:
     cfg = request.app.state.config.current
     return {
         "province": cfg.province,
@@ -36,7 +38,7 @@ async def config_summary(request: Request) -> dict:
 
 
 @router.post("/v1/config/reload", summary="Load the configuration directory anew, if it validates")
-async def reload_config(request: Request) -> dict:
+async def reload_config(request: Request, _: Principal = Depends(authorize(Role.OPS))) -> dict:
     try:
         cfg = request.app.state.config.reload()
     except ConfigError as e:

@@ -4,6 +4,9 @@ from decimal import Decimal as D
 from types import SimpleNamespace
 
 import httpx
+
+from yidi_common.auth import Role
+from yidi_common.auth.testing import TestIssuer
 import pytest
 from fastapi import FastAPI
 
@@ -27,6 +30,9 @@ class NoDatabase:
         yield None
 
 
+ISSUER = TestIssuer()
+
+
 @pytest.fixture
 async def client(config, monkeypatch):
     repo = FakeBudgetRepository()
@@ -43,7 +49,9 @@ async def client(config, monkeypatch):
     app.include_router(api.router)
     app.state.runtime = SimpleNamespace(engine=NoDatabase())
     app.state.config = SimpleNamespace(current=config)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://budget") as c:
+    app.state.verifier = ISSUER.verifier()
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://budget",
+                                 headers=ISSUER.headers(Role.PROVINCE)) as c:
         yield c
 
 
@@ -102,6 +110,20 @@ async def test_insured_view(client):
         "region": "360400", "year": 2026, "budget": None, "cases": 0, "fund_payments": "0.00", "execution": None,
         "alert_basis": None, "alert_basis_amount": None,
         "no_alert_reason": "no cross-region budget configured for this insured region and year"}
+
+
+async def test_a_bureau_sees_its_own_region_and_nobody_sees_without_a_token(client):
+    nanchang = ISSUER.headers(Role.BUREAU, region="360100")
+    assert (await client.get("/v1/pools/360100/2026", headers=nanchang)).status_code == 200
+    assert (await client.get("/v1/pools/360500/2026", headers=nanchang)).status_code == 403
+    assert (await client.get("/v1/insured-budgets/360500/2026", headers=nanchang)).status_code == 403
+    # the alert raised is 新余's (360500): 南昌 sees none, 新余 its one, asking for another region is refused
+    assert (await client.get("/v1/alerts", headers=nanchang)).json() == {"alerts": []}
+    xinyu = ISSUER.headers(Role.BUREAU, region="360500")
+    assert [a["budget_key"] for a in (await client.get("/v1/alerts", headers=xinyu)).json()["alerts"]] == ["360500-2026"]
+    assert (await client.get("/v1/alerts", params={"region": "360500"}, headers=nanchang)).status_code == 403
+    assert (await client.get("/v1/pools/360100/2026", headers=ISSUER.headers(Role.HOSPITAL, hospital="H1"))).status_code == 403
+    assert (await client.get("/v1/pools/360100/2026", headers={"Authorization": ""})).status_code == 401
 
 
 async def test_alerts(client):

@@ -5,6 +5,8 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from yidi_common.auth import Role
+from yidi_common.auth.testing import TestIssuer
 from yidi_common.config_provider import ConfigProvider
 from yidi_common.settlement_list import EXAMPLE
 from yidi_pricing.api.pricing import router
@@ -12,12 +14,20 @@ from yidi_pricing.api.pricing import router
 from .conftest import FIXTURE_CONFIG
 
 
+ISSUER = TestIssuer()
+
+
 @pytest.fixture
 def client() -> TestClient:
     app = FastAPI()
     app.include_router(router)
     app.state.config = ConfigProvider.load(FIXTURE_CONFIG)
-    return TestClient(app)
+    app.state.verifier = ISSUER.verifier()
+    return TestClient(app, headers=ISSUER.headers(Role.HOSPITAL, hospital="H1"))
+
+
+def test_pricing_needs_a_token(client):
+    assert client.post("/v1/price", json=a_list(), headers={"Authorization": ""}).status_code == 401
 
 
 def a_list(insured_region: str = "360100", hospital: str = "H1", cross_province: bool = False) -> dict:

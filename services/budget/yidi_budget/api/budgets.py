@@ -4,7 +4,9 @@ from __future__ import annotations
 from dataclasses import asdict
 from decimal import Decimal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
+
+from yidi_common.auth import Principal, Role, authorize, forbid_out_of_scope
 
 from yidi_common.config_api import configured_region_year
 from yidi_common.unit_of_work import transaction
@@ -20,7 +22,10 @@ def _text(amount: Decimal | None) -> str | None:
 
 
 @router.get("/v1/pools/{region}/{year}", summary="Each pool's budget, distributable amount, rates and consumption")
-async def pools(region: str, year: int, request: Request) -> dict:
+async def pools(region: str, year: int, request: Request,
+                caller: Principal = Depends(authorize(Role.BUREAU, Role.PROVINCE, Role.ANALYST))) -> dict:
+    """A bureau sees its own region's pools (as treatment region)."""
+    forbid_out_of_scope(caller.sees_region(region), f"region {region}'s pools")
     region_year = configured_region_year(request, region, year)
     async with transaction(request.app.state.runtime.engine, PostgresBudgetRepository) as tx:
         views = await budgets.pool_views(tx, region_year)
@@ -44,7 +49,10 @@ def _basis(status: budgets.BudgetStatus) -> dict:
 
 
 @router.get("/v1/insured-budgets/{region}/{year}", summary="An insured region's cross-region budget execution")
-async def insured(region: str, year: int, request: Request) -> dict:
+async def insured(region: str, year: int, request: Request,
+                  caller: Principal = Depends(authorize(Role.BUREAU, Role.PROVINCE, Role.ANALYST))) -> dict:
+    """A bureau sees its own region's budget as insured region."""
+    forbid_out_of_scope(caller.sees_region(region), f"region {region}'s insured budget")
     async with transaction(request.app.state.runtime.engine, PostgresBudgetRepository) as tx:
         status = await budgets.insured_view(tx, request.app.state.config.current, region, year)
     return {"region": region, "year": year, "budget": _text(status.budget), "cases": status.cases,
@@ -52,7 +60,12 @@ async def insured(region: str, year: int, request: Request) -> dict:
 
 
 @router.get("/v1/alerts", summary="Budget alerts raised, by region and level")
-async def alerts(request: Request, region: str | None = None, level: str | None = None) -> dict:
+async def alerts(request: Request, region: str | None = None, level: str | None = None,
+                 caller: Principal = Depends(authorize(Role.BUREAU, Role.PROVINCE, Role.ANALYST, Role.OPS))) -> dict:
+    """A bureau sees the alerts of its own region (its pools, its insured budget)."""
+    if caller.role is Role.BUREAU:
+        forbid_out_of_scope(region in (None, caller.region), f"region {region}'s alerts")
+        region = caller.region
     async with transaction(request.app.state.runtime.engine, PostgresBudgetRepository) as tx:
         raised = await budgets.alerts(tx, region, level)
     return {"alerts": [{k: (str(v) if isinstance(v, Decimal) else v) for k, v in asdict(alert).items()}

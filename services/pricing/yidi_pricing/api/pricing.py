@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
+
+from yidi_common.auth import EVERYONE, Principal, authorize
 from pydantic import BaseModel
 
 from yidi_common.events.v1 import PricingOutcome
@@ -24,7 +26,7 @@ class PriceRequest(BaseModel):
 
 
 @router.post("/v1/price", summary="Price a list without keeping anything (simulation)")
-async def price(body: PriceRequest, request: Request) -> PricingOutcome:
+async def price(body: PriceRequest, request: Request, _: Principal = Depends(authorize(*EVERYONE))) -> PricingOutcome:
     try:
         inputs = case_inputs_of_list(body.settlement_list, GroupingStatus(body.grouping_status), body.group_code)
         return simulate(inputs, request.app.state.config.current)
