@@ -182,6 +182,15 @@ def route_roles(route) -> frozenset[Role] | None:
     return None
 
 
+def api_routes(routes) -> list:
+    """Every route, through included routers (FastAPI ≥ 0.16x keeps them as `_IncludedRouter`s)."""
+    out = []
+    for route in routes:
+        included = getattr(route, "original_router", None)
+        out += api_routes(included.routes) if included is not None else [route]
+    return out
+
+
 def document_roles(app) -> None:
     """Each operation of the OpenAPI document says who may call it: `x-yidi-roles` and a line of its
     description; open routes (health, documents) say so too."""
@@ -190,14 +199,14 @@ def document_roles(app) -> None:
     def openapi() -> dict:
         if app.openapi_schema is None:
             schema = generate()
-            for route in app.routes:
+            for route in api_routes(app.routes):
                 operations = schema.get("paths", {}).get(getattr(route, "path_format", ""), {})
                 roles = route_roles(route)
                 for method in getattr(route, "methods", ()) or ():
                     operation = operations.get(method.lower())
                     if operation is None:
                         continue
-                    operation["x-yidi-roles"] = sorted(roles) if roles is not None else []
+                    operation["x-yidi-roles"] = sorted(str(r) for r in roles) if roles is not None else []
                     who = f"Roles: {', '.join(sorted(roles))}." if roles is not None else "Open: no token needed."
                     operation["description"] = f"{who}\n\n{operation.get('description', '')}".strip()
         return app.openapi_schema
