@@ -11,10 +11,11 @@ from decimal import Decimal
 from typing import Literal
 
 import orjson
-from fastapi import APIRouter, HTTPException, Path, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
+from yidi_common.auth import Principal, Role, authorize, forbid_out_of_scope
 from yidi_common.config_api import configured_region_year
 from yidi_common.regional_config import BudgetHistoryError
 from yidi_common.unit_of_work import transaction
@@ -63,6 +64,19 @@ async def _stored(request: Request, kind: str, book: str, period: str, run: int 
 Format = Query("json", pattern="^(json|csv|xlsx)$")
 
 
+def _within(statement: dict, caller: Principal) -> dict:
+    """A province-wide statement cut to a bureau's region: its lines (as insured or treatment region),
+    its remittance and its payment; the province-wide total is left out."""
+    if caller.province_wide:
+        return statement
+    region = caller.region
+    return {**statement, "total": None,
+            "lines": [l for l in statement["lines"] if region in (l["insured_region"], l["treatment_region"])],
+            "remittances": [r for r in statement["remittances"] if r["region"] == region],
+            "payments": [p for p in statement["payments"] if p["region"] == region],
+            "advances_offset": {r: a for r, a in (statement.get("advances_offset") or {}).items() if r == region}}
+
+
 def _answer(result: clearing_runs.RunResult) -> dict:
     return {"ran": result.ran, **_json(result.statement)}
 
@@ -85,22 +99,28 @@ async def _run(request: Request, use_case, *args) -> dict:
 
 
 @router.post("/monthly/{region}/{month}", summary="Run monthly pre-settlement for a treatment region")
-async def monthly(request: Request, region: str = Region, month: str = Month) -> dict:
+async def monthly(request: Request, region: str = Region, month: str = Month,
+        caller: Principal = Depends(authorize(Role.BUREAU, Role.PROVINCE))) -> dict:
     """Settles every claim version of the region's year up to the month that no monthly run settled. Run
     again after late lists or corrections: a numbered supplementary run for the difference."""
+    forbid_out_of_scope(caller.sees_region(region), f"region {region}'s books")
     configured_region_year(request, region, int(month[:4]))
     return await _run(request, clearing_runs.run_monthly, region, month)
 
 
 @router.get("/monthly/{region}/{month}", summary="A monthly pre-settlement statement")
 async def monthly_statement(request: Request, region: str = Region, month: str = Month, format: str = Format,
-                            table: Literal["lines", "periods"] | None = None, run: int | None = Query(None, ge=0)):
+                            table: Literal["lines", "periods"] | None = None, run: int | None = Query(None, ge=0),
+                            caller: Principal = Depends(authorize(Role.BUREAU, Role.PROVINCE, Role.ANALYST))):
+    forbid_out_of_scope(caller.sees_region(region), f"region {region}'s books")
     return _render(await _stored(request, "monthly", region, month, run), format, table, f"monthly-{region}-{month}")
 
 
 @router.post("/annual/{region}/{year}", summary="Run annual clearing with final rates, deductions and overrun sharing")
-async def annual(request: Request, region: str = Region, year: int = Path(ge=2000, le=2100)) -> dict:
+async def annual(request: Request, region: str = Region, year: int = Path(ge=2000, le=2100),
+        caller: Principal = Depends(authorize(Role.BUREAU, Role.PROVINCE))) -> dict:
     """The first run clears the year; later runs are annual adjustments for what it has not settled."""
+    forbid_out_of_scope(caller.sees_region(region), f"region {region}'s books")
     configured_region_year(request, region, year)
     await _assessments_from_configuration(request, region, year)
     return await _run(request, clearing_runs.run_annual, region, year)
@@ -109,43 +129,53 @@ async def annual(request: Request, region: str = Region, year: int = Path(ge=200
 @router.get("/annual/{region}/{year}", summary="An annual clearing statement (run 0) or an adjustment (run ≥ 1)")
 async def annual_statement(request: Request, region: str = Region, year: int = Path(ge=2000, le=2100),
                            format: str = Format, table: Literal["hospitals", "pools", "lines"] | None = None,
-                           run: int | None = Query(None, ge=0)):
+                           run: int | None = Query(None, ge=0),
+                           caller: Principal = Depends(authorize(Role.BUREAU, Role.PROVINCE, Role.ANALYST))):
+    forbid_out_of_scope(caller.sees_region(region), f"region {region}'s books")
     return _render(await _stored(request, "annual", region, str(year), 0 if run is None else run), format, table,
                    f"annual-{region}-{year}")
 
 
 @router.post("/cross-region/{month}", summary="Run two-level cross-region clearing for the province")
-async def cross_region(request: Request, month: str = Month) -> dict:
+async def cross_region(request: Request, month: str = Month,
+        _: Principal = Depends(authorize(Role.PROVINCE))) -> dict:
     return await _run(request, clearing_runs.run_cross_region, month)
 
 
 @router.get("/cross-region/{month}", summary="Remittances per insured region, payments per treatment region")
 async def cross_region_statement(request: Request, month: str = Month, format: str = Format,
                                  table: Literal["remittances", "payments", "lines"] | None = None,
-                                 run: int | None = Query(None, ge=0)):
-    return _render(await _stored(request, "cross-region", "province", month, run), format, table,
+                                 run: int | None = Query(None, ge=0),
+                                 caller: Principal = Depends(authorize(Role.BUREAU, Role.PROVINCE, Role.ANALYST))):
+    """A bureau sees the lines, remittance and payment of its own region."""
+    return _render(_within(await _stored(request, "cross-region", "province", month, run), caller), format, table,
                    f"cross-region-{month}")
 
 
 @router.post("/cross-province/{month}", summary="Settle cross-province claims' receivable through the national platform")
-async def cross_province(request: Request, month: str = Month) -> dict:
+async def cross_province(request: Request, month: str = Month,
+        _: Principal = Depends(authorize(Role.PROVINCE))) -> dict:
     return await _run(request, clearing_runs.run_cross_province, month)
 
 
 @router.get("/cross-province/{month}", summary="Cross-province claims per insured and treatment region")
 async def cross_province_statement(request: Request, month: str = Month, format: str = Format,
                                    table: Literal["remittances", "payments", "lines"] | None = None,
-                                   run: int | None = Query(None, ge=0)):
-    return _render(await _stored(request, "cross-province", "province", month, run), format, table,
+                                   run: int | None = Query(None, ge=0),
+                                   caller: Principal = Depends(authorize(Role.BUREAU, Role.PROVINCE, Role.ANALYST))):
+    """A bureau sees the lines, remittance and payment of its own region."""
+    return _render(_within(await _stored(request, "cross-province", "province", month, run), caller), format, table,
                    f"cross-province-{month}")
 
 
 @router.get("/year/{region}/{year}", summary="Each hospital's year run by run, reconciling line by line")
 async def year_statement(request: Request, region: str = Region, year: int = Path(ge=2000, le=2100),
-                         format: str = Format):
+                         format: str = Format,
+                         caller: Principal = Depends(authorize(Role.BUREAU, Role.PROVINCE, Role.ANALYST))):
     """One line per hospital and run (prepayment, monthly and supplementary runs, annual, adjustments) with
     paid = fund_due + per_item + overrun + released − deductions − withheld + prepayment, and a total per
     hospital (yidi_clearing.domain.year_statement)."""
+    forbid_out_of_scope(caller.sees_region(region), f"region {region}'s books")
     async with request.app.state.runtime.engine.connect() as conn:
         repo = PostgresClearingRepository(conn)
         prepayment = await repo.stored_runs("prepayment", region, str(year))
@@ -170,24 +200,35 @@ class AmountsBody(BaseModel):
 
 @router.post("/prepayments/{region}/{year}", summary="Year-start prepayment to the region's hospitals (预拨周转金)")
 async def prepayment(request: Request, body: AmountsBody | None = None, region: str = Region,
-                     year: int = Path(ge=2000, le=2100)) -> dict:
+                     year: int = Path(ge=2000, le=2100),
+        caller: Principal = Depends(authorize(Role.BUREAU, Role.PROVINCE))) -> dict:
+    forbid_out_of_scope(caller.sees_region(region), f"region {region}'s books")
     configured_region_year(request, region, year)
     return await _run(request, clearing_runs.run_prepayment, region, year, body.amounts if body else None)
 
 
 @router.get("/prepayments/{region}/{year}", summary="A year's prepayments")
-async def prepayment_statement(request: Request, region: str = Region, year: int = Path(ge=2000, le=2100)) -> dict:
+async def prepayment_statement(request: Request, region: str = Region, year: int = Path(ge=2000, le=2100),
+        caller: Principal = Depends(authorize(Role.BUREAU, Role.PROVINCE, Role.ANALYST))) -> dict:
+    forbid_out_of_scope(caller.sees_region(region), f"region {region}'s books")
     return await _stored(request, "prepayment", region, str(year), 0)
 
 
 @router.post("/advances/{year}", summary="Insured regions' advances to the province (上解预付金)")
-async def advance(request: Request, body: AmountsBody | None = None, year: int = Path(ge=2000, le=2100)) -> dict:
+async def advance(request: Request, body: AmountsBody | None = None, year: int = Path(ge=2000, le=2100),
+        _: Principal = Depends(authorize(Role.PROVINCE))) -> dict:
     return await _run(request, clearing_runs.run_advance, year, body.amounts if body else None)
 
 
 @router.get("/advances/{year}", summary="A year's advances")
-async def advance_statement(request: Request, year: int = Path(ge=2000, le=2100)) -> dict:
-    return await _stored(request, "advance", "province", str(year), 0)
+async def advance_statement(request: Request, year: int = Path(ge=2000, le=2100),
+                            caller: Principal = Depends(authorize(Role.BUREAU, Role.PROVINCE, Role.ANALYST))) -> dict:
+    """A bureau sees its own region's advance."""
+    statement = await _stored(request, "advance", "province", str(year), 0)
+    if caller.province_wide:
+        return statement
+    mine = {r: a for r, a in statement["amounts"].items() if r == caller.region}
+    return {**statement, "amounts": mine, "total": sum((Decimal(str(a)) for a in mine.values()), Decimal("0.00"))}
 
 
 class AssessmentsBody(BaseModel):
@@ -203,8 +244,10 @@ class AssessmentsBody(BaseModel):
 
 
 @router.post("/assessments/{region}/{year}", summary="Hospitals' annual assessment results (考核评价), JSON or CSV")
-async def assessments(request: Request, region: str = Region, year: int = Path(ge=2000, le=2100)) -> dict:
+async def assessments(request: Request, region: str = Region, year: int = Path(ge=2000, le=2100),
+        caller: Principal = Depends(authorize(Role.BUREAU, Role.PROVINCE))) -> dict:
     """JSON `{"results": {"<hospital>": score}}`, or text/csv with columns hospital_code, score."""
+    forbid_out_of_scope(caller.sees_region(region), f"region {region}'s books")
     configured_region_year(request, region, year)
     if request.headers.get("content-type", "").startswith("text/csv"):
         try:
@@ -250,7 +293,8 @@ class RecoveryBody(BaseModel):
 
 
 @router.post("/recovered", summary="Split recovered funds 40/40/20 (treatment, insured, province) and post them")
-async def recovered(body: RecoveryBody, request: Request) -> dict:
+async def recovered(body: RecoveryBody, request: Request,
+        _: Principal = Depends(authorize(Role.PROVINCE))) -> dict:
     async with _transaction(request) as tx:
         result = await post_recovered(tx, request.app.state.config.current.policy.recovered_split,
                                       Recovery(**body.model_dump()))
