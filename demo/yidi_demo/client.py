@@ -16,7 +16,10 @@ import httpx
 import orjson
 from tqdm import tqdm
 
+from yidi_common.auth import Role
 from yidi_common.settings import SERVICE_PORTS, get_settings
+
+from . import tokens
 
 
 def service_url(service: str) -> str:
@@ -71,16 +74,24 @@ class _Connection(asyncio.Protocol):
             self.answer.set_result((self.parser.get_status_code(), b"".join(self.body)))
         self.body = []
 
-    async def post(self, path: str, payload: bytes, timeout: float) -> tuple[int, bytes]:
+    async def post(self, path: str, payload: bytes, timeout: float, token: str = "") -> tuple[int, bytes]:
         self.answer = asyncio.get_running_loop().create_future()
         self.transport.write(b"POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\n"
-                             b"Content-Length: %d\r\n\r\n%s" % (path.encode(), self.host, len(payload), payload))
+                             b"Authorization: Bearer %s\r\nContent-Length: %d\r\n\r\n%s"
+                             % (path.encode(), self.host, token.encode(), len(payload), payload))
         return await asyncio.wait_for(self.answer, timeout)
 
 
 async def _connect(host: str, port: int) -> _Connection:
     _, connection = await asyncio.get_running_loop().create_connection(lambda: _Connection(host), host, port)
     return connection
+
+
+def _hospital_token(body: dict) -> str:
+    """A HIS posts with its hospital's token (anything without a hospital code: the first hospital's, to be refused)."""
+    setlinfo = body.get("setlinfo") if isinstance(body, dict) else None
+    code = setlinfo.get("fixmedins_code") if isinstance(setlinfo, dict) else None
+    return tokens.token(Role.HOSPITAL, hospital=str(code or "unknown"))
 
 
 async def post_all(lists: list[dict], *, concurrency: int = 32, desc: str = "posting settlement lists",
@@ -111,7 +122,7 @@ async def post_all(lists: list[dict], *, concurrency: int = 32, desc: str = "pos
                 try:
                     if connection is None or not connection.open:
                         connection = await _connect(host, port)
-                    status, raw = await connection.post(path, payload, timeout=30)
+                    status, raw = await connection.post(path, payload, timeout=30, token=_hospital_token(body))
                     if status < 500:
                         break
                 except (ConnectionError, OSError, asyncio.TimeoutError):
@@ -168,7 +179,7 @@ async def wait_for_chain(*, timeout: float = 600, progress: bool = True, interva
     deadline = time.monotonic() + timeout
     quiet = stalled = 0
     bar = tqdm(desc="waiting for the chain", unit="claim", disable=not progress, dynamic_ncols=True)
-    async with httpx.AsyncClient() as client:
+    async with httpx.AsyncClient(headers=tokens.headers(Role.PROVINCE)) as client:
         while time.monotonic() < deadline:
             states = await chain_progress(client, urls)
             counts = (await client.get(f"{service_url('grouper')}/v1/settlement-lists", params={"limit": 1})).json()["stage_counts"]
@@ -192,7 +203,7 @@ async def wait_for_chain(*, timeout: float = 600, progress: bool = True, interva
 
 async def print_dead_letters(limit: int = 3) -> None:
     """What each service could not apply, with the error: why claims stopped on their way."""
-    async with httpx.AsyncClient(timeout=10) as client:
+    async with httpx.AsyncClient(timeout=10, headers=tokens.headers(Role.OPS)) as client:
         for service in SERVICE_PORTS:
             try:
                 items = (await client.get(f"{service_url(service)}/v1/ops/dead-letters", params={"limit": limit})).json()["items"]

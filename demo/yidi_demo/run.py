@@ -14,10 +14,12 @@ from decimal import Decimal
 
 import httpx
 
+from yidi_common.auth import Role
 from yidi_common.regional_config import load_config
 from yidi_common.settings import SERVICE_PORTS, get_settings
 from yidi_grouper.adapters.grouping_engine import GroupingEngine
 
+from . import tokens
 from .client import print_dead_letters, service_url
 from .year import LISTS_PER_MONTH, YearLog, close_checks, settle_year
 
@@ -33,7 +35,8 @@ def _table(title: str, header: list[str], rows: list[list], out=sys.stdout) -> N
 
 
 def _get(service: str, path: str, **params) -> dict:
-    return httpx.get(f"{service_url(service)}{path}", params=params, timeout=60).json()
+    return httpx.get(f"{service_url(service)}{path}", params=params, timeout=60,
+                     headers=tokens.headers(Role.PROVINCE)).json()
 
 
 def _annual_pools(regions: list[str], year: int) -> None:

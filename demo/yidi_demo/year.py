@@ -16,9 +16,11 @@ from decimal import Decimal
 
 import httpx
 
+from yidi_common.auth import Role
 from yidi_common.regional_config import ProvinceConfig
 from yidi_grouper.domain.intake import claim_id_for
 
+from . import tokens
 from .client import post_all, service_url, wait_for_chain
 from .workload import generate
 
@@ -38,7 +40,8 @@ class YearLog:
 
 
 def _post(url: str, **kwargs) -> dict:
-    answer = httpx.post(url, timeout=300, **kwargs)
+    """As the provincial agency, which may run every clearing."""
+    answer = httpx.post(url, timeout=300, headers=tokens.headers(Role.PROVINCE), **kwargs)
     if answer.status_code >= 400:
         raise RuntimeError(f"POST {url}: {answer.status_code} {answer.text[:500]}")
     return answer.json()
@@ -59,21 +62,23 @@ def answered(status) -> bool:
 
 
 def _review_flags(rng: random.Random, log: YearLog) -> None:
+    """Each raised flag: the treatment region's bureau proposes, the insured region's confirms or disputes."""
     audit = service_url("audit")
-    flags = httpx.get(f"{audit}/v1/flags", params={"status": "raised", "limit": 1000}, timeout=60).json()["items"]
+    flags = httpx.get(f"{audit}/v1/flags", params={"status": "raised", "limit": 1000}, timeout=60,
+                      headers=tokens.headers(Role.PROVINCE)).json()["items"]
     for flag in flags:
         url = f"{audit}/v1/flags/{flag['flag_id']}"
-        treatment = {"role": "treatment_region", "region": flag["treat_admdvs"], "user_id": f"auditor-{flag['treat_admdvs']}"}
-        insured = {"role": "insured_region", "region": flag["insu_admdvs"], "user_id": f"reviewer-{flag['insu_admdvs']}"}
-        proposed = httpx.post(f"{url}/propose", json={"actor": treatment, "reason": "demo review",
-                                                      "amount": flag["suspected_amount"]}, timeout=30)
+        treatment = tokens.headers(Role.BUREAU, region=flag["treat_admdvs"], user=f"auditor-{flag['treat_admdvs']}")
+        insured = tokens.headers(Role.BUREAU, region=flag["insu_admdvs"], user=f"reviewer-{flag['insu_admdvs']}")
+        proposed = httpx.post(f"{url}/propose", json={"reason": "demo review", "amount": flag["suspected_amount"]},
+                              headers=treatment, timeout=30)
         if proposed.status_code != 200:
             continue
         if rng.random() < CONFIRM_SHARE:
-            decided = httpx.post(f"{url}/confirm", json={"actor": insured, "reason": "agreed"}, timeout=30)
+            decided = httpx.post(f"{url}/confirm", json={"reason": "agreed"}, headers=insured, timeout=30)
             log.flags["confirmed"] += decided.status_code == 200
         else:
-            decided = httpx.post(f"{url}/dispute", json={"actor": insured, "reason": "the record backs the stay"},
+            decided = httpx.post(f"{url}/dispute", json={"reason": "the record backs the stay"}, headers=insured,
                                  timeout=30)
             log.flags["disputed"] += decided.status_code == 200
 
@@ -161,7 +166,8 @@ def close_checks(regions: list[str], year: int) -> tuple[list[list], bool]:
     clearing = service_url("clearing")
     rows, closes = [], True
     for region in regions:
-        check = httpx.get(f"{clearing}/v1/ledger/close-check/{region}/{year}", timeout=120).json()
+        check = httpx.get(f"{clearing}/v1/ledger/close-check/{region}/{year}", timeout=120,
+                          headers=tokens.headers(Role.PROVINCE)).json()
         closes &= check["closes"]
         for invariant in check["invariants"]:
             rows.append([region, invariant["name"], invariant["figure"], "yes" if invariant["holds"] else "NO",

@@ -4,7 +4,12 @@ import asyncio
 import os
 from pathlib import Path
 
+import httpx
 import pytest
+
+from yidi_common.auth import Role
+from yidi_common.settings import get_settings
+from yidi_demo import tokens
 
 from .harness import ServiceProcess, drop_namespace, servers, session_env
 
@@ -21,8 +26,55 @@ def kafka_and_database():
         yield found
 
 
+@pytest.fixture(scope="session")
+def token_issuer(tmp_path_factory, log_dir):
+    """The development issuer as its own process, on a free port with a key of this session: services
+    verify tokens against it exactly as against Keycloak; tests mint theirs with the same key."""
+    key = tmp_path_factory.mktemp("issuer") / "key.pem"
+    issuer = ServiceProcess("issuer", dict(os.environ), log_dir)
+    issuer.env.update(OIDC_ISSUER=issuer.url, DEV_ISSUER_KEY=str(key))
+    saved = {k: os.environ.get(k) for k in ("OIDC_ISSUER", "DEV_ISSUER_KEY")}
+    os.environ.update(OIDC_ISSUER=issuer.url, DEV_ISSUER_KEY=str(key))
+    get_settings.cache_clear()
+    tokens.reset()
+    issuer.start()
+    yield issuer
+    issuer.stop()
+    for k, v in saved.items():
+        os.environ.pop(k, None) if v is None else os.environ.__setitem__(k, v)
+    get_settings.cache_clear()
+    tokens.reset()
+
+
+@pytest.fixture(autouse=True)
+def callers_by_default(request, monkeypatch):
+    """Integration tests not about access call as whoever a route's ordinary caller is: a hospital posts
+    its lists, operations read dead letters and reload configuration, the province everything else. A
+    test that sends its own Authorization header is left alone."""
+    if "stack_env" not in request.fixturenames:
+        return
+    send = httpx._api.request
+
+    def request_with_token(method, url, *args, headers=None, **kwargs):
+        if not any(k.lower() == "authorization" for k in (headers or {})):
+            headers = {**(headers or {}), **_default_caller(method, str(url), kwargs.get("json"))}
+        return send(method, url, *args, headers=headers, **kwargs)
+
+    monkeypatch.setattr(httpx._api, "request", request_with_token)
+
+
+def _default_caller(method: str, url: str, body) -> dict:
+    path = httpx.URL(url).path
+    if path.startswith("/v1/ops/dead-letters") or path == "/v1/config/reload":
+        return tokens.headers(Role.OPS)
+    if method.upper() == "POST" and path.startswith("/v1/settlement-lists"):
+        hospital = (body or {}).get("setlinfo", {}).get("fixmedins_code") if isinstance(body, dict) else None
+        return tokens.headers(Role.HOSPITAL, hospital=hospital or "unknown")
+    return tokens.headers(Role.PROVINCE)
+
+
 @pytest.fixture(scope="module")
-def stack_env(kafka_and_database):
+def stack_env(kafka_and_database, token_issuer):
     """Each test module gets its own namespace: its own topics and databases."""
     kafka, database = kafka_and_database
     env = session_env(kafka, database)

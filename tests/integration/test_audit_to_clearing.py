@@ -6,6 +6,9 @@ from decimal import Decimal
 
 import httpx
 
+from yidi_common.auth import Role
+from yidi_demo import tokens
+
 from yidi_common.events import new_event
 from yidi_common.events.registry import AUDIT_FLAG_CONFIRMED, PAYMENT_PRICED, topic_for
 from yidi_common.events.v1 import AuditFlagConfirmed
@@ -13,8 +16,13 @@ from yidi_common.events.v1 import AuditFlagConfirmed
 from .factories import priced_event
 from .harness import produce, wait_until
 
-TREATMENT = {"role": "treatment_region", "region": "360700", "user_id": "gz-auditor-01"}
-INSURED = {"role": "insured_region", "region": "360100", "user_id": "nc-reviewer-07"}
+# who acts comes from the token: 赣州's auditor (treatment region), 南昌's reviewer (insured region)
+def treatment() -> dict:
+    return tokens.headers(Role.BUREAU, region="360700", user="gz-auditor-01")
+
+
+def insured() -> dict:
+    return tokens.headers(Role.BUREAU, region="360100", user="nc-reviewer-07")
 
 
 async def test_a_confirmed_split_admission_reduces_the_next_statement_by_its_amount(stack_env, start_service):
@@ -39,17 +47,17 @@ async def test_a_confirmed_split_admission_reduces_the_next_statement_by_its_amo
     assert all(f["claim_id"] != clean.subject for f in everything)  # the clean claim raises nothing
 
     url = f"{audit.url}/v1/flags/{flag['flag_id']}"
-    wrong = httpx.post(f"{url}/propose", json={"actor": INSURED, "reason": "not ours to propose"}, timeout=5)
+    wrong = httpx.post(f"{url}/propose", json={"reason": "not ours to propose"}, headers=insured(), timeout=5)
     assert wrong.status_code == 403
-    proposed = httpx.post(f"{url}/propose", json={"actor": TREATMENT, "reason": "readmitted after 4 days",
-                                                  "amount": "3000.00"}, timeout=5)
+    proposed = httpx.post(f"{url}/propose", json={"reason": "readmitted after 4 days", "amount": "3000.00"},
+                          headers=treatment(), timeout=5)
     assert proposed.status_code == 200 and proposed.json()["status"] == "proposed"
-    confirmed = httpx.post(f"{url}/confirm", json={"actor": INSURED, "reason": "agreed", "amount": "2500.00"}, timeout=5)
+    confirmed = httpx.post(f"{url}/confirm", json={"reason": "agreed", "amount": "2500.00"}, headers=insured(), timeout=5)
     assert confirmed.status_code == 200
     body = confirmed.json()
     assert body["status"] == "confirmed" and body["confirmed_amount"] == "2500.00"
     assert [(t["action"], t["user_id"]) for t in body["trail"]] == [("propose", "gz-auditor-01"), ("confirm", "nc-reviewer-07")]
-    again_confirm = httpx.post(f"{url}/confirm", json={"actor": INSURED, "reason": "twice"}, timeout=5)
+    again_confirm = httpx.post(f"{url}/confirm", json={"reason": "twice"}, headers=insured(), timeout=5)
     assert again_confirm.status_code == 409
 
     async def clearing_has_everything():
