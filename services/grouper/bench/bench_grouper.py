@@ -105,7 +105,7 @@ def _submitted_events(count: int, seed: int) -> list[tuple[bytes, bytes]]:
     """(key, value) of `count` settlement-list.submitted events, as the intake would emit them."""
     from yidi_common.events import deterministic_event_id, new_event
     from yidi_common.events.registry import SETTLEMENT_LIST_SUBMITTED
-    from yidi_common.events.v1 import SettlementListSubmitted
+    from yidi_common.events.v2 import DeidentifiedSettlementList, SettlementListSubmitted, without_personal_data
     from yidi_common.regional_config import load_config
     from yidi_common.settings import get_settings
     from yidi_common.settlement_list import SettlementList
@@ -132,9 +132,10 @@ def _submitted_events(count: int, seed: int) -> list[tuple[bytes, bytes]]:
         seen.add(claim_id)
         event = new_event(
             type=SETTLEMENT_LIST_SUBMITTED, source="/yidi/grouper/intake", subject=claim_id, correlationid=claim_id,
-            event_id=deterministic_event_id(claim_id, "1", SETTLEMENT_LIST_SUBMITTED),
-            payload=SettlementListSubmitted(claim_id=claim_id, version=1, supersedes_version=None,
-                                            submitted_at=now, settlement_list=sl),
+            event_id=deterministic_event_id(claim_id, "1", SETTLEMENT_LIST_SUBMITTED), schemaversion=2,
+            payload=SettlementListSubmitted(claim_id=claim_id, version=1, supersedes_version=None, submitted_at=now,
+                                            settlement_list=DeidentifiedSettlementList.model_validate(
+                                                without_personal_data(sl.model_dump(mode="json")))),
         )
         out.append((claim_id.encode(), event.to_bytes()))
     return out

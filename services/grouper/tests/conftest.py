@@ -5,6 +5,7 @@ import os
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 
 from yidi_grouper.domain.drg import GroupingInput
 from yidi_grouper.domain.scheme import load_scheme
@@ -12,6 +13,9 @@ from yidi_grouper.domain.scheme import load_scheme
 REPO_ROOT = next(p for p in Path(__file__).resolve().parents if (p / "services").is_dir() and (p / "pyproject.toml").is_file())
 REFERENCE_DIR = Path(os.environ.get("YIDI_REFERENCE_DIR", REPO_ROOT.parent / "shared" / "reference"))
 DEMO_SCHEME_DIR = REPO_ROOT / "demo" / "scheme"
+
+# the keys sealing stored personal data: a test key, never the development key file under .local
+os.environ.setdefault("YIDI_DATA_KEY", Fernet.generate_key().decode())
 
 
 def reference_path(*parts: str) -> Path:

@@ -62,26 +62,34 @@ class FakeClaimsRepository:
     async def versions(self, claim_id: str) -> list[dict]:
         return [{k: v[k] for k in ("version", "content_hash", "received_at")} for v in self.stored.get(claim_id, [])]
 
+    async def version_body(self, claim_id: str, version: int) -> dict | None:
+        return next((v["body"] for v in self.stored.get(claim_id, []) if v["version"] == version), None)
+
     async def stages(self, claim_id: str) -> list[dict]:
         return [{k: step[k] for k in ("version", "stage", "result", "at")}
                 for step in self.timeline if step["claim_id"] == claim_id]
 
-    async def claims(self, *, hospital_code: str | None, stage: str | None, limit: int, offset: int) -> list[dict]:
+    def _in_scope(self, claim: dict, hospital_code: str | None, region: str | None) -> bool:
+        return hospital_code in (None, claim["hospital_code"]) and region in (None, claim["treat_admdvs"],
+                                                                                claim["insu_admdvs"])
+
+    async def claims(self, *, hospital_code: str | None, region: str | None, stage: str | None, limit: int,
+                     offset: int) -> list[dict]:
         rows = [c for c in self.current.values()
-                if hospital_code in (None, c["hospital_code"]) and stage in (None, c["stage"])]
+                if self._in_scope(c, hospital_code, region) and stage in (None, c["stage"])]
         rows.sort(key=lambda c: c["claim_id"])
         rows.sort(key=lambda c: c["updated_at"], reverse=True)
         keys = ("claim_id", "hospital_code", "setl_id", "current_version", "stage", "updated_at")
         return [{k: c[k] for k in keys} for c in rows[offset:offset + limit]]
 
-    async def stage_counts(self) -> dict[str, int]:
-        return dict(Counter(c["stage"] for c in self.current.values()))
+    async def stage_counts(self, *, hospital_code: str | None, region: str | None) -> dict[str, int]:
+        return dict(Counter(c["stage"] for c in self.current.values() if self._in_scope(c, hospital_code, region)))
 
-    async def rejection_counts(self) -> list[dict]:
+    async def rejection_counts(self, *, region: str | None) -> list[dict]:
         problems: Counter[tuple[str, str]] = Counter()
         claims: dict[tuple[str, str], set[str]] = {}
         for step in self.timeline:
-            if step["stage"] == "rejected":
+            if step["stage"] == "rejected" and self._in_scope(self.current[step["claim_id"]], None, region):
                 for p in step["result"]["problems"]:
                     problems[p["rule"], p["field"]] += 1
                     claims.setdefault((p["rule"], p["field"]), set()).add(step["claim_id"])

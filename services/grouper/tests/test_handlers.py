@@ -10,6 +10,7 @@ import copy
 from decimal import Decimal
 
 import pytest
+from pydantic import ValidationError
 
 from yidi_common.events import Envelope, new_event
 from yidi_common.events.v1 import AuditFlagRaised, LedgerLine, LedgerPosted, PaymentPriced, PricingOutcome
@@ -73,6 +74,28 @@ async def test_a_clean_list_is_grouped_with_its_drg_and_claim_scope(handlers, re
     assert grouped.correlationid == event.correlationid
     assert [(s["stage"], s["event_id"], s["result"]["drg"]) for s in repo.timeline] == [("grouped", grouped.id, "ES35")]
     assert repo.current[event.subject]["stage"] == "grouped"
+
+
+async def test_a_v1_event_from_before_is_grouped_as_its_v2_twin_and_no_outcome_names_the_person(handlers, repo):
+    """v2 leaves certno and psn_name out; a v1 event (the list as posted) still on the topic groups alike."""
+    body = example(certno="36010019850607123X", psn_name="张三丰")
+    v2_event = await submitted(repo, body)
+    v1_event = Envelope(**{**v2_event.model_dump(), "schemaversion": 1,
+                           "data": {**v2_event.data, "settlement_list": SettlementList.model_validate(body).model_dump(
+                               mode="json")}})
+    assert v1_event.data["settlement_list"]["setlinfo"]["certno"] == "36010019850607123X"
+    assert "certno" not in v2_event.data["settlement_list"]["setlinfo"]
+    with pytest.raises(ValidationError, match="certno"):  # v2 refuses a list that names the person
+        Envelope(**{**v1_event.model_dump(), "schemaversion": 2}).payload()
+    [from_v2], [from_v1] = await handle(handlers, v2_event), await handle(handlers, v1_event)
+    assert (from_v2.type, from_v2.id, from_v2.data) == (from_v1.type, from_v1.id, from_v1.data)
+    faulty = await submitted(repo, example(setl_id="S2", act_ipt_days=9, certno="36010019850607123X",
+                                           psn_name="张三丰"))
+    [rejected] = await handle(handlers, faulty)
+    for out in (from_v2, rejected):
+        raw = out.to_bytes()
+        assert b"36010019850607123X" not in raw and "张三丰".encode() not in raw and b"psn_name" not in raw
+    assert from_v2.data["claim"]["psn_no"] == "P1" and rejected.type == "settlement-list.rejected"
 
 
 # Treated in 南昌 (360100, Jiangxi: prefix 36); the flag agrees with the insured region's prefix.

@@ -6,6 +6,7 @@ import copy
 
 import orjson
 
+from yidi_common.auth import Principal, Role
 from yidi_common.settlement_list import EXAMPLE, SettlementList
 from yidi_common.unit_of_work import Transaction
 from yidi_grouper.api.settlement_lists import accept
@@ -23,8 +24,11 @@ def example(setl_id="S1", **setlinfo) -> dict:
     return body
 
 
-async def post(intake, body, correction_of=None) -> tuple[int, dict]:
-    return await accept(intake, orjson.dumps(body), correction_of=correction_of)
+HOSPITAL = Principal("his", Role.HOSPITAL, hospital="H36010000001")  # EXAMPLE's
+
+
+async def post(intake, body, correction_of=None, caller=HOSPITAL) -> tuple[int, dict]:
+    return await accept(intake, orjson.dumps(body), caller=caller, correction_of=correction_of)
 
 
 async def test_a_new_list_is_stored_as_version_one_and_announced():
@@ -37,7 +41,10 @@ async def test_a_new_list_is_stored_as_version_one_and_announced():
     assert (event.type, event.subject, event.correlationid, event.source) == (
         "settlement-list.submitted", claim_id, claim_id, "/yidi/grouper/intake")
     assert (event.data["version"], event.data["supersedes_version"]) == (1, None)
-    assert event.data["settlement_list"] == repo.stored[claim_id][0]["body"]
+    assert event.schemaversion == 2  # the list without certno and psn_name
+    stored = repo.stored[claim_id][0]["body"]
+    assert event.data["settlement_list"] == {**stored, "setlinfo": {
+        k: v for k, v in stored["setlinfo"].items() if k not in ("certno", "psn_name")}}
     assert event.data["settlement_list"]["iteminfo"][0]["amt"] == "100.00"
     claim = repo.current[claim_id]
     assert (claim["hospital_code"], claim["setl_id"], claim["treat_admdvs"], claim["insu_admdvs"], claim["setl_period"],
@@ -137,5 +144,5 @@ async def test_listings_filter_by_hospital_and_stage_and_count_every_stage():
     assert [c["claim_id"] for c in listing["items"]] == [ids[0]]
     assert listing["stage_counts"] == {"rejected": 1, "grouped": 1, "submitted": 1}
     assert (await claim_listing(tx, hospital_code="H0", stage=None, limit=10, offset=0))["items"] == []
-    assert await rejections_by_rule(tx) == {"rules": [
+    assert await rejections_by_rule(tx, region=None) == {"rules": [
         {"rule": "QC-LOS-DATES", "example_field": "setlinfo.act_ipt_days", "problems": 1, "claims": 1}]}

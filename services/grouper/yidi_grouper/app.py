@@ -7,6 +7,7 @@ from yidi_common.settlement_list import SettlementList
 from .adapters.grouping_engine import GroupingEngine
 from .api.settlement_lists import IntakeFastPath, router as settlement_lists_router
 from .api.simulation import router as simulation_router
+from .adapters.data_keys import data_keys
 from .adapters.intake_writer import IntakeWriter
 from .consumers.handlers import make_handlers
 
@@ -14,6 +15,7 @@ engine = GroupingEngine.from_settings(get_settings())
 
 
 async def run_intake_writer(runtime) -> None:
+    data_keys()  # the keys sealing stored personal data, read (or the development key made) before any list
     writer = IntakeWriter(runtime.engine, runtime.relay)
     runtime.extras["intake"] = writer
     await writer.run()

@@ -5,7 +5,7 @@ import os
 
 from pydantic import BaseModel
 
-from . import v1
+from . import v1, v2
 
 SETTLEMENT_LIST_SUBMITTED = "settlement-list.submitted"
 SETTLEMENT_LIST_GROUPED = "settlement-list.grouped"
@@ -19,6 +19,7 @@ ANNUAL_CLEARED = "clearing.annual-cleared"
 
 _MODELS: dict[tuple[str, int], type[BaseModel]] = {
     (SETTLEMENT_LIST_SUBMITTED, 1): v1.SettlementListSubmitted,
+    (SETTLEMENT_LIST_SUBMITTED, 2): v2.SettlementListSubmitted,  # without certno and psn_name
     (SETTLEMENT_LIST_GROUPED, 1): v1.SettlementListGrouped,
     (SETTLEMENT_LIST_REJECTED, 1): v1.SettlementListRejected,
     (PAYMENT_PRICED, 1): v1.PaymentPriced,

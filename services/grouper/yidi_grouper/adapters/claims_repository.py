@@ -1,5 +1,6 @@
 """The claims repository over PostgreSQL: settlement list versions, claim status and the stage timeline.
-Batches are written with one statement each (INSERT ... SELECT FROM unnest of one array per column)."""
+Batches are written with one statement each (INSERT ... SELECT FROM unnest of one array per column).
+Stored list bodies hold their personal fields sealed (adapters.data_keys)."""
 from __future__ import annotations
 
 import orjson
@@ -8,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..domain.intake import NewVersion, StoredVersion
 from ..domain.timeline import STAGE_ORDER, Stage, furthest_stages
+from .data_keys import DataKeys, data_keys
 
 # sorted, so two intake processes locking overlapping claims never deadlock
 LOCK_CLAIMS = text(
@@ -52,17 +54,27 @@ CLAIM = text(
 VERSIONS = text(
     "SELECT version, content_hash, received_at FROM settlement_lists WHERE claim_id = :claim_id ORDER BY version"
 )
+VERSION_BODY = text("SELECT body FROM settlement_lists WHERE claim_id = :claim_id AND version = :version")
 STAGES = text("SELECT version, stage, result, at FROM claim_stages WHERE claim_id = :claim_id ORDER BY id")
+IN_SCOPE = (  # region: the claims treated or insured there (a bureau's)
+    "(CAST(:hospital_code AS text) IS NULL OR hospital_code = :hospital_code) "
+    "AND (CAST(:region AS text) IS NULL OR treat_admdvs = :region OR insu_admdvs = :region)"
+)
 CLAIMS = text(
     "SELECT claim_id, hospital_code, setl_id, current_version, stage, updated_at FROM claims "
-    "WHERE (CAST(:hospital_code AS text) IS NULL OR hospital_code = :hospital_code) "
-    "AND (CAST(:stage AS text) IS NULL OR stage = :stage) "
+    f"WHERE {IN_SCOPE} AND (CAST(:stage AS text) IS NULL OR stage = :stage) "
     "ORDER BY updated_at DESC, claim_id LIMIT :limit OFFSET :offset"
 )
-STAGE_COUNTS = text("SELECT stage, count(*) AS claims FROM claims GROUP BY stage")
+STAGE_COUNTS = text(f"SELECT stage, count(*) AS claims FROM claims WHERE {IN_SCOPE} GROUP BY stage")
 REJECTION_COUNTS = text(
     "SELECT p->>'rule' AS rule, p->>'field' AS example_field, count(*) AS problems, count(DISTINCT claim_id) AS claims "
     "FROM claim_stages, jsonb_array_elements(result->'problems') p WHERE stage = 'rejected' "
+    "GROUP BY 1, 2 ORDER BY 3 DESC"
+)
+REGION_REJECTION_COUNTS = text(
+    "SELECT p->>'rule' AS rule, p->>'field' AS example_field, count(*) AS problems, count(DISTINCT claim_id) AS claims "
+    "FROM claim_stages s JOIN claims c USING (claim_id) CROSS JOIN LATERAL jsonb_array_elements(s.result->'problems') p "
+    "WHERE s.stage = 'rejected' AND (c.treat_admdvs = :region OR c.insu_admdvs = :region) "
     "GROUP BY 1, 2 ORDER BY 3 DESC"
 )
 
@@ -70,8 +82,9 @@ REJECTION_COUNTS = text(
 class PostgresClaimsRepository:
     """service_layer.repository.ClaimsRepository over one connection (its transaction)."""
 
-    def __init__(self, conn: AsyncConnection) -> None:
+    def __init__(self, conn: AsyncConnection, keys: DataKeys | None = None) -> None:
         self.conn = conn
+        self.keys = keys or data_keys()
 
     async def versions_for_update(self, claim_ids: list[str]) -> dict[str, list[StoredVersion]]:
         await self.conn.execute(LOCK_CLAIMS, {"claim_ids": claim_ids})
@@ -87,7 +100,7 @@ class PostgresClaimsRepository:
             "claim_ids": [v.claim_id for v in versions], "versions": [v.version for v in versions],
             "hospital_codes": [v.hospital_code for v in versions], "setl_ids": [v.setl_id for v in versions],
             "content_hashes": [v.content_hash for v in versions],
-            "bodies": [orjson.dumps(v.body).decode() for v in versions]})
+            "bodies": [orjson.dumps(self.keys.seal_list(v.body)).decode() for v in versions]})
         current = list({v.claim_id: v for v in versions}.values())  # a claim's last version is its current one
         await self.conn.execute(UPSERT_CLAIMS, {
             "claim_ids": [v.claim_id for v in current], "hospital_codes": [v.hospital_code for v in current],
@@ -115,16 +128,28 @@ class PostgresClaimsRepository:
     async def versions(self, claim_id: str) -> list[dict]:
         return [dict(row) for row in (await self.conn.execute(VERSIONS, {"claim_id": claim_id})).mappings()]
 
+    async def version_body(self, claim_id: str, version: int) -> dict | None:
+        body = (await self.conn.execute(VERSION_BODY, {"claim_id": claim_id, "version": version})).scalar()
+        if body is None:
+            return None
+        return self.keys.open_list(orjson.loads(body) if isinstance(body, (str, bytes)) else body)
+
     async def stages(self, claim_id: str) -> list[dict]:
         return [dict(row) for row in (await self.conn.execute(STAGES, {"claim_id": claim_id})).mappings()]
 
-    async def claims(self, *, hospital_code: str | None, stage: str | None, limit: int, offset: int) -> list[dict]:
-        rows = await self.conn.execute(CLAIMS, {"hospital_code": hospital_code, "stage": stage, "limit": limit,
-                                                "offset": offset})
+    async def claims(self, *, hospital_code: str | None, region: str | None, stage: str | None, limit: int,
+                     offset: int) -> list[dict]:
+        rows = await self.conn.execute(CLAIMS, {"hospital_code": hospital_code, "region": region, "stage": stage,
+                                                "limit": limit, "offset": offset})
         return [dict(row) for row in rows.mappings()]
 
-    async def stage_counts(self) -> dict[str, int]:
-        return {row.stage: row.claims for row in await self.conn.execute(STAGE_COUNTS)}
+    async def stage_counts(self, *, hospital_code: str | None, region: str | None) -> dict[str, int]:
+        return {row.stage: row.claims for row in await self.conn.execute(
+            STAGE_COUNTS, {"hospital_code": hospital_code, "region": region})}
 
-    async def rejection_counts(self) -> list[dict]:
-        return [dict(row) for row in (await self.conn.execute(REJECTION_COUNTS)).mappings()]
+    async def rejection_counts(self, *, region: str | None) -> list[dict]:
+        if region is None:
+            rows = await self.conn.execute(REJECTION_COUNTS)
+        else:
+            rows = await self.conn.execute(REGION_REJECTION_COUNTS, {"region": region})
+        return [dict(row) for row in rows.mappings()]

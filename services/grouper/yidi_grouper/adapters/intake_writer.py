@@ -12,6 +12,7 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from yidi_common.messaging import OutboxRelay
+from yidi_common.personal_data import mask_text
 from yidi_common.unit_of_work import RepositoryFactory, transaction
 
 from ..domain.intake import Decision
@@ -52,7 +53,8 @@ class IntakeWriter:
                 async with transaction(self.engine, self.repository, self.relay) as tx:
                     decisions = await accept_lists(tx, [waiting.posted for waiting in batch])
             except Exception as exc:  # noqa: BLE001 - every waiting request learns of it
-                log.error("intake batch failed", error=repr(exc), size=len(batch))
+                # masked here too: a database error may quote the lists it was given
+                log.error("intake batch failed", error=mask_text(repr(exc)), size=len(batch))
                 for waiting in batch:
                     if not waiting.answer.done():
                         waiting.answer.set_exception(exc)

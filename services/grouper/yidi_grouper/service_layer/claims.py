@@ -26,11 +26,27 @@ async def claim_status(tx: Transaction[ClaimsRepository], claim_id: str) -> dict
 
 
 async def claim_listing(tx: Transaction[ClaimsRepository], *, hospital_code: str | None, stage: str | None,
-                        limit: int, offset: int) -> dict:
-    """Claims by hospital and stage, and how many claims are at each stage."""
-    items = await tx.repo.claims(hospital_code=hospital_code, stage=stage, limit=limit, offset=offset)
-    return {"items": items, "stage_counts": await tx.repo.stage_counts()}
+                        limit: int, offset: int, scope_hospital: str | None = None, scope_region: str | None = None,
+                        counts_only: bool = False) -> dict:
+    """Claims by hospital and stage, and how many claims are at each stage, within the caller's scope:
+    one hospital's claims (scope_hospital), or those treated or insured in a region (scope_region);
+    the counts cover the whole scope. counts_only: no claims listed."""
+    if scope_hospital is not None and hospital_code not in (None, scope_hospital):
+        items = []  # another hospital's: nothing in scope
+    elif counts_only:
+        items = []
+    else:
+        items = await tx.repo.claims(hospital_code=hospital_code or scope_hospital, region=scope_region, stage=stage,
+                                     limit=limit, offset=offset)
+    counts = await tx.repo.stage_counts(hospital_code=scope_hospital, region=scope_region)
+    return {"items": items, "stage_counts": counts}
 
 
-async def rejections_by_rule(tx: Transaction[ClaimsRepository]) -> dict:
-    return {"rules": await tx.repo.rejection_counts()}
+async def rejections_by_rule(tx: Transaction[ClaimsRepository], *, region: str | None) -> dict:
+    return {"rules": await tx.repo.rejection_counts(region=region)}
+
+
+async def list_version(tx: Transaction[ClaimsRepository], claim_id: str, version: int) -> dict | None:
+    """One stored version of a claim's list, as posted; None: no such version."""
+    body = await tx.repo.version_body(claim_id, version)
+    return None if body is None else {"claim_id": claim_id, "version": version, "settlement_list": body}

@@ -5,6 +5,7 @@ from typing import Protocol
 
 from yidi_common.events import Envelope, deterministic_event_id, new_event
 from yidi_common.events.registry import SETTLEMENT_LIST_GROUPED, SETTLEMENT_LIST_REJECTED
+from yidi_common.events import v2
 from yidi_common.events.v1 import (
     GroupingOutcome,
     QcProblem,
@@ -31,11 +32,12 @@ class Grouper(Protocol):
 
 
 async def group_submitted(tx: Transaction[ClaimsRepository], grouper: Grouper, events: list[Envelope]) -> None:
-    """Each settlement-list.submitted event: a list failing QC is rejected naming every problem, a clean
-    one grouped; the outcome is emitted (its id derived from the cause's) and recorded on the timeline."""
+    """Each settlement-list.submitted event (v2, or v1 from before the intake left certno and psn_name out):
+    a list failing QC is rejected naming every problem, a clean one grouped; the outcome is emitted (its id
+    derived from the cause's) and recorded on the timeline."""
     stages = []
     for event in events:
-        msg: SettlementListSubmitted = event.payload()  # type: ignore[assignment]
+        msg: SettlementListSubmitted | v2.SettlementListSubmitted = event.payload()  # type: ignore[assignment]
         sl = msg.settlement_list
         problems = grouper.quality_problems(sl)
         if problems:

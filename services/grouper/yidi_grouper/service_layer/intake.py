@@ -1,5 +1,5 @@
 """HIS intake: a hospital posts a settlement list or a correction; each accepted version is stored
-and announced (settlement-list.submitted).
+and announced (settlement-list.submitted v2: the list without the person's ID number and name).
 
 `submit` answers one post through an `Intake` (production: the group-commit writer in adapters, which
 gathers concurrent posts into one transaction); `accept_lists` decides and stores one such batch.
@@ -12,7 +12,7 @@ from typing import Protocol
 
 from yidi_common.events import Envelope, deterministic_event_id
 from yidi_common.events.registry import SETTLEMENT_LIST_SUBMITTED
-from yidi_common.events.v1 import SettlementListSubmitted
+from yidi_common.events.v2 import SettlementListSubmitted, without_personal_data
 from yidi_common.settlement_list import SettlementList
 from yidi_common.unit_of_work import Transaction
 
@@ -48,7 +48,7 @@ async def submit(intake: Intake, sl: SettlementList, *, correction_of: str | Non
 
 async def accept_lists(tx: Transaction[ClaimsRepository], posts: list[PostedList]) -> list[Decision]:
     """One decision per post, in arrival order, against what is stored and what the posts before it
-    accepted; each accepted version is stored and emitted as settlement-list.submitted."""
+    accepted; each accepted version is stored and emitted as settlement-list.submitted (v2)."""
     stored = await tx.repo.versions_for_update(sorted({p.claim_id for p in posts}))
     decisions, versions = [], []
     now = datetime.now(timezone.utc)
@@ -63,13 +63,13 @@ async def accept_lists(tx: Transaction[ClaimsRepository], posts: list[PostedList
             claim_id=post.claim_id, version=decision.version, hospital_code=info.fixmedins_code, setl_id=info.setl_id,
             treatment_region=info.treat_admdvs, insured_region=info.insu_admdvs, settlement_month=info.setl_period,
             content_hash=post.content_hash, body=post.body))
-        submitted = SettlementListSubmitted(claim_id=post.claim_id, version=decision.version,
-                                            supersedes_version=decision.supersedes, submitted_at=now,
-                                            settlement_list=post.settlement_list)
+        submitted = SettlementListSubmitted.model_construct(claim_id=post.claim_id, version=decision.version,
+                                                            supersedes_version=decision.supersedes, submitted_at=now)
         tx.emit(Envelope(  # the list's JSON is reused, not dumped a second time
             id=deterministic_event_id(post.claim_id, str(decision.version), SETTLEMENT_LIST_SUBMITTED),
             source=SOURCE, type=SETTLEMENT_LIST_SUBMITTED, subject=post.claim_id, time=now, correlationid=post.claim_id,
-            data=submitted.model_dump(mode="json", exclude={"settlement_list"}) | {"settlement_list": post.body},
+            schemaversion=2, data=submitted.model_dump(mode="json", exclude={"settlement_list"})
+            | {"settlement_list": without_personal_data(post.body)},
         ))
     await tx.repo.add_versions(versions)
     return decisions

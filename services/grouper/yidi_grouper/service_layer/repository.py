@@ -26,14 +26,20 @@ class ClaimsRepository(Protocol):
     async def versions(self, claim_id: str) -> list[dict]:
         """version, content_hash, received_at of each stored version, oldest first."""
 
+    async def version_body(self, claim_id: str, version: int) -> dict | None:
+        """The list of one stored version as posted (personal fields readable); None: no such version."""
+
     async def stages(self, claim_id: str) -> list[dict]:
         """version, stage, result, at of each recorded step, in the order recorded."""
 
-    async def claims(self, *, hospital_code: str | None, stage: str | None, limit: int, offset: int) -> list[dict]:
-        """claim_id, hospital_code, setl_id, current_version, stage, updated_at; most recently updated first."""
+    async def claims(self, *, hospital_code: str | None, region: str | None, stage: str | None, limit: int,
+                     offset: int) -> list[dict]:
+        """claim_id, hospital_code, setl_id, current_version, stage, updated_at; most recently updated first.
+        region: only claims treated or insured there."""
 
-    async def stage_counts(self) -> dict[str, int]:
-        """stage -> number of claims at it."""
+    async def stage_counts(self, *, hospital_code: str | None, region: str | None) -> dict[str, int]:
+        """stage -> number of claims at it (of the hospital's, of those treated or insured in the region)."""
 
-    async def rejection_counts(self) -> list[dict]:
-        """rule, example_field, problems, claims: QC failures by rule over every rejected version, most first."""
+    async def rejection_counts(self, *, region: str | None) -> list[dict]:
+        """rule, example_field, problems, claims: QC failures by rule over every rejected version (of claims
+        treated or insured in the region), most first."""
