@@ -18,6 +18,8 @@ from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from .settings import get_settings
+
 log = structlog.get_logger()
 
 MARGIN = timedelta(days=1)
@@ -39,7 +41,7 @@ def redelivery_horizon(configs: dict[str, dict[str, str] | None]) -> timedelta |
 
 
 async def topic_configs(bootstrap_servers: str, topics: list[str]) -> dict[str, dict[str, str] | None]:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, **get_settings().kafka_client_options())
     await admin.start()
     try:
         responses = await admin.describe_configs(

@@ -6,10 +6,11 @@ import asyncio
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from .events.registry import all_topics
+from .settings import get_settings
 
 
 async def ensure_topics(bootstrap_servers: str, partitions: int = 12, replication: int = 1) -> list[str]:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, **get_settings().kafka_client_options())
     await admin.start()
     try:
         existing = set(await admin.list_topics())
@@ -23,8 +24,6 @@ async def ensure_topics(bootstrap_servers: str, partitions: int = 12, replicatio
 
 
 def main() -> None:
-    from .settings import get_settings
-
     s = get_settings()
     created = asyncio.run(ensure_topics(s.kafka_bootstrap_servers, s.topic_partitions, s.topic_replication))
     print(f"topics: {len(all_topics())} present, {len(created)} created")

@@ -27,6 +27,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from .events import Envelope, dead_letter_topic, topic_for
+from .settings import get_settings
 
 log = structlog.get_logger()
 
@@ -224,6 +225,7 @@ class EventConsumer:
             max_poll_records=batch_size,
             fetch_max_wait_ms=fetch_max_wait_ms,
             fetch_min_bytes=fetch_min_bytes,
+            **get_settings().kafka_client_options(),
         )
         self.commit_seconds = commit_seconds
         self._uncommitted: dict = {}  # partition -> next offset, applied but not yet committed
@@ -433,4 +435,5 @@ def make_producer(bootstrap_servers: str) -> AIOKafkaProducer:
         linger_ms=5,
         compression_type=None,
         max_batch_size=262144,
+        **get_settings().kafka_client_options(),
     )

@@ -16,6 +16,12 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="", extra="ignore")
 
     kafka_bootstrap_servers: str = "127.0.0.1:19092"
+    # a secured cluster (Strimzi in deploy/k8s): SASL_SSL with SCRAM-SHA-512, the service's KafkaUser
+    kafka_security_protocol: str = "PLAINTEXT"
+    kafka_sasl_mechanism: str | None = None
+    kafka_sasl_username: str | None = None
+    kafka_sasl_password: str | None = None
+    kafka_ssl_cafile: Path | None = None
     database_url: str = "postgresql://postgres@127.0.0.1:55432/postgres"
     # the password of DATABASE_URL's user, kept out of the URL (a Kubernetes Secret, say); it replaces
     # the URL's own password. <SERVICE>_DATABASE_URL overrides are used as they are.
@@ -51,6 +57,18 @@ class Settings(BaseSettings):
     @property
     def jwks_url(self) -> str:
         return self.oidc_jwks_url or f"{self.oidc_issuer.rstrip('/')}/jwks"
+
+    def kafka_client_options(self) -> dict:
+        """Keyword arguments every aiokafka client of this process gets beside its bootstrap servers."""
+        options: dict = {"security_protocol": self.kafka_security_protocol}
+        if self.kafka_sasl_mechanism:
+            options.update(sasl_mechanism=self.kafka_sasl_mechanism, sasl_plain_username=self.kafka_sasl_username,
+                           sasl_plain_password=self.kafka_sasl_password)
+        if self.kafka_ssl_cafile or self.kafka_security_protocol.endswith("SSL"):
+            from aiokafka.helpers import create_ssl_context
+
+            options["ssl_context"] = create_ssl_context(cafile=str(self.kafka_ssl_cafile) if self.kafka_ssl_cafile else None)
+        return options
 
     def service_database_url(self, service: str) -> str:
         """Each service owns database yidi_<service> on the configured server."""

@@ -1,0 +1,65 @@
+"""Every route of the five services' OpenAPI documents × every role, on the running services.
+
+Each operation says who may call it (`x-yidi-roles`); the table checks it: no token 401, a role it
+does not admit 403, an admitted role in scope neither (nor a 5xx), and a bureau asking for another
+region's books 403. Path parameters are filled with in-scope values; bodies may be refused (422):
+this test is about who gets in, the services' own tests about what they answer.
+"""
+from __future__ import annotations
+
+import re
+
+import httpx
+import pytest
+
+from yidi_common.auth import Role
+from yidi_demo import tokens
+
+SERVICES = ("grouper", "pricing", "budget", "audit", "clearing")
+HOSPITAL = "H36010000001"  # a hospital of 南昌 (360100)
+SCOPE = {Role.BUREAU: {"region": "360100"}, Role.HOSPITAL: {"hospital": HOSPITAL}}
+PARAMS = {"region": "360100", "year": "2026", "month": "2026-03", "claim_id": "C-NONE", "flag_id": "F-NONE",
+          "event_id": "E-NONE", "request_id": "R-NONE", "version": "1"}
+
+
+def _operations(url: str) -> list[tuple[str, str, list[str]]]:
+    paths = httpx.get(f"{url}/openapi.json", timeout=10).json()["paths"]
+    return [(path, method.upper(), op.get("x-yidi-roles")) for path, ops in paths.items() for method, op in ops.items()]
+
+
+def _call(url: str, method: str, path: str, headers: dict, **params) -> int:
+    filled = re.sub(r"{(\w+)}", lambda m: {**PARAMS, **params}[m.group(1)], path)
+    body = {"setlinfo": {"fixmedins_code": HOSPITAL}} if method == "POST" else None
+    return httpx.request(method, f"{url}{filled}", headers=headers, json=body, timeout=30).status_code
+
+
+@pytest.fixture(scope="module")
+def services(start_service):
+    return {name: start_service(name) for name in SERVICES}
+
+
+def test_every_route_admits_exactly_its_roles(services):
+    checked, problems = 0, []
+    for name, service in services.items():
+        for path, method, roles in _operations(service.url):
+            if roles is None:
+                problems.append(f"{name} {method} {path}: says nothing about who may call it")
+                continue
+            if not roles:  # open: health and the documents
+                assert path in ("/healthz", "/openapi.json", "/docs", "/redoc", "/docs/oauth2-redirect"), path
+                continue
+            checked += 1
+            if (status := _call(service.url, method, path, {"Authorization": ""})) != 401:
+                problems.append(f"{name} {method} {path} without a token: {status}")
+            for role in Role:
+                headers = tokens.headers(role, **SCOPE.get(role, {}))
+                status = _call(service.url, method, path, headers)
+                if role.value not in roles and status != 403:
+                    problems.append(f"{name} {method} {path} as {role}: {status}, expected 403")
+                if role.value in roles and (status in (401, 403) or status >= 500):
+                    problems.append(f"{name} {method} {path} as {role} in scope: {status}")
+            if "{region}" in path and "bureau" in roles:
+                status = _call(service.url, method, path, tokens.headers(Role.BUREAU, region="360400"))
+                if status != 403:
+                    problems.append(f"{name} {method} {path}: bureau 360400 on 360100's books got {status}")
+    assert checked >= 30 and not problems, "\n".join(problems)
