@@ -5,6 +5,7 @@ import os
 from pathlib import Path
 
 import httpx
+import orjson
 import pytest
 
 from yidi_common.auth import Role
@@ -53,14 +54,25 @@ def callers_by_default(request, monkeypatch):
     test that sends its own Authorization header is left alone."""
     if "stack_env" not in request.fixturenames:
         return
-    send = httpx._api.request
+    sync_send, async_send = httpx.Client.send, httpx.AsyncClient.send
 
-    def request_with_token(method, url, *args, headers=None, **kwargs):
-        if not any(k.lower() == "authorization" for k in (headers or {})):
-            headers = {**(headers or {}), **_default_caller(method, str(url), kwargs.get("json"))}
-        return send(method, url, *args, headers=headers, **kwargs)
+    def with_token(outgoing: httpx.Request) -> httpx.Request:
+        if "authorization" not in outgoing.headers:
+            body = None
+            if outgoing.headers.get("content-type", "").startswith("application/json"):
+                outgoing.read()
+                body = orjson.loads(outgoing.content or b"null")
+            outgoing.headers.update(_default_caller(outgoing.method, str(outgoing.url), body))
+        return outgoing
 
-    monkeypatch.setattr(httpx._api, "request", request_with_token)
+    def send(self, outgoing, **kwargs):
+        return sync_send(self, with_token(outgoing), **kwargs)
+
+    async def asend(self, outgoing, **kwargs):
+        return await async_send(self, with_token(outgoing), **kwargs)
+
+    monkeypatch.setattr(httpx.Client, "send", send)
+    monkeypatch.setattr(httpx.AsyncClient, "send", asend)
 
 
 def _default_caller(method: str, url: str, body) -> dict:

@@ -11,6 +11,7 @@ token for thousands of lists).
 """
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -79,21 +80,24 @@ class TokenVerifier:
         self._keys: dict[str, jwt.PyJWK] = {}
         self._fetched_at = 0.0
         self._cache: OrderedDict[str, tuple[Principal, float]] = OrderedDict()
+        self._lock = asyncio.Lock()
         if keys is not None:
             self._load(keys)
 
     def _load(self, jwks: dict) -> None:
         self._keys = {k.key_id: k for k in jwt.PyJWKSet.from_dict(jwks).keys if k.key_id}
 
-    async def _refresh(self) -> None:
-        if self.jwks_url is None or time.monotonic() - self._fetched_at < 10:
-            return
-        self._fetched_at = time.monotonic()
-        try:
-            async with httpx.AsyncClient(timeout=5) as client:
-                self._load((await client.get(self.jwks_url)).raise_for_status().json())
-        except (httpx.HTTPError, ValueError, jwt.PyJWKSetError) as e:
-            raise InvalidToken(f"the issuer's keys are unavailable ({type(e).__name__})") from None
+    async def _refresh(self, kid: str | None) -> None:
+        """Fetch the JWKS for an unknown key id: once for concurrent requests, at most every 10 s."""
+        async with self._lock:
+            if kid in self._keys or self.jwks_url is None or time.monotonic() - self._fetched_at < 10:
+                return
+            try:
+                async with httpx.AsyncClient(timeout=5) as client:
+                    self._load((await client.get(self.jwks_url)).raise_for_status().json())
+            except (httpx.HTTPError, ValueError, jwt.PyJWKSetError) as e:
+                raise InvalidToken(f"the issuer's keys are unavailable ({type(e).__name__})") from None
+            self._fetched_at = time.monotonic()
 
     async def verify(self, token: str) -> Principal:
         cached = self._cache.get(token)
@@ -105,7 +109,7 @@ class TokenVerifier:
         except jwt.PyJWTError as e:
             raise InvalidToken(f"not a JWT ({e})") from None
         if kid not in self._keys:
-            await self._refresh()
+            await self._refresh(kid)
         key = self._keys.get(kid)
         if key is None:
             raise InvalidToken("signed by a key the issuer does not publish")
