@@ -11,9 +11,9 @@ worked from the claims' own figures (DOMAIN.md §5-7), not from the production f
 (teardown) it runs every month's runs, the annual runs, possibly a correction, a late list and a deduction
 after them with the annual adjustment and December's supplementary interregional runs, and asks check_year.
 
-Two production bugs make the machine fail today, on purpose (comments "FAILS TODAY" below, each with its
-smallest example as a plain test at the end of this file): an annual adjustment of a claim that moved to
-another pool leaves the pool residues wrong, and a prepayment is accepted after the annual run.
+It found two production bugs, each kept as its smallest example at the end of this file: an annual
+adjustment of a claim that moved to another pool left the pool residues wrong, and a prepayment was
+accepted after the annual run.
 """
 from __future__ import annotations
 
@@ -414,10 +414,7 @@ class ClosingAYear(RuleBasedStateMachine):
     def prepayment(self, region, amounts):
         given = {h: D(a).scaleb(-2) for h, a in zip(REGIONS[region], amounts)}
         if self.annual_runs[region]:
-            # FAILS TODAY on a production bug (reported with issue 12 item 12; smallest example:
-            # test_a_prepayment_after_the_annual_run_cannot_leave_the_year_open): run_prepayment accepts a
-            # prepayment for a year already cleared and posts a receivable no run will offset, so the year's
-            # close check fails for good. Expected here: refused like a late assessment or monthly run.
+            # refused like a late assessment or monthly run: a receivable posted now would never be offset
             with pytest.raises(YearClosed):
                 sync(run_prepayment(Transaction(self.repo), self.config, region, YEAR, given))
             return
@@ -853,11 +850,8 @@ class ClosingAYear(RuleBasedStateMachine):
             self.run_interregional(Stage.CROSS_PROVINCE, f"{YEAR}-12")
             self.check_all()
         for region in sorted(REGIONS):
-            # FAILS TODAY on a production bug (reported with issue 12 item 12; smallest example:
-            # test_a_correction_moving_a_claim_into_another_pool_after_the_annual_run_keeps_the_residues): a
-            # correction after the annual run that moves a claim into another pool (local <-> cross-region in
-            # 360100, or out of the pools as cross-province) leaves "pool residue = A_p − Σ FundDue final" false.
-            # Kept failing on purpose until clearing is fixed; every other invariant holds.
+            # a correction after the annual run may move a claim into another pool (local <-> cross-region in
+            # 360100, or out of the pools as cross-province): the residues of both pools must still close
             broken = [f"{i.name}: {i.detail}" for i in sync(check_year(self.repo, region, YEAR)) if not i.holds]
             assert not broken, f"{region}: {broken}"
         ledger = balances(self.repo.entries.values())
@@ -974,9 +968,8 @@ async def test_a_year_worked_by_hand_closes_and_the_close_check_can_fail(config,
 
 
 async def test_a_correction_moving_a_claim_into_another_pool_after_the_annual_run_keeps_the_residues(config):
-    """PRODUCTION BUG (kept failing on purpose, see the report of issue 12 item 12): an annual adjustment
-    books a corrected claim's whole FundDue difference to its new pool, so the pool it left keeps the FundDue
-    final it no longer has and the close check's pool residue invariant stays false."""
+    """Found by the state machine: an annual adjustment booked a corrected claim's whole FundDue difference
+    to its new pool, so the pool it left kept the FundDue final it no longer had."""
     repo = FakeClearingRepository()
     local = priced_case("8000.00", "5000.00", "8000.00", "5000.00", claim_id="c1", case_kind="low")  # FD 5000
     await post(repo, local)
@@ -989,13 +982,12 @@ async def test_a_correction_moving_a_claim_into_another_pool_after_the_annual_ru
     await run_annual(Transaction(repo), config, "360100", YEAR)
     await run_cross_region(Transaction(repo), config, "2026-12")
     broken = {name: detail for name, (holds, detail) in (await close_check(repo)).items() if not holds}
-    assert broken == {}  # fails today: 310-local residue 185000.00 vs 190000.00, 310-cross 0.00 vs −5000.00
+    assert broken == {}  # was: 310-local residue 185000.00 vs 190000.00, 310-cross 0.00 vs −5000.00
 
 
 async def test_a_prepayment_after_the_annual_run_cannot_leave_the_year_open(config):
-    """PRODUCTION BUG (kept failing on purpose, see the report of issue 12 item 12): run_prepayment has no
-    YearClosed guard; a prepayment posted after the annual run is never offset (the annual adjustment does
-    not take prepayments), so "prepayments offset" and "hospital payments" stay false for good."""
+    """Found by the state machine: a prepayment posted after the annual run would never be offset (the
+    annual adjustment does not take prepayments); run_prepayment refuses it (YearClosed)."""
     repo = FakeClearingRepository()
     await post(repo, priced_case("8000.00", "5000.00", "8000.00", "5000.00", claim_id="c1", case_kind="low"))
     await run_monthly(Transaction(repo), config, "360100", "2026-03")
@@ -1007,4 +999,4 @@ async def test_a_prepayment_after_the_annual_run_cannot_leave_the_year_open(conf
         pass  # refused: the year stays closed
     await run_annual(Transaction(repo), config, "360100", YEAR)  # an adjustment, if anything were left to settle
     broken = {name: detail for name, (holds, detail) in (await close_check(repo)).items() if not holds}
-    assert broken == {}  # fails today: 360100:prepayment-receivable:H1: 1000.00; H1: paid 6000.00, owed 5000.00
+    assert broken == {}  # was: 360100:prepayment-receivable:H1: 1000.00; H1: paid 6000.00, owed 5000.00

@@ -50,21 +50,21 @@ SELECT_DEDUCTIONS = text(
 )
 SELECT_SETTLED = text(
     "SELECT DISTINCT ON (claim_id) stage, claim_id, version, run, period, hospital_code, treat_admdvs, insu_admdvs, "
-    "fund_due, per_item, provisional FROM claim_settlements WHERE stage = :stage AND left(period, 4) = :year "
+    "fund_due, per_item, provisional, pool FROM claim_settlements WHERE stage = :stage AND left(period, 4) = :year "
     "AND (CAST(:treatment_region AS text) IS NULL OR treat_admdvs = :treatment_region) "
     "ORDER BY claim_id, version DESC"
 )
 SELECT_SETTLEMENTS = text(
     "SELECT stage, claim_id, version, run, period, hospital_code, treat_admdvs, insu_admdvs, fund_due, per_item, "
-    "provisional FROM claim_settlements WHERE stage = :stage AND left(period, 4) = :year "
+    "provisional, pool FROM claim_settlements WHERE stage = :stage AND left(period, 4) = :year "
     "AND treat_admdvs = :treatment_region ORDER BY claim_id, version"
 )
 INSERT_SETTLED = text(
     "INSERT INTO claim_settlements (stage, claim_id, version, run, period, hospital_code, treat_admdvs, insu_admdvs, "
-    "fund_due, per_item, provisional) SELECT * FROM unnest(CAST(:stage AS text[]), CAST(:claim_id AS text[]), "
+    "fund_due, per_item, provisional, pool) SELECT * FROM unnest(CAST(:stage AS text[]), CAST(:claim_id AS text[]), "
     "CAST(:version AS int[]), CAST(:run AS text[]), CAST(:period AS text[]), CAST(:hospital_code AS text[]), "
     "CAST(:treatment_region AS text[]), CAST(:insured_region AS text[]), CAST(:fund_due AS numeric[]), "
-    "CAST(:per_item AS numeric[]), CAST(:provisional AS numeric[]))"
+    "CAST(:per_item AS numeric[]), CAST(:provisional AS numeric[]), CAST(:pool AS text[]))"
 )
 
 
@@ -144,7 +144,7 @@ class PostgresClearingRepository:
         """The primary key (stage, claim, version) refuses a second settlement of a version."""
         if settled:
             fields = ("claim_id", "version", "run", "period", "hospital_code", "treatment_region",
-                      "insured_region", "fund_due", "per_item", "provisional")
+                      "insured_region", "fund_due", "per_item", "provisional", "pool")
             await self.conn.execute(INSERT_SETTLED, {"stage": [x.stage.value for x in settled],
                                                      **unnest_parameters(settled, **{f: f for f in fields})})
 
@@ -321,4 +321,4 @@ class PostgresClearingRepository:
 
 def _settled(r) -> Settled:
     return Settled(Stage(r.stage), r.claim_id, r.version, r.run, r.period, r.hospital_code, r.treat_admdvs,
-                   r.insu_admdvs, r.fund_due, r.per_item, r.provisional)
+                   r.insu_admdvs, r.fund_due, r.per_item, r.provisional, r.pool)

@@ -7,7 +7,8 @@ annual stage settled before for those claims, less confirmed deductions no run h
 
     balance = Σ (FundDue final + per item) − Σ before (FundDue final + per item) − deductions
 
-Overrun shares and the guarantee are not reopened.
+A correction that moves a claim to another pool takes its earlier FundDue out of the old pool's line
+and puts the new one in the new pool's. Overrun shares and the guarantee are not reopened.
 """
 from __future__ import annotations
 
@@ -58,11 +59,16 @@ def annual_adjustment(differences: Iterable[Difference], rates: Mapping[str, tup
         before = d.before
         line = sums.setdefault((case.hospital_code, case.pool), [0, ZERO, ZERO, ZERO])
         line[0] += 1
-        line[1] += provisional - (before.provisional if before else ZERO)
-        line[2] += final - (before.fund_due if before else ZERO)
-        line[3] += per_item - (before.per_item if before else ZERO)
+        line[1] += provisional
+        line[2] += final
+        line[3] += per_item
+        if before is not None:  # what the version before brought to its own pool (a correction may move it)
+            old = sums.setdefault((before.hospital_code, before.pool), [0, ZERO, ZERO, ZERO])
+            old[1] -= before.provisional
+            old[2] -= before.fund_due
+            old[3] -= before.per_item
         settled.append(Settled(Stage.ANNUAL, case.claim_id, case.version, run, case.period, case.hospital_code,
-                               case.treatment_region, case.insured_region, final, per_item, provisional))
+                               case.treatment_region, case.insured_region, final, per_item, provisional, case.pool))
     lines = []
     hospitals = sorted({h for h, _ in sums} | deductions.keys())
     for hospital in hospitals:

@@ -49,6 +49,7 @@ class Settled:
     fund_due: Decimal  # provisional (monthly) or final (annual) FundDue; 0 outside the pools
     per_item: Decimal  # paid as charged: other funds in a pool, every fund of a cross-province claim
     provisional: Decimal = ZERO  # annual: the provisional FundDue the final one replaced
+    pool: str | None = None  # annual: the pool the version was cleared in
 
 
 @dataclass(frozen=True, slots=True)

@@ -130,7 +130,7 @@ async def run_annual(tx: Transaction[ClearingRepository], config: ProvinceConfig
     final = dict(zip((c.claim_id for c in pool_cases), result.fund_due_final_fen))
     settled = [Settled(Stage.ANNUAL, c.claim_id, c.version, key, c.period, c.hospital_code, c.treatment_region,
                        c.insured_region, yuan(final[c.claim_id]) if c.pool is not None else ZERO,
-                       stage_amounts(Stage.ANNUAL, c)[1], stage_amounts(Stage.ANNUAL, c)[0]) for c in cases]
+                       stage_amounts(Stage.ANNUAL, c)[1], stage_amounts(Stage.ANNUAL, c)[0], c.pool) for c in cases]
     statement = {"kind": "annual", "region": region, "year": year, "run": 0,
                  "pools": [_plain(p) for p in result.pools], "lines": [_plain(l) for l in result.lines],
                  "hospitals": [{**_plain(h), "paid_over_year": h.paid_over_year} for h in result.hospitals],
@@ -248,6 +248,8 @@ async def run_prepayment(tx: Transaction[ClearingRepository], config: ProvinceCo
                          amounts: dict[str, Decimal] | None = None) -> RunResult:
     """Year-start prepayment per hospital: the amounts given, or policy.prepayment.months × the hospital's
     average monthly payment of the previous year as the system paid it (monthly runs and annual balance)."""
+    if await tx.repo.stored_runs("annual", region, str(year)):
+        raise YearClosed(f"{region}'s {year} is cleared: a prepayment now could never be offset")
     seq, last = await _latest(tx, "prepayment", region, str(year))
     if last is not None:
         return RunResult(last, False)
