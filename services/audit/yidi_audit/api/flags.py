@@ -159,7 +159,7 @@ READERS = (Role.HOSPITAL, Role.BUREAU, Role.PROVINCE, Role.ANALYST)
                         "own, everything for the province and analysts; the summary counts the same flags.")
 async def list_flags(region: str | None = None, hospital_code: str | None = None, rule_id: str | None = None,
                      status: Literal["raised", "proposed", "confirmed", "disputed", "dismissed", "closed"] | None = None,
-                     limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0),
+                     limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0, le=100_000_000),
                      caller: Principal = Depends(authorize(*READERS)), audit: AuditStore = Depends(store)) -> dict:
     scope = scope_of(caller)
     async with audit.reading() as flags:

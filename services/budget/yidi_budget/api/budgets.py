@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from decimal import Decimal
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Path, Request
 
 from yidi_common.auth import Principal, Role, authorize, forbid_out_of_scope
 
@@ -22,7 +22,7 @@ def _text(amount: Decimal | None) -> str | None:
 
 
 @router.get("/v1/pools/{region}/{year}", summary="Each pool's budget, distributable amount, rates and consumption")
-async def pools(region: str, year: int, request: Request,
+async def pools(request: Request, region: str = Path(pattern=r"^\d{6}$"), year: int = Path(ge=2000, le=2100),
                 caller: Principal = Depends(authorize(Role.BUREAU, Role.PROVINCE, Role.ANALYST))) -> dict:
     """A bureau sees its own region's pools (as treatment region)."""
     forbid_out_of_scope(caller.sees_region(region), f"region {region}'s pools")
@@ -49,7 +49,7 @@ def _basis(status: budgets.BudgetStatus) -> dict:
 
 
 @router.get("/v1/insured-budgets/{region}/{year}", summary="An insured region's cross-region budget execution")
-async def insured(region: str, year: int, request: Request,
+async def insured(request: Request, region: str = Path(pattern=r"^\d{6}$"), year: int = Path(ge=2000, le=2100),
                   caller: Principal = Depends(authorize(Role.BUREAU, Role.PROVINCE, Role.ANALYST))) -> dict:
     """A bureau sees its own region's budget as insured region."""
     forbid_out_of_scope(caller.sees_region(region), f"region {region}'s insured budget")

@@ -302,6 +302,13 @@ class PostgresClearingRepository:
         )
         return [dict(r) for r in rows.mappings()]
 
+    async def claim_scope(self, claim_id: str) -> tuple[str, str, str] | None:
+        """(treatment region, insured region, hospital) of a claim's current version."""
+        row = (await self.conn.execute(
+            text("SELECT treat_admdvs, insu_admdvs, hospital_code FROM clearing_cases WHERE claim_id = :claim_id"),
+            {"claim_id": claim_id})).first()
+        return None if row is None else (row.treat_admdvs, row.insu_admdvs, row.hospital_code)
+
     async def claim_journal(self, claim_id: str) -> list[dict]:
         heads = (
             await self.conn.execute(

@@ -258,7 +258,7 @@ async def assessments(request: Request, region: str = Region, year: int = Path(g
         try:
             scores, source = AssessmentsBody.model_validate_json(await request.body()).results, "api"
         except ValidationError as e:
-            raise HTTPException(422, detail=e.errors(include_url=False, include_context=False)) from None
+            raise HTTPException(422, detail=e.errors(include_url=False, include_context=False, include_input=False)) from None
     try:
         async with _transaction(request) as tx:
             return await clearing_runs.record_assessments(tx, request.app.state.config.current, region, year,
@@ -288,7 +288,7 @@ class RecoveryBody(BaseModel):
     recovery_id: str = Field(min_length=1, description="the supervision case's reference; posting it twice changes nothing")
     treatment_region: str = Field(pattern=r"^\d{6}$")
     insured_region: str = Field(pattern=r"^\d{6}$")
-    amount: Decimal = Field(gt=0, decimal_places=2)
+    amount: Decimal = Field(gt=0, lt=Decimal("1E16"), decimal_places=2)  # numeric(18,2)
     period: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
 
 

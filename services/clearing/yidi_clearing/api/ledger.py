@@ -38,11 +38,14 @@ async def account_balances(request: Request, prefix: str | None = None, period: 
 @router.get("/claims/{claim_id}", summary="The journal entries of one claim, reversals included")
 async def claim_journal(claim_id: str, request: Request,
                         caller: Principal = Depends(authorize(*BUREAUS, Role.HOSPITAL, Role.ANALYST))) -> dict:
-    """A bureau sees a claim its region treats or insures (its book has a line of it), a hospital its own."""
+    """A bureau sees a claim its region treats or insures, a hospital its own."""
     async with request.app.state.runtime.engine.connect() as conn:
-        entries = await PostgresClearingRepository(conn).claim_journal(claim_id)
-    if not caller.province_wide and not any(_mine(line["account"], caller) for e in entries for line in e["lines"]):
-        raise HTTPException(404, detail={"title": "no such claim in your scope", "claim_id": claim_id})
+        repo = PostgresClearingRepository(conn)
+        scope = await repo.claim_scope(claim_id)
+        if not caller.province_wide and (scope is None or not caller.sees(
+                treatment_region=scope[0], insured_region=scope[1], hospital_code=scope[2])):
+            raise HTTPException(404, detail={"title": "no such claim in your scope", "claim_id": claim_id})
+        entries = await repo.claim_journal(claim_id)
     return {"claim_id": claim_id, "entries": entries}
 
 
@@ -58,8 +61,3 @@ async def close_check(request: Request, region: str = Path(pattern=r"^\d{6}$"),
     return {"region": region, "year": year, "closes": all(i.holds for i in invariants),
             "invariants": [asdict(i) for i in invariants]}
 
-
-def _mine(account: str, caller: Principal) -> bool:
-    if caller.role is Role.HOSPITAL:
-        return account.endswith(f":hospital-payable:{caller.hospital}")
-    return account.startswith(f"{caller.region}:")

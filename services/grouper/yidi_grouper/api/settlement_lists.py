@@ -220,7 +220,7 @@ async def list_settlement_lists(
     hospital_code: str | None = None,
     stage: str | None = Query(None, pattern="^(submitted|rejected|grouped|priced|posted)$"),
     limit: int = Query(100, ge=1, le=1000),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=100_000_000),
     caller: Principal = Depends(LISTING),
     claims: ClaimsOpener = Depends(claims_opener),
 ) -> dict:
