@@ -111,7 +111,7 @@ def engine():
     config = config.model_copy(update={"region_years": {
         **config.region_years, "360500-2026": region.model_copy(update={"dip_catalogue": catalogue})}})
     return GroupingEngine(load_scheme(DEMO_SCHEME_DIR), None, "CHS-DRG demo", ConfigProvider(REPO_ROOT / "demo" / "config", config),
-                          dict(KINDS))
+                          dict(KINDS), one_scheme=True)  # the demo scheme for every DRG region
 
 
 def test_a_dip_region_gets_its_catalogue_types(engine):
@@ -162,7 +162,8 @@ def test_each_drg_region_is_grouped_with_the_scheme_its_version_names():
                             version_dirs={"CHS-DRG 1.0": reference / "chs-drg-1.0", "CHS-DRG 1.1": reference / "chs-drg-1.1"})
     schemes = {region: engine.group(settlement_list(region, f"H{region}00001", ["K80.100x001"], ["51.2300"])).scheme
                for region in ("360100", "360200", "360300")}
-    # 9.9 has no directory here: the default (demo) scheme groups it, and the engine says so in its logs
-    assert schemes == {"360100": "CHS-DRG 1.0", "360200": "CHS-DRG 1.1", "360300": "CHS-DRG demo"}
+    # 9.9 has no directory here: a configuration error, never grouped with the default (demo) scheme
+    assert schemes == {"360100": "CHS-DRG 1.0", "360200": "CHS-DRG 1.1", "360300": "CHS-DRG 9.9"}
+    assert engine.group(settlement_list("360300", "H36030000001", ["K80.100x001"], ["51.2300"])).status == "ungroupable"
     assert engine.scheme_for_version("CHS-DRG 1.0").source_hash != engine.scheme_for_version("CHS-DRG 1.1").source_hash
     assert engine.scheme_for_version("CHS-DRG 1.0") is engine.scheme_for_version("CHS-DRG 1.0")  # compiled once

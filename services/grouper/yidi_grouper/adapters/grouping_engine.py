@@ -4,25 +4,33 @@ DRG or DIP per treatment region and year, as the regional configuration says (`s
 `scheme_version` of `regions/<region>-<year>.toml`): a DIP region's lists are grouped against that
 region's configured catalogue (`dip_catalogue`); a DRG region's with the CHS-DRG scheme its version
 names (YIDI_DRG_SCHEMES maps versions to directories, each compiled once and cached). YIDI_SCHEME_DIR,
-when set, is the one scheme for every region; a version with no directory gets the default scheme,
-with a warning.
+when set, is the one scheme for every region; so is the small demo scheme when YIDI_REFERENCE_DIR holds
+no published scheme (the versions must still be named in YIDI_DRG_SCHEMES).
+
+An unknown scheme version is a configuration error, not a fallback (issue 13 item 5): a DRG region-year
+whose `scheme_version` has no scheme here stops the service at startup and makes a configuration reload
+be refused (the previous configuration stays), every such region-year named with the reason. Should a
+list of such a region be reached anyway, QC rejects it (QC-SCHEME-VERSION-UNKNOWN) and grouping answers
+`ungroupable` naming the version: never grouped with another version's scheme.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import structlog
 
 from yidi_common.config_provider import ConfigProvider
 from yidi_common.events.v1 import GroupingOutcome, QcProblem
-from yidi_common.regional_config import RegionYear, Scheme as PaymentScheme
+from yidi_common.regional_config import ConfigError, ProvinceConfig, RegionYear, Scheme as PaymentScheme, load_config
 from yidi_common.settings import REPO_ROOT, Settings
 from yidi_common.settlement_list import SettlementList
 
 from ..domain.dip import group_dip_configured, load_procedure_kinds
 from ..domain.drg import GroupingInput, group_case
-from ..domain.qc import CodeTables, reference_problems, run_qc
+from ..domain.qc import CodeTables, QcError, reference_problems, run_qc
 from ..domain.scheme import Scheme, load_scheme
 
 log = structlog.get_logger()
@@ -44,12 +52,22 @@ def scheme_label(scheme: Scheme) -> str:
     return f"CHS-DRG {scheme.version}"
 
 
+def configured_dirs(settings: Settings) -> dict[str, Path]:
+    """YIDI_DRG_SCHEMES: scheme_version -> directory (relative ones under YIDI_REFERENCE_DIR), present or not."""
+    return {version: settings.yidi_reference_dir / path for version, path in settings.yidi_drg_schemes.items()}
+
+
 def version_dirs(settings: Settings) -> dict[str, Path]:
     """scheme_version -> directory, for the versions whose files are present (none when YIDI_SCHEME_DIR is set)."""
     if settings.yidi_scheme_dir:
         return {}
-    dirs = {version: settings.yidi_reference_dir / path for version, path in settings.yidi_drg_schemes.items()}
-    return {version: path for version, path in dirs.items() if (path / "3_DRG.txt").is_file()}
+    return {version: path for version, path in configured_dirs(settings).items() if (path / "3_DRG.txt").is_file()}
+
+
+def one_scheme(settings: Settings) -> bool:
+    """The default scheme groups every DRG region: YIDI_SCHEME_DIR set (documented: THE scheme), or no
+    published scheme under YIDI_REFERENCE_DIR (the demo scheme stands in for every version)."""
+    return bool(settings.yidi_scheme_dir) or resolve_scheme_dir(settings) == DEMO_SCHEME
 
 
 @dataclass
@@ -60,6 +78,12 @@ class GroupingEngine:
     config: ConfigProvider | None = None  # None: CHS-DRG for every region
     procedure_kinds: dict[str, str] = field(default_factory=dict)  # procedure code -> kind, for DIP
     version_dirs: dict[str, Path] = field(default_factory=dict)
+    # True: the default scheme groups every DRG region whatever its version (YIDI_SCHEME_DIR, or the demo
+    # scheme when no published one is present); False: each DRG region-year's version must be in version_dirs
+    one_scheme: bool = False
+    # YIDI_DRG_SCHEMES as configured, present or not: the versions a configuration may name (None: not checked
+    # in one_scheme mode; otherwise version_dirs) and where a missing one was looked for
+    configured: dict[str, Path] | None = None
     _by_version: dict[str, Scheme | None] = field(default_factory=dict)
 
     @classmethod
@@ -69,11 +93,16 @@ class GroupingEngine:
         scheme = load_scheme(scheme_dir)
         icd_dir = settings.yidi_reference_dir / "icd"
         codes = CodeTables.load(icd_dir) if icd_dir.is_dir() and scheme_dir != DEMO_SCHEME else None
-        if config is None and settings.yidi_config_dir.is_dir():
-            config = ConfigProvider.load(settings.yidi_config_dir)
         kinds_path = settings.yidi_reference_dir / PROCEDURE_CATEGORIES
         kinds = load_procedure_kinds(kinds_path) if kinds_path.is_file() else {}
-        engine = cls(scheme, codes, scheme_label(scheme), config, kinds, version_dirs(settings))
+        engine = cls(scheme, codes, scheme_label(scheme), None, kinds, version_dirs(settings), one_scheme(settings),
+                     None if settings.yidi_scheme_dir else configured_dirs(settings))
+        if config is None and settings.yidi_config_dir.is_dir():
+            config = ConfigProvider.load(settings.yidi_config_dir, engine.checked_loader(load_config))
+        elif config is not None:
+            engine.check(config.current, config.directory)
+            config.loader = engine.checked_loader(config.loader)
+        engine.config = config
         used = sorted({ry.scheme_version for ry in config.current.region_years.values()
                        if ry.scheme is PaymentScheme.DRG}) if config else []
         loaded = {version: str(engine.version_dirs[version]) for version in used if engine.scheme_for_version(version)}
@@ -89,20 +118,72 @@ class GroupingEngine:
         if version not in self._by_version:
             path = self.version_dirs.get(version)
             self._by_version[version] = load_scheme(path) if path else None
-            if path is None:
-                log.warning("no scheme directory for this version: the default scheme groups its regions",
-                            version=version, default=self.scheme_name, known=sorted(self.version_dirs))
         return self._by_version[version]
 
-    def drg_scheme(self, region: RegionYear | None) -> tuple[Scheme, str]:
-        """The scheme for a region's lists and the name results carry: its configured version, or the default's."""
-        found = self.scheme_for_version(region.scheme_version) if region is not None else None
-        return (found, region.scheme_version) if found else (self.scheme, self.scheme_name)
+    def missing_scheme(self, region: RegionYear) -> str | None:
+        """Why a DRG region-year's scheme_version has no scheme here; None when it has one (or is not DRG)."""
+        if region.scheme is not PaymentScheme.DRG:
+            return None  # DIP regions group with their catalogue
+        version = region.scheme_version
+        configured = self.configured if self.configured is not None else (None if self.one_scheme else self.version_dirs)
+        if configured is not None and version not in configured:
+            known = ", ".join(sorted(configured)) or "none"
+            return f"scheme_version {version!r} is not in YIDI_DRG_SCHEMES (known: {known})"
+        if self.one_scheme or version in self.version_dirs:
+            return None
+        return (f"scheme_version {version!r}: YIDI_DRG_SCHEMES names {configured[version]}, "
+                f"which holds no scheme (3_DRG.txt)")
+
+    def scheme_problems(self, config: ProvinceConfig) -> list[str]:
+        """Every DRG region-year whose scheme_version has no scheme here, with the reason."""
+        problems = []
+        for ry in sorted(config.region_years.values(), key=lambda ry: (ry.region, ry.year)):
+            reason = self.missing_scheme(ry)
+            if reason:
+                problems.append(f"region {ry.region} year {ry.year}: {reason}")
+        return problems
+
+    def check(self, config: Any, directory: Path | str) -> Any:
+        """The configuration, if every DRG region-year's scheme_version has a scheme; else ConfigError naming them."""
+        problems = self.scheme_problems(config) if isinstance(config, ProvinceConfig) else []
+        if problems:
+            raise ConfigError(directory, "scheme_version",
+                              "no grouping scheme for " + "; ".join(problems)
+                              + " (an unknown scheme version is a configuration error, not a fallback)")
+        return config
+
+    def checked_loader(self, loader: Callable[[Path], Any]) -> Callable[[Path], Any]:
+        """The configuration provider's loader, refusing a configuration naming a version without a scheme:
+        at startup the service stops; a reload is refused and the previous configuration stays."""
+        if getattr(loader, "scheme_checked", False):
+            return loader
+
+        def load(directory: Path) -> Any:
+            return self.check(loader(directory), directory)
+        load.scheme_checked = True  # type: ignore[attr-defined]
+        return load
+
+    def drg_scheme(self, region: RegionYear | None) -> tuple[Scheme, str] | None:
+        """The scheme for a region's lists and the name results carry: its configured version's, or the default
+        (no region, a DIP region without catalogue, one-scheme mode); None when its version has no scheme here.
+        YIDI_SCHEME_DIR leaves version_dirs empty: then the default groups every region."""
+        if region is None or region.scheme is not PaymentScheme.DRG:
+            return self.scheme, self.scheme_name
+        found = self.scheme_for_version(region.scheme_version)
+        if found:
+            return found, region.scheme_version
+        return (self.scheme, self.scheme_name) if self.one_scheme and not self.missing_scheme(region) else None
 
     def quality_problems(self, sl: SettlementList) -> list[QcProblem]:
         errors = run_qc(sl, self.codes)
         if self.config is not None:
             errors += reference_problems(sl, self.config.current)
+            region = self.region_year(sl)
+            reason = self.missing_scheme(region) if region is not None else None
+            if reason:
+                errors.append(QcError("setlinfo.treat_admdvs", "QC-SCHEME-VERSION-UNKNOWN",
+                                      f"configuration error: treatment region {region.region} year {region.year}: "
+                                      f"{reason}; not grouped with another scheme"))
         return [QcProblem(field=p.field, rule=p.rule, message=p.message) for p in errors]
 
     def region_year(self, sl: SettlementList) -> RegionYear | None:
@@ -137,7 +218,12 @@ class GroupingEngine:
         )
 
     def group_drg(self, sl: SettlementList, region: RegionYear | None) -> GroupingOutcome:
-        scheme, name = self.drg_scheme(region)
+        chosen = self.drg_scheme(region)
+        if chosen is None:
+            return GroupingOutcome(payment_method="DRG", scheme=region.scheme_version, status="ungroupable", explanation=[
+                f"configuration error: {region.region}/{region.year}: {self.missing_scheme(region)}; "
+                "not grouped with another scheme"])
+        scheme, name = chosen
         result = group_case(GroupingInput.from_settlement_list(sl), scheme)
         return GroupingOutcome(
             payment_method="DRG",
