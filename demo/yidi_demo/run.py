@@ -39,10 +39,9 @@ def _get(service: str, path: str, **params) -> dict:
                      headers=tokens.headers(Role.PROVINCE)).json()
 
 
-def _annual_pools(regions: list[str], year: int) -> None:
+def _annual_pools(annuals: list[dict], year: int) -> None:
     rows = []
-    for region in regions:
-        annual = _get("clearing", f"/v1/clearing/annual/{region}/{year}", run=0)
+    for annual in annuals:
         for p in annual["pools"]:
             rows.append([p["pool"], p["cases"], Decimal(p["distributable"]), p["provisional_rate"],
                          p["final_rate"] or "-", Decimal(p["fund_due_final"]), Decimal(p["overrun_paid"]),
@@ -64,10 +63,11 @@ def summarise(regions: list[str], year: int, log: YearLog) -> bool:
     by_level = Counter((a["budget_kind"], a["level"]) for a in alerts)
     _table("Budget alerts (each level once per budget and year)", ["budget", "level", "alerts"],
            [[k, l, n] for (k, l), n in sorted(by_level.items())])
-    _annual_pools(regions, year)
+    annuals = [_get("clearing", f"/v1/clearing/annual/{region}/{year}", run=0) for region in regions]
+    _annual_pools(annuals, year)
     hospitals = []
-    for region in regions:
-        for h in _get("clearing", f"/v1/clearing/annual/{region}/{year}", run=0)["hospitals"]:
+    for annual in annuals:
+        for h in annual["hospitals"]:
             hospitals.append([h["hospital"], Decimal(h["fund_due_final"]), Decimal(h["per_item"]),
                               Decimal(h["deductions"]), Decimal(h["released"]), Decimal(h["forfeited"]),
                               Decimal(h["prepayment"]), Decimal(h["balance"]), Decimal(h["paid_over_year"])])

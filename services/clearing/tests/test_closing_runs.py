@@ -62,9 +62,13 @@ async def test_the_prepayment_is_a_month_of_last_years_payments(config):
         await run_prepayment(Transaction(repo), config, "360100", 2026)
     # 2025 as stored: H1 paid 10800.00 by monthly runs and 1200.00 at the annual run -> 12000.00 a year
     repo.runs[("monthly", "360100", "2025-03", 0)] = orjson.dumps(
-        {"kind": "monthly", "month": "2025-03", "run": 0, "lines": [{"hospital": "H1", "paid": "10800.00"}]}).decode()
+        {"kind": "monthly", "month": "2025-03", "run": 0, "lines": [
+            {"hospital": "H1", "fund_due": "10800.00", "per_item": "0.00", "deductions": "0.00", "withheld": "0.00",
+             "paid": "10800.00"}]}).decode()
     repo.runs[("annual", "360100", "2025", 0)] = orjson.dumps(
-        {"kind": "annual", "year": 2025, "hospitals": [{"hospital": "H1", "balance": "1200.00", "prepayment": "0.00"}]}).decode()
+        {"kind": "annual", "year": 2025, "hospitals": [
+            {"hospital": "H1", "fund_due_final": "12000.00", "per_item": "0.00", "overrun_paid": "0.00",
+             "released": "0.00", "deductions": "0.00", "prepayment": "0.00", "balance": "1200.00"}]}).decode()
     result = await run_prepayment(Transaction(repo), config, "360100", 2026)
     assert result.statement["amounts"] == {"H1": D("1000.00")}  # 12000 / 12 × 1 month
     (entry,) = repo.entries.values()

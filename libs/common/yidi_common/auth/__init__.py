@@ -176,7 +176,8 @@ def forbid_out_of_scope(allowed: bool, what: str) -> None:
 
 def route_roles(route) -> frozenset[Role] | None:
     """The roles a route admits (from its authorize dependency), None for an open route."""
-    stack = list(getattr(route, "dependant", None).dependencies) if getattr(route, "dependant", None) else []
+    dependant = getattr(route, "dependant", None)
+    stack = list(dependant.dependencies) if dependant else []
     while stack:
         dependant = stack.pop()
         roles = getattr(dependant.call, "roles", None)

@@ -31,6 +31,7 @@ from yidi_common.claims import ClaimScope, claim_scope
 from .cases import ClearingCase
 from .deductions import ConfirmedDeduction
 from .settlement import Settled, Stage, stage_amounts
+from .year_statement import paid_per_hospital, year_lines
 
 ZERO = Decimal("0.00")
 
@@ -82,18 +83,8 @@ def _zero_accounts(name: str, balances: dict[str, Decimal], prefix: str) -> Inva
 
 
 def _hospital_payments(data: YearData) -> Invariant:
-    paid: Counter = Counter()
-    if data.prepayment:
-        paid.update({h: Decimal(str(a)) for h, a in data.prepayment["amounts"].items()})
-    for statement in data.monthly:
-        for line in statement["lines"]:
-            paid[line["hospital"]] += Decimal(str(line["paid"]))
-    first, adjustments = data.annual[0], data.annual[1:]
-    for h in first["hospitals"]:
-        paid[h["hospital"]] += Decimal(str(h["balance"]))
-    for adjustment in adjustments:
-        for line in adjustment["lines"]:
-            paid[line["hospital"]] += Decimal(str(line["balance"]))
+    paid = Counter(paid_per_hospital(year_lines(data.prepayment, data.monthly, data.annual)))
+    first = data.annual[0]
     owed: Counter = Counter()
     final = _latest(data.settlements.get(Stage.ANNUAL, []))
     for case in data.cases:

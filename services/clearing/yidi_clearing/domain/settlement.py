@@ -88,7 +88,7 @@ def unsettled(stage: Stage, cases: Iterable[ClearingCase], settled: Mapping[str,
         before = settled.get(case.claim_id)
         if before is not None and before.version >= case.version:
             continue
-        if before is None and stage_amounts(stage, case) == (ZERO, ZERO) and not in_scope(stage, case):
+        if before is None and not in_scope(stage, case):
             continue
         out.append(Difference(case, before))
     return sorted(out, key=lambda d: (d.case.hospital_code, d.case.period, d.case.claim_id))

@@ -62,3 +62,8 @@ def year_lines(prepayment: dict | None, monthly: list[dict], annual: list[dict])
         total = {c: sum((l[c] for l in lines[hospital]), ZERO) for c in COLUMNS}
         out.append({"hospital": hospital, "run": "total", "period": "", **total})
     return out
+
+
+def paid_per_hospital(lines: list[dict]) -> dict[str, Decimal]:
+    """What the runs paid each hospital over the year: the `paid` of its total line."""
+    return {l["hospital"]: l["paid"] for l in lines if l["run"] == "total"}

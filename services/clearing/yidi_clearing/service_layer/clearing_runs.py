@@ -37,6 +37,7 @@ from ..domain.ledger import (
 )
 from ..domain.monthly import monthly_presettlement
 from ..domain.settlement import Settled, Stage, stage_amounts, unsettled
+from ..domain.year_statement import paid_per_hospital, year_lines
 from .repository import ClearingRepository
 
 ZERO = Decimal("0.00")
@@ -113,9 +114,10 @@ async def run_annual(tx: Transaction[ClearingRepository], config: ProvinceConfig
     monthly = await tx.repo.statements("monthly", region, year)
     paid, withheld = _monthly_sums(monthly, "paid"), _monthly_sums(monthly, "withheld")
     prepaid = await _prepayments(tx.repo, region, year)
+    amounts = {c.claim_id: stage_amounts(Stage.ANNUAL, c) for c in cases}  # (provisional FundDue, per item)
     per_item: dict[str, Decimal] = {}
     for case in cases:
-        per_item[case.hospital_code] = per_item.get(case.hospital_code, ZERO) + stage_amounts(Stage.ANNUAL, case)[1]
+        per_item[case.hospital_code] = per_item.get(case.hospital_code, ZERO) + amounts[case.claim_id][1]
     shares = await _release_shares(tx.repo, config, region, year, [h for h, w in withheld.items() if w])
     deducted = per_hospital(all_deductions)
     hospitals = deducted.keys() | paid.keys() | withheld.keys() | prepaid.keys() | per_item.keys()
@@ -130,7 +132,7 @@ async def run_annual(tx: Transaction[ClearingRepository], config: ProvinceConfig
     final = dict(zip((c.claim_id for c in pool_cases), result.fund_due_final_fen))
     settled = [Settled(Stage.ANNUAL, c.claim_id, c.version, key, c.period, c.hospital_code, c.treatment_region,
                        c.insured_region, yuan(final[c.claim_id]) if c.pool is not None else ZERO,
-                       stage_amounts(Stage.ANNUAL, c)[1], stage_amounts(Stage.ANNUAL, c)[0], c.pool) for c in cases]
+                       amounts[c.claim_id][1], amounts[c.claim_id][0], c.pool) for c in cases]
     statement = {"kind": "annual", "region": region, "year": year, "run": 0,
                  "pools": [_plain(p) for p in result.pools], "lines": [_plain(l) for l in result.lines],
                  "hospitals": [{**_plain(h), "paid_over_year": h.paid_over_year} for h in result.hospitals],
@@ -343,13 +345,9 @@ async def _paid_in_year(repo: ClearingRepository, region: str, year: int) -> dic
     annual = await repo.stored_runs("annual", region, str(year))
     if not annual:
         return {}
-    paid = _monthly_sums(await repo.statements("monthly", region, year), "paid")
-    for h in annual[0]["hospitals"]:
-        paid[h["hospital"]] = paid.get(h["hospital"], ZERO) + Decimal(str(h["balance"])) + Decimal(str(h["prepayment"]))
-    for adjustment in annual[1:]:
-        for line in adjustment["lines"]:
-            paid[line["hospital"]] = paid.get(line["hospital"], ZERO) + Decimal(str(line["balance"]))
-    return paid
+    prepayment = await repo.stored_runs("prepayment", region, str(year))
+    return paid_per_hospital(year_lines(prepayment[0] if prepayment else None,
+                                        await repo.statements("monthly", region, year), annual))
 
 
 def _annual_cleared(region: str, year: int, pools: list[PoolClearing]) -> Envelope:
