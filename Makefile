@@ -9,7 +9,7 @@ export YIDI_REFERENCE_DIR ?= $(abspath ../shared/reference)
 LOCAL_INFRA := $(if $(filter 127.0.0.1:19092,$(KAFKA_BOOTSTRAP_SERVERS)),yes,)
 UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 PY := .venv/bin/python
-SERVICES := grouper pricing budget audit clearing
+SERVICES := grouper pricing budget audit clearing subscriptions reports dashboard
 
 .PHONY: help install infra infra-down up down status migrate topics demo test test-unit test-integration token \
         bench bench-grouper bench-clearing clean

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the development token issuer and the five services as local processes, each under a small supervisor that restarts it if it dies.
+# Runs the development token issuer and the services as local processes, each under a small supervisor that restarts it if it dies.
 # Usage: services.sh start|stop|status|restart [service...]   (GROUPER_WORKERS=N adds grouper workers)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -7,8 +7,9 @@ root=$(cd "$here/../.." && pwd)
 run=${YIDI_LOCAL_DIR:-$root/.local}/run
 mkdir -p "$run"
 declare -A PORT=([issuer]=8100 [grouper]=${GROUPER_PORT:-8101} [pricing]=${PRICING_PORT:-8102} [budget]=${BUDGET_PORT:-8103}
-                 [audit]=${AUDIT_PORT:-8104} [clearing]=${CLEARING_PORT:-8105})
-ALL=(issuer grouper pricing budget audit clearing)  # issuer: the DEVELOPMENT token issuer (yidi_common.auth.issuer)
+                 [audit]=${AUDIT_PORT:-8104} [clearing]=${CLEARING_PORT:-8105}
+                 [subscriptions]=${SUBSCRIPTIONS_PORT:-8106} [dashboard]=${DASHBOARD_PORT:-8107} [reports]=${REPORTS_PORT:-8108})
+ALL=(issuer grouper pricing budget audit clearing subscriptions reports dashboard)  # issuer: the DEVELOPMENT token issuer (yidi_common.auth.issuer)
 
 instances() {  # name:port for every process of the given services
   for s in "$@"; do

@@ -9,7 +9,8 @@ from sqlalchemy.engine import make_url
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 
-SERVICE_PORTS = {"grouper": 8101, "pricing": 8102, "budget": 8103, "audit": 8104, "clearing": 8105}
+SERVICE_PORTS = {"grouper": 8101, "pricing": 8102, "budget": 8103, "audit": 8104, "clearing": 8105,
+                 "subscriptions": 8106, "dashboard": 8107, "reports": 8108}
 
 
 class Settings(BaseSettings):

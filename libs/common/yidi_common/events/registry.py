@@ -31,7 +31,7 @@ _MODELS: dict[tuple[str, int], type[BaseModel]] = {
 }
 
 EVENT_TYPES: tuple[str, ...] = tuple(dict.fromkeys(t for t, _ in _MODELS))
-SERVICES = ("grouper", "pricing", "budget", "audit", "clearing")
+SERVICES = ("grouper", "pricing", "budget", "audit", "clearing", "subscriptions", "dashboard", "reports")
 
 
 class UnknownEventType(LookupError):
