@@ -36,6 +36,11 @@ class Settings(BaseSettings):
     yidi_scheme_dir: Path | None = None  # one CHS-DRG scheme for every region, over yidi_drg_schemes
     # a region's scheme_version -> its scheme directory (relative: under yidi_reference_dir)
     yidi_drg_schemes: dict[str, Path] = {"CHS-DRG 1.0": Path("chs-drg-1.0"), "CHS-DRG 1.1": Path("chs-drg-1.1")}
+    # a scheme_version -> its grouping settings (cc_only_split, interventional, icd_version); see the grouper's
+    # SchemeOptions and README "Grouping fidelity". Unlisted versions take the defaults.
+    yidi_scheme_options: dict[str, dict[str, str]] = {}
+    # where the grouper's POST /v1/simulate prices (the pricing service's HTTP API)
+    pricing_url: str | None = None
     yidi_config_poll_seconds: float = 10  # how often services look for changed configuration files; 0: never
     yidi_audit_rules: Path = REPO_ROOT / "demo" / "audit" / "rules.toml"
     consumer_group: str | None = None  # default: the service name; a new group replays from the start

@@ -36,10 +36,11 @@ GOLDEN = [
     # D:62777-62779 PS1 "主要诊断或其他诊断中包含" P07.200, name: 出生体重＜1500g; 1200 g -> R:468 PS15.
     ("PS1 birth weight 1200g", dict(diagnoses=["P07.200"], gender="2", age=0, age_days=5, birth_weight=1200),
      ("MDCP", "PS1", "PS15", G)),
-    # D:62786 PS2 (1500-1999g) via the OTHER diagnosis P07.300; P07.300 is itself a CC and PS2 has
-    # only DRGs 1 and 5 (R:469-470), so a CC case takes PS21 (5 means without any complication).
+    # D:62786 PS2 (1500-1999g) via the OTHER diagnosis P07.300; P07.300 is a CC (CC:4719, 表 7-163) and
+    # the principal P59.901 is in 表 7-167 (CCE:21248), so it counts: a CC, no MCC. PS2 has only DRGs
+    # 1 伴严重并发症或合并症 and 5 (R:469-470): a CC-only case goes to 5 (cc_only_split default, issue 13).
     ("PS2 via other diagnosis", dict(diagnoses=["P59.901", "P07.300"], gender="2", age=0, age_days=5, birth_weight=1700),
-     ("MDCP", "PS2", "PS21", G)),
+     ("MDCP", "PS2", "PS25", G)),
     # D:62813 PU1 足月儿相关疾患 holds P59.901 (D:63098); newborn 5 days, 3200 g -> PU15.
     ("PU1 term newborn", dict(diagnoses=["P59.901"], gender="2", age=0, age_days=5, birth_weight=3200),
      ("MDCP", "PU1", "PU15", G)),

@@ -12,6 +12,11 @@ whose `scheme_version` has no scheme here stops the service at startup and makes
 be refused (the previous configuration stays), every such region-year named with the reason. Should a
 list of such a region be reached anyway, QC rejects it (QC-SCHEME-VERSION-UNKNOWN) and grouping answers
 `ungroupable` naming the version: never grouped with another version's scheme.
+
+Each scheme version has grouping settings (YIDI_SCHEME_OPTIONS, domain.scheme.SchemeOptions): where a
+CC-only case goes in a 1/5 split, whether interventional procedures are operating-room procedures
+(decided from the 医保版 ICD-9-CM-3 category file; without it, from the surgical ADRG lists, said at
+startup), and the 医保版 ICD version QC checks the region's lists with (CHS-DRG 1.0: 1.0, others: 2.0).
 """
 from __future__ import annotations
 
@@ -31,7 +36,7 @@ from yidi_common.settlement_list import SettlementList
 from ..domain.dip import group_dip_configured, load_procedure_kinds
 from ..domain.drg import GroupingInput, group_case
 from ..domain.qc import CodeTables, QcError, reference_problems, run_qc
-from ..domain.scheme import Scheme, load_scheme
+from ..domain.scheme import Scheme, SchemeOptions, load_scheme, with_options
 
 log = structlog.get_logger()
 
@@ -46,6 +51,26 @@ def resolve_scheme_dir(settings: Settings) -> Path:
 
 
 PROCEDURE_CATEGORIES = Path("icd") / "icd9cm3-procedure-category.dat"
+
+
+# the 医保版 ICD version of each scheme version when YIDI_SCHEME_OPTIONS does not say: CHS-DRG 1.0 was published
+# with the 1.0 code lists; 1.1 and 2.0 group 2.0 codes
+DEFAULT_ICD_VERSIONS = {"CHS-DRG 1.0": "1.0"}
+DEFAULT_ICD_VERSION = "2.0"
+
+
+def scheme_options(settings: Settings) -> dict[str, SchemeOptions]:
+    """YIDI_SCHEME_OPTIONS, validated: scheme_version -> SchemeOptions (ConfigError naming every bad entry)."""
+    options, problems = {}, []
+    for version, values in settings.yidi_scheme_options.items():
+        try:
+            options[version] = SchemeOptions(**{"icd_version": DEFAULT_ICD_VERSIONS.get(version, DEFAULT_ICD_VERSION),
+                                                **values})
+        except (TypeError, ValueError) as error:
+            problems.append(f"{version}: {error}")
+    if problems:
+        raise ConfigError("YIDI_SCHEME_OPTIONS", "scheme options", "; ".join(problems))
+    return options
 
 
 def scheme_label(scheme: Scheme) -> str:
@@ -84,7 +109,11 @@ class GroupingEngine:
     # YIDI_DRG_SCHEMES as configured, present or not: the versions a configuration may name (None: not checked
     # in one_scheme mode; otherwise version_dirs) and where a missing one was looked for
     configured: dict[str, Path] | None = None
+    options: dict[str, SchemeOptions] = field(default_factory=dict)  # YIDI_SCHEME_OPTIONS by scheme_version
+    icd_dir: Path | None = None  # where the code lists of other ICD versions than `codes` are read from
     _by_version: dict[str, Scheme | None] = field(default_factory=dict)
+    _optioned: dict[tuple[str, str], Scheme] = field(default_factory=dict)
+    _code_tables: dict[str, CodeTables] = field(default_factory=dict)
 
     @classmethod
     def from_settings(cls, settings: Settings, config: ConfigProvider | None = None) -> "GroupingEngine":
@@ -95,8 +124,12 @@ class GroupingEngine:
         codes = CodeTables.load(icd_dir) if icd_dir.is_dir() and scheme_dir != DEMO_SCHEME else None
         kinds_path = settings.yidi_reference_dir / PROCEDURE_CATEGORIES
         kinds = load_procedure_kinds(kinds_path) if kinds_path.is_file() else {}
+        if not kinds:
+            log.warning("procedure category file absent: operating-room procedures are those of the scheme's "
+                        "surgical ADRG lists (also every interventional one there)", path=str(kinds_path))
         engine = cls(scheme, codes, scheme_label(scheme), None, kinds, version_dirs(settings), one_scheme(settings),
-                     None if settings.yidi_scheme_dir else configured_dirs(settings))
+                     None if settings.yidi_scheme_dir else configured_dirs(settings), scheme_options(settings),
+                     icd_dir if codes is not None else None)
         if config is None and settings.yidi_config_dir.is_dir():
             config = ConfigProvider.load(settings.yidi_config_dir, engine.checked_loader(load_config))
         elif config is not None:
@@ -113,11 +146,50 @@ class GroupingEngine:
                         reference_dir=str(settings.yidi_reference_dir))
         return engine
 
+    def options_for(self, version: str) -> SchemeOptions:
+        """The grouping settings of a scheme version: YIDI_SCHEME_OPTIONS, else the defaults."""
+        found = self.options.get(version)
+        return found or SchemeOptions(icd_version=DEFAULT_ICD_VERSIONS.get(version, DEFAULT_ICD_VERSION))
+
+    def optioned(self, base: Scheme, version: str) -> Scheme:
+        """`base` under the settings of `version` (CC-only split, operating-room procedures), built once."""
+        key = (base.source_hash or base.version, version)
+        if key not in self._optioned:
+            self._optioned[key] = with_options(base, self.options_for(version), self.procedure_kinds)
+        return self._optioned[key]
+
+    def code_tables(self, icd_version: str) -> CodeTables | None:
+        """The 医保版 code lists of one ICD version; None when QC runs without code lists (no reference data)."""
+        if self.codes is None:
+            return None
+        if icd_version == self.codes.version:
+            return self.codes
+        if icd_version not in self._code_tables:
+            if self.icd_dir is None:
+                raise FileNotFoundError(f"no ICD directory for the {icd_version} code lists")
+            self._code_tables[icd_version] = CodeTables.load(self.icd_dir, icd_version)
+        return self._code_tables[icd_version]
+
+    def icd_version(self, region: RegionYear | None) -> str:
+        """The ICD version a region-year's lists are checked with: its scheme version's (DEFAULT_ICD_VERSION
+        for lists of no configured region)."""
+        return self.options_for(region.scheme_version).icd_version if region is not None else DEFAULT_ICD_VERSION
+
+    def code_list_problems(self, config: ProvinceConfig) -> list[str]:
+        """Every region-year whose ICD version has no code lists here."""
+        problems = []
+        for ry in sorted(config.region_years.values(), key=lambda ry: (ry.region, ry.year)):
+            try:
+                self.code_tables(self.icd_version(ry))
+            except FileNotFoundError as error:
+                problems.append(f"region {ry.region} year {ry.year} ({ry.scheme_version}): {error}")
+        return problems
+
     def scheme_for_version(self, version: str) -> Scheme | None:
         """The compiled scheme a region's scheme_version names; None when it has no directory here."""
         if version not in self._by_version:
             path = self.version_dirs.get(version)
-            self._by_version[version] = load_scheme(path) if path else None
+            self._by_version[version] = self.optioned(load_scheme(path), version) if path else None
         return self._by_version[version]
 
     def missing_scheme(self, region: RegionYear) -> str | None:
@@ -150,6 +222,9 @@ class GroupingEngine:
             raise ConfigError(directory, "scheme_version",
                               "no grouping scheme for " + "; ".join(problems)
                               + " (an unknown scheme version is a configuration error, not a fallback)")
+        missing_codes = self.code_list_problems(config) if isinstance(config, ProvinceConfig) else []
+        if missing_codes:
+            raise ConfigError(directory, "scheme_version", "no 医保版 code lists for " + "; ".join(missing_codes))
         return config
 
     def checked_loader(self, loader: Callable[[Path], Any]) -> Callable[[Path], Any]:
@@ -168,17 +243,20 @@ class GroupingEngine:
         (no region, a DIP region without catalogue, one-scheme mode); None when its version has no scheme here.
         YIDI_SCHEME_DIR leaves version_dirs empty: then the default groups every region."""
         if region is None or region.scheme is not PaymentScheme.DRG:
-            return self.scheme, self.scheme_name
+            return self.optioned(self.scheme, self.scheme_name), self.scheme_name
         found = self.scheme_for_version(region.scheme_version)
         if found:
             return found, region.scheme_version
-        return (self.scheme, self.scheme_name) if self.one_scheme and not self.missing_scheme(region) else None
+        if self.one_scheme and not self.missing_scheme(region):
+            return self.optioned(self.scheme, region.scheme_version), self.scheme_name
+        return None
 
     def quality_problems(self, sl: SettlementList) -> list[QcProblem]:
-        errors = run_qc(sl, self.codes)
+        """QC with the code lists of the treatment region's ICD version (issue 13 item 5)."""
+        region = self.region_year(sl)
+        errors = run_qc(sl, self.code_tables(self.icd_version(region)))
         if self.config is not None:
             errors += reference_problems(sl, self.config.current)
-            region = self.region_year(sl)
             reason = self.missing_scheme(region) if region is not None else None
             if reason:
                 errors.append(QcError("setlinfo.treat_admdvs", "QC-SCHEME-VERSION-UNKNOWN",

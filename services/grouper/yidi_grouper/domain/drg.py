@@ -150,7 +150,7 @@ def group_case(case: GroupingInput, scheme: Scheme) -> GroupingResult:
         return _ungroupable(case, "", found, work.decisions)
     mdc, rule = found
     if rule is None:
-        return _ambiguous(work, mdc)
+        return _ambiguous(work, mdc, scheme.or_rule)
     return _finish(work, scheme, rule)
 
 
@@ -319,7 +319,10 @@ def _complications(work: _Case, scheme: Scheme):
     return level, counted, excluded
 
 
-def _choose_drg(work: _Case, rules: tuple[DrgRule, ...], level: str) -> tuple[DrgRule | None, str]:
+def _choose_drg(work: _Case, rules: tuple[DrgRule, ...], level: str, cc_only_split: str = "5") -> tuple[DrgRule | None, str]:
+    """DRG by death/transfer, age, then complication level (DOMAIN.md §4 step 4): MCC -> 1 (else 3, 5),
+    CC -> 3; in an ADRG with only a 1 (伴严重并发症或合并症) and a 5 (不伴并发症或合并症) a CC-only
+    case goes where the scheme's cc_only_split says (default 5: issue 13 item 5, README), none -> 5."""
     source = work.source
     if source.discharge_way in (DEATH, TRANSFER) and source.los <= DEATH_WINDOW_DAYS:
         for rule in rules:
@@ -331,6 +334,9 @@ def _choose_drg(work: _Case, rules: tuple[DrgRule, ...], level: str) -> tuple[Dr
     if len(by_suffix) == 1:
         rule = candidates[0]
         return rule, "not split" if rule.suffix == "9" else "only DRG left after age split"
+    if level == "CC" and "3" not in by_suffix and {"1", "5"} <= by_suffix.keys():
+        return by_suffix[cc_only_split], (f"CC without MCC in an ADRG split only into 1 and 5 -> suffix {cc_only_split} "
+                                          f"(scheme setting cc_only_split)")
     preference = {"MCC": ("1", "3", "5"), "CC": ("3", "1", "5"), "": ("5",)}[level]
     for suffix in preference:
         if suffix in by_suffix:
@@ -341,7 +347,7 @@ def _choose_drg(work: _Case, rules: tuple[DrgRule, ...], level: str) -> tuple[Dr
 def _finish(work: _Case, scheme: Scheme, rule: AdrgRule) -> GroupingResult:
     level, counted, excluded = _complications(work, scheme)
     drg_rules = scheme.drgs_by_adrg.get(rule.code, ())
-    chosen, why = _choose_drg(work, drg_rules, level)
+    chosen, why = _choose_drg(work, drg_rules, level, scheme.cc_only_split)
     mdc = f"MDC{rule.mdc}"
     if chosen is None:
         return _ungroupable(work.source, mdc, f"ADRG {rule.code} has no DRG in 3_DRG.txt", work.decisions)
@@ -359,9 +365,9 @@ def _finish(work: _Case, scheme: Scheme, rule: AdrgRule) -> GroupingResult:
     )
 
 
-def _ambiguous(work: _Case, mdc: str) -> GroupingResult:
+def _ambiguous(work: _Case, mdc: str, or_rule: str) -> GroupingResult:
     code = f"{mdc}QY"
-    detail = (f"main procedure {work.main} is an operating-room procedure that fits no surgical ADRG "
+    detail = (f"main procedure {work.main} is an operating-room procedure ({or_rule}) that fits no surgical ADRG "
               f"of MDC{mdc}: ambiguous group {code}")
     work.decisions.append(Decision("ambiguous", code, detail))
     reasons = [d.detail for d in work.decisions if d.step in ("pre-mdc", "mdc", "ambiguous")]

@@ -10,7 +10,7 @@ import logging
 import os
 import pickle
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .rule_text import RawAdrg, parse_rule_text
@@ -30,7 +30,7 @@ PRE_MDC = ("A", "P", "Y", "Z")
 NEWBORN_DAYS = 29
 INFANT_DAYS = 365
 DEATH_WINDOW_DAYS = 5
-_CACHE_FORMAT = "yidi-scheme-v1"
+_CACHE_FORMAT = "yidi-scheme-v2"
 SCHEME_FILES = ("1_MDC.txt", "2_ADRG.txt", "3_DRG.txt", "4_ADRG_DETAIL.txt", "5_MCC.txt", "6_CC.txt", "7_CCE.txt")
 
 
@@ -87,6 +87,9 @@ class Scheme:
     newborn_mdc: str
     load_warnings: tuple[str, ...]
     source_hash: str
+    # where a CC-only case goes in an ADRG whose only DRGs are 1 and 5 (SchemeOptions.cc_only_split)
+    cc_only_split: str = "5"
+    or_rule: str = "procedures of the surgical ADRG lists"  # how or_procedures was decided, for explanations
 
     @property
     def drg_codes(self) -> list[str]:
@@ -256,6 +259,62 @@ def _operating_room_procedures(raws: list[RawAdrg], names: dict[str, str]) -> fr
         for group in (raw.main_procedure or set(), *raw.procedure_sets, *raw.tables.values()):
             codes |= group
     return frozenset(codes)
+
+
+OPERATION, INTERVENTIONAL = "手术", "介入治疗"
+INTERVENTIONAL_RULES = ("scheme", "or", "non_or")
+CC_ONLY_SPLITS = ("5", "1")
+
+
+@dataclass(frozen=True, slots=True)
+class SchemeOptions:
+    """Per-scheme grouping settings (YIDI_DRG_SCHEME_OPTIONS, keyed by scheme_version), issue 13 item 5.
+
+    cc_only_split: in an ADRG that has only a `1` (伴严重并发症或合并症) and a `5` (不伴并发症或合并症)
+        DRG, where a case with a CC but no MCC goes; default "5" (README: the evidence).
+    interventional: whether a 介入治疗 procedure of the category file is an operating-room procedure:
+        "scheme" (default) when the scheme lists it in a surgical ADRG (A-J) of a regular MDC, "or"
+        always, "non_or" never.
+    icd_version: the 医保版 code lists QC checks this scheme's lists with ("1.0" or "2.0").
+    """
+
+    cc_only_split: str = "5"
+    interventional: str = "scheme"
+    icd_version: str = "2.0"
+
+    def __post_init__(self) -> None:
+        problems = []
+        if self.cc_only_split not in CC_ONLY_SPLITS:
+            problems.append(f"cc_only_split {self.cc_only_split!r} is not one of {', '.join(CC_ONLY_SPLITS)}")
+        if self.interventional not in INTERVENTIONAL_RULES:
+            problems.append(f"interventional {self.interventional!r} is not one of {', '.join(INTERVENTIONAL_RULES)}")
+        if not re.fullmatch(r"\d+\.\d+", self.icd_version):
+            problems.append(f"icd_version {self.icd_version!r} is not a version like 2.0")
+        if problems:
+            raise ValueError("; ".join(problems))
+
+
+def with_options(scheme: Scheme, options: SchemeOptions, categories: dict[str, str] | None) -> Scheme:
+    """The scheme grouped under its options: the CC-only rule and the operating-room procedures.
+
+    Operating-room procedures (QY and 全部手术 rules) come from the 医保版 ICD-9-CM-3 category file
+    (code -> 手术 / 介入治疗 / 治疗性操作 / 诊断性操作): 手术 counts, 介入治疗 as `options.interventional`
+    says, the operations (治疗性/诊断性操作) never, so 99.2802 小剂量白介素治疗 (治疗性操作) is not one.
+    A code the file does not list keeps the scheme-inferred rule (in a surgical ADRG list). Without the
+    file (`categories` None or empty) the inferred rule stays for every code.
+    """
+    if not categories:
+        return replace(scheme, cc_only_split=options.cc_only_split)
+    inferred = scheme.or_procedures
+    chosen = {code for code, kind in categories.items() if kind == OPERATION}
+    if options.interventional == "or":
+        chosen |= {code for code, kind in categories.items() if kind == INTERVENTIONAL}
+    elif options.interventional == "scheme":
+        chosen |= {code for code in inferred if categories.get(code) == INTERVENTIONAL}
+    chosen |= {code for code in inferred if code not in categories}
+    rule = (f"手术 in icd9cm3-procedure-category.dat, 介入治疗: {options.interventional}, "
+            "codes the file does not list: in a surgical ADRG list")
+    return replace(scheme, or_procedures=frozenset(chosen), cc_only_split=options.cc_only_split, or_rule=rule)
 
 
 def _compile_adrg(raw: RawAdrg, name: str, newborn_mdc: str, warnings: list[str]) -> AdrgRule:
