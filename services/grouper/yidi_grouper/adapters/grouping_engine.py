@@ -139,7 +139,10 @@ class GroupingEngine:
         used = sorted({ry.scheme_version for ry in config.current.region_years.values()
                        if ry.scheme is PaymentScheme.DRG}) if config else []
         loaded = {version: str(engine.version_dirs[version]) for version in used if engine.scheme_for_version(version)}
+        settings_in_force = {version: engine.options_for(version) for version in used}
         log.info("grouping engine ready", scheme=str(scheme_dir), code_tables=bool(codes), region_schemes=loaded,
+                 scheme_options={version: f"cc_only_split={o.cc_only_split} interventional={o.interventional} "
+                                 f"icd_version={o.icd_version}" for version, o in settings_in_force.items()},
                  warnings=len(scheme.load_warnings), regional_config=bool(config), procedure_kinds=len(kinds))
         if scheme_dir == DEMO_SCHEME:
             log.warning("grouping with the small demo scheme: no published CHS-DRG files under YIDI_REFERENCE_DIR",
