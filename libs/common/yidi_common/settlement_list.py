@@ -118,6 +118,16 @@ class SetlInfo(_Strict):
     setl_period: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="settlement month yyyy-mm")
     cross_province: bool = False
     special_case_review: bool = Field(default=False, description="特例单议 approved")
+    adm_caty: str | None = Field(default=None, max_length=20, description="入院科别: admission department code")
+    dscg_caty: str | None = Field(default=None, max_length=20, description="出院科别: discharge department code")
+    emergency_fee: Amount | None = Field(default=None, description=(
+        "急诊转住院: the emergency part of the fees (before admission), paid per item outside the "
+        "DRG/DIP payment (seed 003 四(二)); at most the list's total"))
+    preferential_treatment: bool = Field(default=False, description=(
+        "优抚对象: a preferential-treatment person, whose stay is paid per item (seed 003 四(二))"))
+    manual_reimbursement: bool = Field(default=False, description=(
+        "手工报销: settled by hand in the insured region (seed 001 (一), 000 一(二)): grouped and priced by the "
+        "treatment region's rules; the insured region pays the person, nothing is owed to the hospital"))
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> "SetlInfo":
@@ -225,4 +235,12 @@ class SettlementList(_Strict):
             raise ValueError(f"diseinfo must have exactly one principal diagnosis (maindiag_flag), found {mains}")
         if sum(1 for p in self.oprninfo if p.main_oprn_flag) > 1:
             raise ValueError("oprninfo has more than one main procedure (main_oprn_flag)")
+        emergency = self.setlinfo.emergency_fee
+        if emergency is not None and emergency > self.total_cost:
+            raise ValueError(f"setlinfo.emergency_fee {emergency} exceeds the fees' total {self.total_cost}")
         return self
+
+    @property
+    def departments(self) -> tuple[str, ...]:
+        """Department codes of the stay, discharge first (出院科别, 入院科别)."""
+        return tuple(c for c in (self.setlinfo.dscg_caty, self.setlinfo.adm_caty) if c)

@@ -134,14 +134,6 @@ def test_group_without_weight_is_not_covered(config, make_case):
     assert price_case(make_case("ZZ99", "7000.00", "4000.00"), config).kind is CaseKind.NOT_COVERED
 
 
-def test_bed_day(config, make_case):
-    # 30 days × 300.00 = 9000.00; T = 12000, F = 8000: FundDue = 8000 + 9000 − 12000 = 5000.00
-    p = price_case(make_case("AA11", "12000.00", "8000.00", los_days=30, bed_day_category="psychiatric"), config)
-    assert (p.kind, p.basis, p.payment, p.fund_due) == (CaseKind.BED_DAY, PaymentBasis.BED_DAY, D("9000.00"), D("5000.00"))
-    with pytest.raises(PricingError, match="bed-day"):
-        price_case(make_case("AA11", "12000.00", "8000.00", bed_day_category="hospice"), config)
-
-
 def test_cross_province_is_outside_the_pool(config, make_case):
     p = price_case(make_case("AA11", "30000.00", "18000.00", scope=ClaimScope.CROSS_PROVINCE), config)
     assert p.pool is None and p.kind is CaseKind.CROSS_PROVINCE

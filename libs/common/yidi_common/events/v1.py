@@ -44,6 +44,10 @@ class ClaimFacts(_Payload):
     cross_province: bool = False
     scope: ClaimScope | None = None  # decided by the grouper (yidi_common.claims); filled in for older events
     special_case_review: bool = False
+    departments: list[str] = Field(default_factory=list)  # 出院科别, 入院科别 (bed-day categories select on them)
+    emergency_fee: Money | None = None  # 急诊转住院: the emergency part, paid per item
+    preferential_treatment: bool = False  # 优抚对象: paid per item
+    manual_reimbursement: bool = False  # 手工报销: the insured region paid the person; nothing owed to the hospital
     diagnoses: list[str]
     procedures: list[str]
     total_cost: Money
@@ -144,6 +148,7 @@ class PricingOutcome(_Payload):
     paid_weight: Decimal | None = None
     basis: str | None = None  # weight / per_item / bed_day / outside_pool
     payment_exact: Decimal | None = None  # unrounded weight payment, rescaled at the final rate
+    per_item_part: Money | None = None  # 急诊转住院: the emergency part inside payment, never rescaled
     payment: Money
     fund_due: Money
     explanation: list[str] = Field(default_factory=list)

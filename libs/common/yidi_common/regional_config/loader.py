@@ -4,10 +4,11 @@ Layout (paths inside province.toml are relative to it; inside a region file, to 
 
     province.toml          province, version, effective_date, file names, [policy] defaults
     hospitals.csv          code,name,region,level,grade,basic_coefficient,bonus_coefficient
+                           [,hospital_type][,pool_region]   (optional columns)
     insured_budgets.csv    region,year,budget   (cross-region budget per insured region)
     regions/<region>-<year>.toml
                            scheme, version, weight_table or dip_catalogue, merge flags,
-                           [policy] overrides, [bed_day_rates], [[pools]]
+                           [policy] overrides, [bed_day.<category>], [[pools]]
     weights/*.csv          any published layout (see weight_table.py)
     dip/*.csv              code,name,score,mean_cost,base_group
 
@@ -117,6 +118,8 @@ def _check_hospital_regions(config: ProvinceConfig, path: Path) -> None:
     for h in config.hospitals.values():
         if h.region not in regions:
             raise ConfigError(path, f"hospital {h.code}.region", f"{h.region} has no region configuration")
+        if h.pool_region is not None and h.pool_region not in regions:
+            raise ConfigError(path, f"hospital {h.code}.pool_region", f"{h.pool_region} has no region configuration")
 
 
 def _toml(path: Path) -> dict[str, Any]:

@@ -5,6 +5,7 @@ Models are frozen so a loaded configuration can be shared between requests safel
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
@@ -345,6 +346,66 @@ class PoolConfig(_Frozen):
         return self
 
 
+class BedDayCategory(_Frozen):
+    """A bed-day category (按床日, seed 000 二(一): long psychiatric and rehabilitation stays; seed 003 四(四):
+    精神疾病、安宁疗护等): which stays it takes and what a day pays.
+
+    A stay is taken when its LOS is at least `min_days` and any selector matches: the hospital's type
+    (hospitals.csv `hospital_type`), the list's discharge department (`dscg_caty`, else `adm_caty`), or the
+    principal diagnosis (ICD-10 codes or ranges: "F20-F29" takes F20 to F29.x, "Z51.5" takes Z51.5 and its
+    extensions). Payment = min(LOS, max_days) × the daily rate for the hospital's class (`rates`, by level
+    "1"/"2"/"3" or grade label as in the weight tables), else `rate`."""
+
+    name: str = ""
+    rate: Positive | None = None  # yuan per day, every hospital class without its own entry in `rates`
+    rates: dict[str, Positive] = {}  # yuan per day by hospital class (level "1"/"2"/"3", or grade, e.g. 三甲)
+    max_days: int | None = Field(default=None, ge=1)  # days paid at most per stay (default: every day)
+    min_days: int = Field(default=0, ge=0)  # shorter stays are priced by group (default: any stay)
+    hospital_types: tuple[str, ...] = ()
+    departments: tuple[str, ...] = ()
+    diagnoses: tuple[str, ...] = ()
+
+    @model_validator(mode="after")
+    def _usable(self) -> "BedDayCategory":
+        if self.rate is None and not self.rates:
+            raise ValueError("a bed-day category needs a rate (yuan per day) or rates by hospital class")
+        if not (self.hospital_types or self.departments or self.diagnoses):
+            raise ValueError("a bed-day category needs hospital_types, departments or diagnoses to select stays")
+        for spec in self.diagnoses:
+            _diagnosis_range(spec)
+        return self
+
+    def daily_rate(self, hospital: "Hospital") -> Decimal | None:
+        for wanted in hospital.classes:
+            if wanted in self.rates:
+                return self.rates[wanted]
+        return self.rate
+
+    def takes(self, hospital: "Hospital", principal_diagnosis: str, departments: tuple[str, ...], los: int) -> bool:
+        if los < self.min_days:
+            return False
+        if hospital.hospital_type in self.hospital_types:
+            return True
+        if any(d in self.departments for d in departments):
+            return True
+        return any(_in_range(principal_diagnosis, spec) for spec in self.diagnoses)
+
+
+def _diagnosis_range(spec: str) -> tuple[str, str]:
+    """("F20", "F29") of "F20-F29"; ("Z51.5", "Z51.5") of "Z51.5". Compared on the code's first len chars."""
+    low, _, high = spec.partition("-")
+    low, high = low.strip().upper(), (high or low).strip().upper()
+    pattern = r"^[A-Z]\d{2}(\.\d{1,4})?$"
+    if not re.match(pattern, low) or not re.match(pattern, high) or len(low) != len(high) or low > high:
+        raise ValueError(f"diagnoses: {spec!r} is not an ICD-10 code or range like 'F20-F29' or 'Z51.5'")
+    return low, high
+
+
+def _in_range(code: str, spec: str) -> bool:
+    low, high = _diagnosis_range(spec)
+    return low <= code.upper()[: len(low)] <= high
+
+
 class RegionYear(_Frozen):
     region: RegionCode
     name: str = ""
@@ -356,7 +417,7 @@ class RegionYear(_Frozen):
     weight_table: WeightTable | None = None
     dip_catalogue: DipCatalogue | None = None
     pools: dict[str, PoolConfig]  # by PoolKey.label
-    bed_day_rates: dict[str, Positive] = {}  # yuan per day, by bed-day category
+    bed_day: dict[str, BedDayCategory] = {}  # by category code; first match in file order wins
     policy: Policy = Policy()
 
     @model_validator(mode="after")
@@ -375,6 +436,12 @@ class RegionYear(_Frozen):
         if missing:
             raise ValueError(f"pools missing: {', '.join(missing)}")
         return self
+
+    def bed_day_category(self, hospital: "Hospital", principal_diagnosis: str, departments: tuple[str, ...],
+                         los: int) -> str | None:
+        """The first configured bed-day category that takes the stay (seed 000 二(一), seed 003 四(四))."""
+        return next((code for code, c in self.bed_day.items()
+                     if c.takes(hospital, principal_diagnosis, departments, los)), None)
 
     def expected_pool_keys(self) -> list[PoolKey]:
         insutypes = [None] if self.merge_insutypes else list(InsuranceType)
@@ -403,6 +470,10 @@ class Hospital(_Frozen):
     grade: str | None = None  # finer class label used by published tables, e.g. 三甲
     basic_coefficient: Positive
     bonus_coefficient: Decimal = Decimal("0")
+    # what bed-day categories select on (e.g. psychiatric, rehabilitation, palliative); default general
+    hospital_type: str = "general"
+    # 省本级 (seed 000 二(一)): the region whose pool takes this hospital's cross-region cases, when not its own
+    pool_region: RegionCode | None = None
 
     @property
     def coefficient(self) -> Decimal:
@@ -445,6 +516,16 @@ class ProvinceConfig(_Frozen):
             return self.region_years[f"{region}-{year}"]
         except KeyError:
             raise KeyError(f"region {region} has no configuration for {year}") from None
+
+    def pricing_region(self, hospital_code: str, treatment_region: str, scope: str) -> str:
+        """The region whose rules and pool take a case: a hospital's `pool_region` for its cross-region
+        cases (省本级, seed 000 二(一): cross-region cases at provincial hospitals in Nanchang are paid under
+        the province-level DIP pool), else the treatment region. Grouper and pricing both apply this rule."""
+        hospital = self.hospitals.get(hospital_code)
+        if (hospital is not None and hospital.pool_region and hospital.region == treatment_region
+                and scope == "cross-region"):
+            return hospital.pool_region
+        return treatment_region
 
     def pool_for(self, region: str, year: int, insutype: str, cross_region: bool) -> PoolKey:
         return self.region_year(region, year).pool_key(insutype, cross_region)

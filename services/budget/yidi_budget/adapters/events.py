@@ -1,6 +1,8 @@
 """From event payloads to the domain's and the use cases' input types."""
 from __future__ import annotations
 
+from decimal import Decimal
+
 from yidi_common.events import Envelope
 from yidi_common.events.v1 import AnnualCleared, PaymentPriced
 
@@ -19,7 +21,8 @@ def priced_claim(event: Envelope) -> PricedClaim:
         year=int(claim.setl_period[:4]),
         pool=pool.key if pool else None,
         fund_due=msg.pricing.fund_due,
-        basic_fund=claim.basic_fund_payment,
+        # a 手工报销 list's F was not settled directly: not part of a pool budgeted by direct payments (seed 001 (四))
+        basic_fund=Decimal("0.00") if claim.manual_reimbursement else claim.basic_fund_payment,
         fund_payments=claim.fund_payments_total,
         correlation_id=event.correlationid,
     )

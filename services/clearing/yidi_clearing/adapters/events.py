@@ -9,23 +9,27 @@ from ..domain.deductions import ConfirmedDeduction
 
 
 def clearing_case(msg: PaymentPriced) -> ClearingCase:
+    """The pool's region settles the case (省本级: the province-level pool's region, not the hospital's city).
+    An emergency part paid per item beside the group payment (急诊转住院) is left out of T and Payment
+    alike: FundDue = max(0, F + Payment − T) is unchanged, and only the group part is rescaled."""
     claim, pricing = msg.claim, msg.pricing
+    per_item_part = pricing.per_item_part or 0
     return ClearingCase(
         claim_id=claim.claim_id,
         version=claim.version,
         setl_id=claim.setl_id,
         period=claim.setl_period,
         hospital_code=claim.hospital_code,
-        treatment_region=claim.treat_admdvs,
+        treatment_region=pricing.pool.treat_admdvs if pricing.pool else claim.treat_admdvs,
         insured_region=claim.insu_admdvs,
         insutype=claim.insutype,
         scope=claim.scope,
         pool=pricing.pool.key if pricing.pool else None,
         case_kind=pricing.case_kind,
-        total_cost=claim.total_cost,
+        total_cost=claim.total_cost - per_item_part,
         basic_fund=claim.basic_fund_payment,
         other_funds=claim.other_fund_payments,
-        payment=pricing.payment,
+        payment=pricing.payment - per_item_part,
         payment_exact=pricing.payment_exact,
         fund_due=pricing.fund_due,
     )

@@ -16,6 +16,9 @@ from yidi_common.claims import ClaimScope
 from yidi_common.regional_config import PoolKey
 
 
+MANUAL_REIMBURSEMENT = "manual_reimbursement"  # pricing's case kind of a 手工报销 list
+
+
 @dataclass(frozen=True, slots=True)
 class ClearingCase:
     """One priced claim version: the scope and the pool as decided upstream, the amounts as priced."""
@@ -41,6 +44,12 @@ class ClearingCase:
     @property
     def year(self) -> int:
         return int(self.period[:4])
+
+    @property
+    def settled_by_hand(self) -> bool:
+        """手工报销 (seed 001 (一), 000 一(二)): the person paid the hospital and the insured region reimbursed
+        the person by hand; in its pool for the record, nothing owed to the hospital or remitted."""
+        return self.case_kind == MANUAL_REIMBURSEMENT
 
     @property
     def fund_payments(self) -> Decimal:
@@ -96,6 +105,9 @@ class ClearingCases:
             p = pool_index.get(case.pool)
             if p is None:
                 p = pool_index[case.pool] = columns._id(columns.pools, PoolKey.parse(case.pool))
+            if case.settled_by_hand:  # counted in its pool, neutral in every sum: nothing owed, no Σ F budget
+                columns._add(p, case.hospital_code, 0, 0, 0, 0, None)
+                continue
             columns._add(p, case.hospital_code, fen(case.total_cost), fen(case.basic_fund), fen(case.payment),
                          fen(case.fund_due), case.payment_exact)
         return columns

@@ -4,6 +4,7 @@ Accounts are named `<book>:<account>[:<detail>]`, the book being a region code o
 A cross-region claim's fund payments (all fund types, per item) are owed by the insured region to the
 province, by the province to the treatment region; the treatment region owes its hospital FundDue plus
 the other funds' per-item payments, and the basic fund's remainder (F − FundDue) settles into the pool.
+A 手工报销 claim books only the insured region's reimbursement of the person (expense against its bank).
 Every entry sums to zero, and so does every book inside it. Ids derive from the claim version, so a
 replay posts the very same entries.
 """
@@ -67,7 +68,11 @@ def claim_entry(case: ClearingCase) -> JournalEntry:
     to_hospital = to_fen(case.fund_due + case.other_funds)
     treatment, insured = case.treatment_region, case.insured_region
     hospital = f"{treatment}:hospital-payable:{case.hospital_code}"
-    if case.scope is ClaimScope.CROSS_PROVINCE:
+    if case.settled_by_hand:
+        # 手工报销: the insured region reimbursed the person by hand; no hospital payable, no remittance
+        kind = "claim.manual-reimbursement"
+        lines = [_dr(f"{insured}:manual-reimbursement-expense", fund_total), _cr(f"{insured}:fund-bank", fund_total)]
+    elif case.scope is ClaimScope.CROSS_PROVINCE:
         kind = "claim.cross-province"
         lines = [_dr(f"{treatment}:receivable-national-clearing", fund_total), _cr(hospital, fund_total)]
     elif case.scope is ClaimScope.LOCAL:

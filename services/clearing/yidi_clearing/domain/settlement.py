@@ -69,9 +69,11 @@ def stage_amounts(stage: Stage, case: ClearingCase) -> tuple[Decimal, Decimal]:
 
     monthly / annual: FundDue for a claim in a pool and the other funds' payments per item; a
     cross-province claim (no pool) every fund's payment per item. cross-region / cross-province: every
-    fund payment of a claim in that scope, nothing otherwise.
+    fund payment of a claim in that scope, nothing otherwise. A 手工报销 claim: nothing at any stage.
     """
     scope = case.scope
+    if case.settled_by_hand:  # the insured region paid the person: nothing for any stage to settle
+        return ZERO, ZERO
     if stage is Stage.CROSS_REGION:
         return (ZERO, case.fund_payments) if scope is ClaimScope.CROSS_REGION else (ZERO, ZERO)
     if stage is Stage.CROSS_PROVINCE or scope is ClaimScope.CROSS_PROVINCE:

@@ -27,6 +27,7 @@ from typing import Any
 
 import structlog
 
+from yidi_common.claims import claim_scope
 from yidi_common.config_provider import ConfigProvider
 from yidi_common.events.v1 import GroupingOutcome, QcProblem
 from yidi_common.regional_config import ConfigError, ProvinceConfig, RegionYear, Scheme as PaymentScheme, load_config
@@ -268,12 +269,15 @@ class GroupingEngine:
         return [QcProblem(field=p.field, rule=p.rule, message=p.message) for p in errors]
 
     def region_year(self, sl: SettlementList) -> RegionYear | None:
-        """The treatment region's configuration for the settlement year; None when not configured."""
+        """The configuration of the region whose rules take the list (the treatment region, or the hospital's
+        pool region for its cross-region cases: 省本级) for the settlement year; None when not configured."""
         if self.config is None:
             return None
-        info = sl.setlinfo
+        info, config = sl.setlinfo, self.config.current
+        scope = claim_scope(insured_region=info.insu_admdvs, treatment_region=info.treat_admdvs)
         try:
-            return self.config.current.region_year(info.treat_admdvs, int(str(info.setl_period)[:4]))
+            region = config.pricing_region(info.fixmedins_code, info.treat_admdvs, scope)
+            return config.region_year(region, int(str(info.setl_period)[:4]))
         except (KeyError, ValueError):
             return None
 

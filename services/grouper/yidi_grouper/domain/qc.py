@@ -127,18 +127,20 @@ def reference_problems(sl, config) -> list[QcError]:
     if outside_province:  # no region-year or pool of this province to look up
         return errors
     year = int(info.setl_period[:4])
+    scope = claim_scope(insured_region=info.insu_admdvs, treatment_region=info.treat_admdvs)
+    pricing_region = config.pricing_region(info.fixmedins_code, info.treat_admdvs, scope)  # 省本级: its pool region
+    named = f"treatment region {pricing_region}" if pricing_region == info.treat_admdvs else f"pool region {pricing_region}"
     try:
-        region = config.region_year(info.treat_admdvs, year)
+        region = config.region_year(pricing_region, year)
     except KeyError:
         errors.append(QcError("setlinfo.setl_period", "QC-REGION-YEAR-UNCONFIGURED",
-                              f"treatment region {info.treat_admdvs} has no configuration for {year}"))
+                              f"{named} has no configuration for {year}"))
         return errors
-    scope = claim_scope(insured_region=info.insu_admdvs, treatment_region=info.treat_admdvs)
     if scope is not ClaimScope.CROSS_PROVINCE:  # paid per item, outside every pool
         pool = region.pool_key(info.insutype, scope is ClaimScope.CROSS_REGION)
         if pool.label not in region.pools:
             errors.append(QcError("setlinfo.insutype", "QC-POOL-MISSING",
-                                  f"treatment region {info.treat_admdvs} has no pool {pool.label} in {year}"))
+                                  f"{named} has no pool {pool.label} in {year}"))
     return errors
 
 

@@ -1,6 +1,8 @@
 """From integration payloads and the hospitals' lists to the pricing domain's inputs."""
 from __future__ import annotations
 
+from decimal import Decimal
+
 from yidi_common.claims import claim_scope
 from yidi_common.events.v1 import ClaimFacts, GroupingOutcome
 from yidi_common.settlement_list import InsuranceType, SettlementList
@@ -25,6 +27,11 @@ def case_inputs(claim: ClaimFacts, grouping: GroupingOutcome) -> CaseInputs:
         group_code=grouping.dip_type if grouping.payment_method == "DIP" else grouping.drg,
         special_case_review=claim.special_case_review,
         settlement_month=claim.setl_period,
+        principal_diagnosis=claim.diagnoses[0] if claim.diagnoses else "",
+        departments=tuple(claim.departments),
+        emergency_fee=claim.emergency_fee or Decimal("0.00"),
+        preferential_treatment=claim.preferential_treatment,
+        manual_reimbursement=claim.manual_reimbursement,
     )
 
 
@@ -50,4 +57,9 @@ def case_inputs_of_list(
         group_code=group_code,
         special_case_review=info.special_case_review,
         settlement_month=info.setl_period,
+        principal_diagnosis=settlement.principal_diagnosis.diag_code,
+        departments=settlement.departments,
+        emergency_fee=info.emergency_fee or Decimal("0.00"),
+        preferential_treatment=info.preferential_treatment,
+        manual_reimbursement=info.manual_reimbursement,
     )

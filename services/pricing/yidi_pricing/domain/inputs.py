@@ -34,15 +34,21 @@ class CaseInputs:
     grouping_status: GroupingStatus = GroupingStatus.GROUPED
     group_code: str | None = None  # DRG code, or DIP type code
     special_case_review: bool = False  # 特例单议 approved
-    bed_day_category: str | None = None  # set when the stay is paid per bed-day
     settlement_month: str = ""  # yyyy-mm
+    principal_diagnosis: str = ""  # bed-day categories select on it
+    departments: tuple[str, ...] = ()  # 出院科别, 入院科别: bed-day categories select on them
+    emergency_fee: Decimal = Decimal("0.00")  # 急诊转住院: the emergency part, paid per item
+    preferential_treatment: bool = False  # 优抚对象: the stay paid per item
+    manual_reimbursement: bool = False  # 手工报销 in the insured region: nothing owed to the hospital
 
     def __post_init__(self) -> None:
-        for name in ("total_cost", "basic_fund_payment", "other_fund_payments"):
+        for name in ("total_cost", "basic_fund_payment", "other_fund_payments", "emergency_fee"):
             if not _is_fen_amount(getattr(self, name)):
                 raise ValueError(f"{name} must be a non-negative amount in fen, got {getattr(self, name)!r}")
         if self.basic_fund_payment + self.other_fund_payments > self.total_cost:
             raise ValueError("fund payments exceed the total cost")
+        if self.emergency_fee > self.total_cost:
+            raise ValueError("the emergency part exceeds the total cost")
         if self.los_days < 0:
             raise ValueError("los_days must be >= 0")
 

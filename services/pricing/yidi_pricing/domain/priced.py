@@ -21,6 +21,8 @@ class CaseKind(StrEnum):
     AMBIGUOUS = "ambiguous"  # 歧义组
     NOT_COVERED = "not_covered"  # group without a weight/score in the region's table
     BED_DAY = "bed_day"  # 按床日
+    PREFERENTIAL = "preferential"  # 优抚对象: per item
+    MANUAL_REIMBURSEMENT = "manual_reimbursement"  # 手工报销: the insured region paid the person
     CROSS_PROVINCE = "cross_province"  # 跨省: per item, outside the pool
 
 
@@ -29,6 +31,7 @@ class PaymentBasis(StrEnum):
     PER_ITEM = "per_item"  # Payment = T
     BED_DAY = "bed_day"  # LOS × bed-day rate
     OUTSIDE_POOL = "outside_pool"  # cross-province
+    MANUAL = "manual"  # 手工报销: priced by the rules, FundDue 0 (the insured region paid the person)
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +41,7 @@ class PricedCase:
     pool: PoolKey | None  # None: outside every pool (cross-province)
     kind: CaseKind
     basis: PaymentBasis
-    payment_exact: Decimal  # unrounded Payment at the provisional rate
+    payment_exact: Decimal  # unrounded Payment at the provisional rate (weight-paid: the rescaled part only)
     payment: Decimal  # to the fen
     fund_due: Decimal  # max(0, F + Payment - T)
     provisional_rate: Decimal | None = None  # the pool's R_p / V_p
@@ -55,6 +58,9 @@ class PricedCase:
     paid_weight: Decimal | None = None  # w (DRG) or points P (DIP)
     rate_units: Decimal | None = None  # w × C_h (DRG) or P (DIP): what the rate multiplies
     bed_day_rate: Decimal | None = None
+    bed_day_category: str | None = None
+    bed_days: int | None = None  # days paid: LOS, or the category's max_days when shorter
+    per_item_part: Decimal | None = None  # 急诊转住院: the emergency part inside payment, never rescaled
     review_required: bool = False  # DIP: T above the special-review multiple
     note: str = ""
 
@@ -63,11 +69,14 @@ class PricedCase:
         return self.basis is PaymentBasis.WEIGHT
 
     def payment_at(self, rate: Decimal) -> Decimal:
-        """Payment at another rate (annual clearing), case kind fixed as priced."""
+        """Payment at another rate (annual clearing), case kind fixed as priced; an emergency part stays."""
         if not self.weight_paid or self.provisional_rate is None:
             return self.payment
-        return to_fen(self.payment_exact * (rate / self.provisional_rate))  # factor 1 exactly at R_p
+        # factor 1 exactly at R_p
+        return to_fen(self.payment_exact * (rate / self.provisional_rate)) + (self.per_item_part or 0)
 
     def fund_due_at(self, rate: Decimal) -> Decimal:
+        if self.basis is PaymentBasis.MANUAL:
+            return self.fund_due
         return fund_due(self.inputs.total_cost, self.inputs.basic_fund_payment, self.payment_at(rate))
 

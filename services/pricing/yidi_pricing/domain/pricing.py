@@ -1,16 +1,20 @@
-"""price_case: DOMAIN.md §5 for DRG and DIP, every case kind.
+"""price_case: DOMAIN.md §5 for DRG and DIP, every case kind, and the cases the seeds pay otherwise.
 
-Order of decisions: cross-province (outside the pool) > bed-day > approved special-case review >
-ungroupable / ambiguous (per item unless the policy prices them by the table's weight) >
-group not covered by the region's table (per item) > weight/points with low/high outliers.
+The region whose rules and pool take the case: the treatment region, or the hospital's pool region for
+its cross-region cases (省本级, `ProvinceConfig.pricing_region`). Order of decisions: cross-province
+(outside the pool) > 优抚 per item > bed-day > approved special-case review > ungroupable / ambiguous
+(per item unless the policy prices them by the table's weight) > group not covered by the region's
+table (per item) > weight/points with low/high outliers, an emergency part (急诊转住院) per item beside
+them. A 手工报销 list is priced the same, then owes the hospital nothing (`_settled_by_hand`).
 Outlier tests compare T with L × S and H × S, exact products, so no division decides a kind.
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
 from yidi_common.claims import ClaimScope, fund_due
-from yidi_common.money import to_fen
+from yidi_common.money import ZERO, to_fen
 from yidi_common.regional_config import (
     Hospital,
     PoolConfig,
@@ -33,17 +37,27 @@ class PricingError(ValueError):
 
 def price_case(inputs: CaseInputs, config: ProvinceConfig) -> PricedCase:
     try:
-        region = config.region_year(inputs.treatment_region, inputs.year)
         hospital = config.hospital(inputs.hospital_code)
+        if hospital.region != inputs.treatment_region:
+            raise PricingError(f"hospital {hospital.code} is in {hospital.region}, not {inputs.treatment_region}")
+        region_code = config.pricing_region(hospital.code, inputs.treatment_region, inputs.scope)
+        region = config.region_year(region_code, inputs.year)
     except KeyError as e:
         raise PricingError(str(e.args[0])) from None
-    if hospital.region != inputs.treatment_region:
-        raise PricingError(f"hospital {hospital.code} is in {hospital.region}, not {inputs.treatment_region}")
     if inputs.scope is ClaimScope.CROSS_PROVINCE:
-        return _fixed(inputs, region, None, CaseKind.CROSS_PROVINCE, PaymentBasis.OUTSIDE_POOL, inputs.total_cost)
-    pool = region.pools[region.pool_key(inputs.insutype, cross_region=inputs.scope is ClaimScope.CROSS_REGION).label]
-    if inputs.bed_day_category is not None:
-        return _bed_day(inputs, region, pool)
+        priced = _fixed(inputs, region, None, CaseKind.CROSS_PROVINCE, PaymentBasis.OUTSIDE_POOL, inputs.total_cost)
+    else:
+        pool = region.pools[region.pool_key(inputs.insutype, cross_region=inputs.scope is ClaimScope.CROSS_REGION).label]
+        priced = _price_in_pool(inputs, region, pool, hospital)
+    return _settled_by_hand(priced) if inputs.manual_reimbursement else priced
+
+
+def _price_in_pool(inputs: CaseInputs, region: RegionYear, pool: PoolConfig, hospital: Hospital) -> PricedCase:
+    if inputs.preferential_treatment:
+        return _preferential(inputs, region, pool)
+    category = region.bed_day_category(hospital, inputs.principal_diagnosis, inputs.departments, inputs.los_days)
+    if category is not None:
+        return _bed_day(inputs, region, pool, hospital, category)
     if inputs.special_case_review:
         return _per_item(inputs, region, pool, CaseKind.SPECIAL_REVIEW, "特例单议 approved")
     if inputs.grouping_status is not GroupingStatus.GROUPED and not region.policy.ungroupable_paid_by_weight:
@@ -86,13 +100,40 @@ def _per_item(inputs: CaseInputs, region: RegionYear, pool: PoolConfig, kind: Ca
     return _fixed(inputs, region, pool, kind, PaymentBasis.PER_ITEM, inputs.total_cost, note)
 
 
-def _bed_day(inputs: CaseInputs, region: RegionYear, pool: PoolConfig) -> PricedCase:
-    rate = region.bed_day_rates.get(inputs.bed_day_category)
+def _preferential(inputs: CaseInputs, region: RegionYear, pool: PoolConfig) -> PricedCase:
+    """优抚对象: the whole stay per item, Payment = T (seed 003 四(二) 按项目付费: "优抚人员费用等采取按项目
+    付费结算方式"); in the pool of the case, like any per-item case."""
+    return _per_item(inputs, region, pool, CaseKind.PREFERENTIAL, "优抚对象: per item (seed 003 四(二))")
+
+
+def _bed_day(inputs: CaseInputs, region: RegionYear, pool: PoolConfig, hospital: Hospital, code: str) -> PricedCase:
+    """按床日 (seed 000 二(一): long psychiatric and rehabilitation stays "可以实行按床日付费"; seed 003 四(四):
+    "对精神疾病、安宁疗护住院等采取按床日付费方式结算"): Payment = min(LOS, max_days) × the category's daily
+    rate for the hospital's class; fixed, not rescaled at the final rate. An emergency part is not split off."""
+    category = region.bed_day[code]
+    rate = category.daily_rate(hospital)
     if rate is None:
-        raise PricingError(f"region {region.region} has no bed-day rate for {inputs.bed_day_category!r}")
+        raise PricingError(f"region {region.region} {region.year}: bed-day category {code!r} has no rate for "
+                           f"hospital class {'/'.join(hospital.classes)} (bed_day.{code}.rates) and no rate")
+    days = inputs.los_days if category.max_days is None else min(inputs.los_days, category.max_days)
+    capped = f" (LOS {inputs.los_days}, at most {category.max_days} paid)" if days < inputs.los_days else ""
     return _fixed(
-        inputs, region, pool, CaseKind.BED_DAY, PaymentBasis.BED_DAY, inputs.los_days * rate,
-        f"{inputs.los_days} days × {rate}", bed_day_rate=rate,
+        inputs, region, pool, CaseKind.BED_DAY, PaymentBasis.BED_DAY, days * rate,
+        f"bed-day {code} {category.name}: {days} days × {rate}{capped}",
+        bed_day_rate=rate, bed_day_category=code, bed_days=days,
+    )
+
+
+def _settled_by_hand(priced: PricedCase) -> PricedCase:
+    """手工报销 (seed 001 (一): "逐步将参保人员回参保地手工报销的异地费用…纳入DRG/DIP付费管理范围"; seed 000 一(二):
+    the insured region's agency does "未联网结算费用的手工报销"): grouped and priced by the region's rules as
+    any case (kind and amounts kept for monitoring), but the person paid the hospital in full and the insured
+    region reimbursed the person: the fund owes the hospital nothing (FundDue 0), nothing is rescaled."""
+    return replace(
+        priced, kind=CaseKind.MANUAL_REIMBURSEMENT, basis=PaymentBasis.MANUAL, payment_exact=priced.payment,
+        fund_due=ZERO, per_item_part=None,
+        note=f"手工报销: priced as {priced.kind.value} ({priced.basis.value}, {priced.payment}); the insured region "
+             f"reimbursed the person, nothing owed to the hospital" + (f"; {priced.note}" if priced.note else ""),
     )
 
 
@@ -109,10 +150,10 @@ def _price_drg(inputs: CaseInputs, region: RegionYear, pool: PoolConfig, hospita
     coefficient = _drg_coefficient(entry, hospital, inputs.insutype, region)
     standard = _drg_standard(entry, hospital, inputs.insutype, rate, coefficient)
     low, high, low_amount, high_amount = _drg_thresholds(entry, hospital, inputs.insutype, region, standard)
-    total = inputs.total_cost
+    emergency, total = _emergency_split(inputs)
     if total < low_amount:
         return _fixed(
-            inputs, region, pool, CaseKind.LOW_OUTLIER, PaymentBasis.PER_ITEM, total,
+            inputs, region, pool, CaseKind.LOW_OUTLIER, PaymentBasis.PER_ITEM, inputs.total_cost,
             f"T < low threshold {low_amount}: per item",
             rate=rate, weight=entry.rw, coefficient=coefficient, standard=standard, reference_cost=standard,
             cost_ratio=total / standard, low_threshold=low, high_threshold=high, low_amount=low_amount,
@@ -124,6 +165,7 @@ def _price_drg(inputs: CaseInputs, region: RegionYear, pool: PoolConfig, hospita
     else:
         kind, multiple, payment_exact = CaseKind.NORMAL, ONE, standard
     paid_weight = entry.rw * multiple
+    payment = to_fen(payment_exact) + emergency
     return PricedCase(
         inputs=inputs,
         scheme=region.scheme,
@@ -131,8 +173,8 @@ def _price_drg(inputs: CaseInputs, region: RegionYear, pool: PoolConfig, hospita
         kind=kind,
         basis=PaymentBasis.WEIGHT,
         payment_exact=payment_exact,
-        payment=to_fen(payment_exact),
-        fund_due=fund_due(total, inputs.basic_fund_payment, to_fen(payment_exact)),
+        payment=payment,
+        fund_due=fund_due(inputs.total_cost, inputs.basic_fund_payment, payment),
         provisional_rate=pool.provisional_rate,
         rate=rate,
         weight=entry.rw,
@@ -146,8 +188,21 @@ def _price_drg(inputs: CaseInputs, region: RegionYear, pool: PoolConfig, hospita
         high_amount=high_amount,
         paid_weight=paid_weight,
         rate_units=payment_exact / pool.provisional_rate,
-        note="base group" if entry.base_group else "",
+        per_item_part=emergency or None,
+        note="; ".join(filter(None, ["base group" if entry.base_group else "", _emergency_note(emergency)])),
     )
+
+
+def _emergency_split(inputs: CaseInputs) -> tuple[Decimal, Decimal]:
+    """急诊转住院 (seed 003 四(二): "急诊转住院中急诊部分费用…采取按项目付费结算方式"): (E, T − E). The emergency
+    part E is paid per item beside the group payment and never rescaled; the group prices the inpatient
+    part T − E (its outlier tests too). FundDue stays max(0, F + Payment − T) over the whole list."""
+    emergency = inputs.emergency_fee
+    return emergency, inputs.total_cost - emergency
+
+
+def _emergency_note(emergency: Decimal) -> str:
+    return f"急诊转住院: emergency part {emergency} per item, the group priced on T − {emergency}" if emergency else ""
 
 
 def _drg_coefficient(entry: WeightEntry, hospital: Hospital, insutype: str, region: RegionYear) -> Decimal:
@@ -202,7 +257,8 @@ def _price_dip(inputs: CaseInputs, region: RegionYear, pool: PoolConfig, hospita
         kind = CaseKind.NOT_COVERED if inputs.grouping_status is GroupingStatus.GROUPED else CaseKind(inputs.grouping_status.value)
         return _per_item(inputs, region, pool, kind, f"{inputs.group_code}: not in the DIP catalogue")
     thresholds = region.policy.dip
-    mean, total = dip_type.mean_cost, inputs.total_cost
+    emergency, total = _emergency_split(inputs)
+    mean = dip_type.mean_cost
     coefficient = region.policy.base_group_coefficient if dip_type.base_group else hospital.coefficient
     low_amount, high_amount = thresholds.low * mean, thresholds.high * mean
     if total > high_amount:
@@ -221,8 +277,8 @@ def _price_dip(inputs: CaseInputs, region: RegionYear, pool: PoolConfig, hospita
         kind=kind,
         basis=PaymentBasis.WEIGHT,
         payment_exact=payment_exact,
-        payment=to_fen(payment_exact),
-        fund_due=fund_due(total, inputs.basic_fund_payment, to_fen(payment_exact)),
+        payment=to_fen(payment_exact) + emergency,
+        fund_due=fund_due(inputs.total_cost, inputs.basic_fund_payment, to_fen(payment_exact) + emergency),
         provisional_rate=pool.provisional_rate,
         rate=pool.provisional_rate,
         weight=dip_type.score,
@@ -237,5 +293,7 @@ def _price_dip(inputs: CaseInputs, region: RegionYear, pool: PoolConfig, hospita
         paid_weight=points,
         rate_units=points,
         review_required=review,
-        note=f"T > {thresholds.special_review} × mean: special review candidate" if review else "",
+        per_item_part=emergency or None,
+        note="; ".join(filter(None, [f"T > {thresholds.special_review} × mean: special review candidate" if review
+                                     else "", _emergency_note(emergency)])),
     )

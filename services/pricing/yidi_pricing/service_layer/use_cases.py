@@ -80,7 +80,9 @@ def pricing_outcome(priced: PricedCase, config: ProvinceConfig) -> PricingOutcom
         paid_weight=priced.paid_weight,
         basis=priced.basis.value,
         payment_exact=priced.payment_exact if priced.weight_paid else None,
+        per_item_part=priced.per_item_part if priced.weight_paid else None,
         payment=priced.payment,
         fund_due=priced.fund_due,
-        explanation=[f"basis={priced.basis.value}", *([priced.note] if priced.note else [])],
+        explanation=[f"basis={priced.basis.value}", *([f"pool={pool.label}"] if pool else []),
+                     *([priced.note] if priced.note else [])],
     )
