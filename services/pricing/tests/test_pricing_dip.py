@@ -40,11 +40,19 @@ def test_low(config, make_case):
     assert p.paid_weight == D("480") and p.payment == D("4800.00") and p.fund_due == D("2800.00")
 
 
-def test_above_special_review_multiple_is_flagged(config, make_case):
-    # T = 60000 > 5 × 10000: priced high, P = 1200 × (6 − 2 + 1) = 6000 -> 60000.00, flagged
+def test_above_special_review_multiple_is_referred_and_paid_at_the_cap(config, make_case):
+    # T = 60000 = 6 × mean > 5 × 10000 (seed 003 三(二) 特例单议): not the open high outlier
+    # 1200 × (6 − 2 + 1) = 6000 points, but referred and paid provisionally at the capped multiple
+    # 5 − 2 + 1 = 4: P = 1000 × 1.2 × 4 = 4800 -> 48000.00; FundDue = 40000 + 48000 − 60000 = 28000.00
     p = price_case(dip(make_case, "60000.00", "40000.00"), config)
-    assert p.kind is CaseKind.HIGH_OUTLIER and p.review_required
-    assert p.payment == D("60000.00") and p.fund_due == D("40000.00")
+    assert p.kind is CaseKind.HIGH_OUTLIER and p.review_required and p.special_review == "dip-above-multiple"
+    assert p.paid_weight == D("4800") and p.payment == D("48000.00") and p.fund_due == D("28000.00")
+
+
+def test_at_the_special_review_multiple_is_a_high_outlier_not_referred(config, make_case):
+    # T = 50000 = 5 × mean exactly: high outlier, P = 1200 × (5 − 2 + 1) = 4800 -> 48000.00, not referred
+    p = price_case(dip(make_case, "50000.00", "30000.00"), config)
+    assert p.kind is CaseKind.HIGH_OUTLIER and p.special_review is None and p.payment == D("48000.00")
 
 
 def test_base_type_uses_coefficient_one(config, make_case):

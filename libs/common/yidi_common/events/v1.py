@@ -86,7 +86,10 @@ class GroupingOutcome(_Payload):
     drg: str | None = None
     dip_type: str | None = None
     dip_score: Decimal | None = None
-    complications: list[str] = Field(default_factory=list)
+    # DIP (seed 003 三(一)): tcm / primary / day_surgery when the type is one of those
+    dip_category: str | None = None
+    dip_severity: int | None = None  # 疾病严重程度 level of the auxiliary catalogue (0: none)
+    complications: list[str] = Field(default_factory=list)  # DRG: MCC/CC counted; DIP: severity diagnoses
     explanation: list[str] = Field(default_factory=list)
 
 
@@ -152,6 +155,10 @@ class PricingOutcome(_Payload):
     payment: Money
     fund_due: Money
     explanation: list[str] = Field(default_factory=list)
+    # why the case waits for 特例单议 review and is paid provisionally (e.g. "dip-above-multiple")
+    special_review: str | None = None
+    severity_coefficient: Decimal | None = None  # DIP: the severity level's coefficient applied to the points
+    score_bonus: Decimal | None = None  # DIP: the hospital's 分值加成 share applied to the points
 
 
 class PaymentPriced(_Payload):

@@ -13,7 +13,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from ..claims import parse_pool_label, pool_label
 from .closing import Advance, GuaranteeRelease, Prepayment
@@ -100,6 +100,89 @@ class DipThresholds(_Frozen):
     special_review: Positive = Decimal("5.0")
 
 
+class DipSeverity(_Frozen):
+    """疾病严重程度辅助目录 (seed 003 三(一)): a case's severity level raises its type's score.
+
+    Level = the highest level among its secondary diagnoses (`diagnoses`: ICD-10 code prefix -> level,
+    longest prefix wins), at least `death_level` when the patient died (离院方式 5) and `elderly_level`
+    at `elderly_age` or older; points × coefficients[level]. The seed leaves every number open: by default
+    no diagnosis is listed and death / age add nothing, so no score moves until a region lists them.
+    """
+
+    diagnoses: dict[str, Annotated[int, Field(ge=1, le=9)]] = {}
+    coefficients: dict[int, Positive] = {1: Decimal("1.1"), 2: Decimal("1.2"), 3: Decimal("1.3")}
+    death_level: Annotated[int, Field(ge=0, le=9)] = 0
+    elderly_age: Annotated[int, Field(ge=0, le=150)] = 150
+    elderly_level: Annotated[int, Field(ge=0, le=9)] = 0
+
+    @model_validator(mode="after")
+    def _levels_priced(self) -> "DipSeverity":
+        used = set(self.diagnoses.values()) | {self.death_level, self.elderly_level}
+        missing = sorted(level for level in used - {0} if level not in self.coefficients)
+        if missing:
+            raise ValueError(f"severity levels {missing} have no coefficient")
+        return self
+
+    def coefficient(self, level: int) -> Decimal:
+        return self.coefficients.get(level, Decimal(1)) if level else Decimal(1)
+
+
+class DipAbnormalCost(_Frozen):
+    """违规行为监督个性特征辅助目录 (seed 003 三(一), 五(二) 降低住院标准): a case of a conservative
+    (保守) type whose stay is at most `max_los_days` and whose cost is below `max_cost_ratio` × the type's
+    mean looks like a lowered admission standard (低标入院): its points × `coefficient`. Defaults detect
+    and explain (coefficient 1, nothing deducted) until a region sets its coefficient."""
+
+    enabled: bool = True
+    max_cost_ratio: Positive = Decimal("0.3")
+    max_los_days: Annotated[int, Field(ge=0)] = 2
+    coefficient: Annotated[Decimal, Field(ge=0, le=1)] = Decimal("1")
+
+
+class DipTcm(_Frozen):
+    """中医优势病种 (seed 003 三(一), 二(二) 中医药): listed type codes, paid at the same score at
+    every hospital level (C = policy.base_group_coefficient) × score_ratio, when the list carries a TCM
+    marker: a procedure code starting with one of `treatments` (default 99.92 针刺), or 中药饮片
+    (charge category 10) at least `min_herbal_share` of the total cost."""
+
+    types: tuple[str, ...] = ()
+    treatments: tuple[str, ...] = ("99.92",)
+    min_herbal_share: Share = Decimal("0.10")
+    score_ratio: Positive = Decimal("1")
+
+
+class DipDaySurgery(_Frozen):
+    """日间手术病种 (seed 003 三(二)): a stay of at most `max_los_days` with one of `procedures` is the
+    day-surgery type `日间:<procedure>` when the catalogue lists it (scored like any type, the builder
+    derives it from history); otherwise the case is grouped as usual."""
+
+    procedures: tuple[str, ...] = ()
+    max_los_days: Annotated[int, Field(ge=0)] = 1
+
+
+class DipPolicy(DipThresholds):
+    """DIP beyond the outlier thresholds: auxiliary catalogues, special types and score bonuses. 按床日 types
+    (seed 003 三(一), 四(四)) are the region's bed-day categories (`RegionYear.bed_day`), for DIP as for DRG.
+
+    `primary_types` (基层病种, seed 003 三(一)/(二)): listed types are paid at the same score at every
+    hospital level (C = policy.base_group_coefficient), no bonus. `bonuses` (分值加成, seed 003 三(二)
+    “合理设定病种分值加成指标及标准”, 三(三) 加成 by hospital type): hospital category -> share, the points of
+    a hospital with that category × (1 + Σ its categories' shares), capped at `max_bonus`; empty by default.
+    """
+
+    severity: DipSeverity = DipSeverity()
+    abnormal_cost: DipAbnormalCost = DipAbnormalCost()
+    tcm: DipTcm = DipTcm()
+    primary_types: tuple[str, ...] = ()
+    day_surgery: DipDaySurgery = DipDaySurgery()
+    bonuses: dict[str, NonNegative] = {}
+    max_bonus: NonNegative = Decimal("0.2")
+
+    def bonus_for(self, categories: tuple[str, ...]) -> Decimal:
+        """Σ of the listed categories' shares, at most max_bonus."""
+        return min(sum((self.bonuses.get(c, Decimal(0)) for c in set(categories)), Decimal(0)), self.max_bonus)
+
+
 class AlertThresholds(_Frozen):
     notice: Positive = Decimal("0.8")
     warning: Positive = Decimal("0.9")
@@ -146,7 +229,7 @@ class Policy(_Frozen):
     final_rate_places: int = Field(default=4, ge=0, le=12)  # decimals of R_final / V_p final
     alert_basis: AlertBasis = AlertBasis.BUDGET
     outlier: OutlierThresholds = OutlierThresholds()
-    dip: DipThresholds = DipThresholds()
+    dip: DipPolicy = DipPolicy()
     alerts: AlertThresholds = AlertThresholds()
     recovered_split: RecoveredSplit = RecoveredSplit()
     guarantee_release: GuaranteeRelease = GuaranteeRelease()
@@ -217,6 +300,8 @@ class DipType(_Frozen):
     score: Positive  # D_g
     mean_cost: Positive  # mean_g, yuan
     base_group: bool = False
+    kind: str = ""  # core / comprehensive / day_surgery, as the catalogue builder wrote it
+    cases: Annotated[int, Field(ge=0)] | None = None  # cases in the history it was built from
 
 
 class DipCatalogue(_Frozen):
@@ -474,6 +559,15 @@ class Hospital(_Frozen):
     hospital_type: str = "general"
     # 省本级 (seed 000 二(一)): the region whose pool takes this hospital's cross-region cases, when not its own
     pool_region: RegionCode | None = None
+    # hospital categories for DIP score bonuses (分值加成: 中医医院, 重点专科, ...); CSV: `;`-separated
+    categories: tuple[str, ...] = ()
+
+    @field_validator("categories", mode="before")
+    @classmethod
+    def _split_categories(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(c.strip() for c in value.split(";") if c.strip())
+        return value
 
     @property
     def coefficient(self) -> Decimal:

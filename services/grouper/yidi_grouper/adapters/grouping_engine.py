@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -32,9 +33,10 @@ from yidi_common.config_provider import ConfigProvider
 from yidi_common.events.v1 import GroupingOutcome, QcProblem
 from yidi_common.regional_config import ConfigError, ProvinceConfig, RegionYear, Scheme as PaymentScheme, load_config
 from yidi_common.settings import REPO_ROOT, Settings
-from yidi_common.settlement_list import SettlementList
+from yidi_common.settlement_list import ChargeCategory, SettlementList
 
-from ..domain.dip import group_dip_configured, load_procedure_kinds
+from ..domain.dip import load_procedure_kinds
+from ..domain.dip_assign import assign_dip
 from ..domain.drg import GroupingInput, group_case
 from ..domain.qc import CodeTables, QcError, reference_problems, run_qc
 from ..domain.scheme import Scheme, SchemeOptions, load_scheme, with_options
@@ -94,6 +96,13 @@ def one_scheme(settings: Settings) -> bool:
     """The default scheme groups every DRG region: YIDI_SCHEME_DIR set (documented: THE scheme), or no
     published scheme under YIDI_REFERENCE_DIR (the demo scheme stands in for every version)."""
     return bool(settings.yidi_scheme_dir) or resolve_scheme_dir(settings) == DEMO_SCHEME
+
+
+def herbal_share(sl: SettlementList) -> Decimal:
+    """中药饮片 (charge category 10) as a share of the list's total cost: a TCM marker (DipTcm)."""
+    total = sl.total_cost
+    herbal = sum((i.amt for i in sl.iteminfo if i.med_chrgitm_type == ChargeCategory.HERBAL_PIECES), Decimal(0))
+    return herbal / total if total else Decimal(0)
 
 
 @dataclass
@@ -289,7 +298,8 @@ class GroupingEngine:
 
     def group_dip(self, sl: SettlementList, region: RegionYear) -> GroupingOutcome:
         catalogue = region.dip_catalogue
-        result = group_dip_configured(GroupingInput.from_settlement_list(sl), catalogue.entries, self.procedure_kinds)
+        result = assign_dip(GroupingInput.from_settlement_list(sl), catalogue.entries, self.procedure_kinds,
+                            region.policy.dip, herbal_share(sl))
         source = f"{region.region}/{region.year} is DIP: catalogue {catalogue.name} ({len(catalogue.entries)} types)"
         if not self.procedure_kinds:
             source += "; procedure kind file absent, every procedure counts as 治疗性操作"
@@ -299,6 +309,9 @@ class GroupingEngine:
             status="grouped" if result.type_code else "ungroupable",
             dip_type=result.type_code or None,
             dip_score=result.score if result.type_code else None,
+            dip_category=result.category,
+            dip_severity=result.severity if result.type_code else None,
+            complications=list(result.severity_codes),
             explanation=[source, *result.explanation],
         )
 

@@ -15,6 +15,7 @@ entries with `.score` and `.mean_cost`), trying core, category, then chapter.
 """
 from __future__ import annotations
 
+import csv
 import json
 from bisect import bisect_right
 from collections.abc import Iterable, Mapping
@@ -25,6 +26,7 @@ from pathlib import Path
 from .codes import canonical_code
 
 CONSERVATIVE = "保守"
+DAY_SURGERY = "日间"  # day-surgery type codes: 日间:<procedure>
 KIND_RANK = {"手术": 4, "介入治疗": 3, "治疗性操作": 2, "诊断性操作": 1}
 SCORE_QUANTUM = Decimal("0.0001")
 COST_QUANTUM = Decimal("0.01")
@@ -69,6 +71,20 @@ class DipCatalogue:
         }
         Path(path).write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
 
+    def rows(self) -> list[dict[str, str]]:
+        """One row a type in the region configuration's catalogue layout (loader.load_dip_catalogue):
+        code, name, kind, cases, score, mean_cost, base_group (基础病种 paid at C = 1: the bureau's
+        choice, left empty; the reference type 基准病种 is `reference`)."""
+        return [{"code": t.code, "name": type_name(t), "kind": t.kind, "cases": str(t.cases), "score": str(t.score),
+                 "mean_cost": str(t.mean_cost), "base_group": ""}
+                for t in self.types.values()]
+
+    def save_csv(self, path: str | Path) -> None:
+        with Path(path).open("w", encoding="utf-8", newline="") as f:
+            writer = csv.DictWriter(f, fieldnames=CSV_COLUMNS)
+            writer.writeheader()
+            writer.writerows(self.rows())
+
     @classmethod
     def load(cls, path: str | Path) -> "DipCatalogue":
         data = json.loads(Path(path).read_text(encoding="utf-8"))
@@ -78,6 +94,16 @@ class DipCatalogue:
             types[item["code"]] = DipType(**item)
         return cls(version=data["version"], min_cases=data["min_cases"], reference=data["reference"],
                    reference_mean=Decimal(data["reference_mean"]), types=types, procedure_kinds=data["procedure_kinds"])
+
+
+CSV_COLUMNS = ("code", "name", "kind", "cases", "score", "mean_cost", "base_group")
+KIND_NAMES = {"core": "核心病种", "comprehensive": "综合病种", "day_surgery": "日间手术病种"}
+
+
+def type_name(t: DipType) -> str:
+    """A plain name from the code: `K80.1 51.2301 (核心病种)`; bureaus add clinical names by hand."""
+    treatment = "保守治疗" if t.procedures == CONSERVATIVE else t.procedures.replace("+", " + ")
+    return f"{t.diagnosis} {treatment} ({KIND_NAMES.get(t.kind, t.kind)})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,15 +155,44 @@ def chapter_key(principal: str, procedures: Iterable[str], kinds: Mapping[str, s
     return (chapter, procedure_kind(procedures, kinds)) if chapter else None
 
 
+def day_surgery_procedure(case, procedures: Iterable[str], max_los_days: int) -> str | None:
+    """日间手术 (seed 003 三(二)): the case's first procedure (main first) in `procedures` when its stay
+    is at most max_los_days; None otherwise."""
+    listed = {canonical_code(code) for code in procedures}
+    if not listed or getattr(case, "los", 0) > max_los_days:
+        return None
+    return next((canonical_code(c) for c in case.procedures if c and canonical_code(c) in listed), None)
+
+
 def build_catalogue(history: Iterable[tuple[object, Decimal]], procedure_kinds: dict[str, str], *,
                     min_cases: int = 15, base_type: str | None = None, version: str = "",
-                    min_category_cases: int = 1) -> DipCatalogue:
-    """history: (case with .diagnoses and .procedures, total cost) pairs of grouped lists.
+                    min_category_cases: int = 1, day_surgery_procedures: Iterable[str] = (),
+                    day_surgery_max_los: int = 1, day_surgery_min_cases: int | None = None) -> DipCatalogue:
+    """history: (case with .diagnoses, .procedures and .los, total cost) pairs of grouped lists.
 
+    Seed 003 三(一): 核心病种 (diagnosis + procedures with at least `min_cases` cases, DOMAIN.md §4
+    default 15) and 综合病种 for the rest; 三(二): each type's score is its mean cost against the
+    reference's (all cases, or the base type 基准病种) × 1000.
     min_category_cases: a comprehensive category type needs at least this many cases; the cases of
     thinner ones roll up into comprehensive chapter types (`K00-K93:手术`). 1 keeps every category.
+    day_surgery_procedures: cases of at most `day_surgery_max_los` days with one of them form the
+    day-surgery type `日间:<procedure>` (日间手术病种) when at least `day_surgery_min_cases` (default
+    min_cases) of them; thinner ones stay in the core/comprehensive types.
     """
-    cases = [(case.diagnoses[0], tuple(case.procedures), Decimal(cost)) for case, cost in history if case.diagnoses]
+    day_min = min_cases if day_surgery_min_cases is None else day_surgery_min_cases
+    listed = tuple(day_surgery_procedures)
+    day_groups: dict[str, list[Decimal]] = {}
+    cases = []
+    for case, cost in history:
+        if not case.diagnoses:
+            continue
+        day = day_surgery_procedure(case, listed, day_surgery_max_los)
+        if day:
+            day_groups.setdefault(day, []).append(Decimal(cost))
+        cases.append((case.diagnoses[0], tuple(case.procedures), Decimal(cost), day))
+    thin_days = {day for day, costs in day_groups.items() if len(costs) < day_min}
+    all_costs = [cost for *_, cost, _ in cases]
+    cases = [(principal, procedures, cost) for principal, procedures, cost, day in cases if not day or day in thin_days]
     core_groups: dict[tuple[str, str], list[Decimal]] = {}
     for principal, procedures, cost in cases:
         core_groups.setdefault(core_key(principal, procedures), []).append(cost)
@@ -157,13 +212,14 @@ def build_catalogue(history: Iterable[tuple[object, Decimal]], procedure_kinds: 
         else:
             groups.append(("comprehensive", (category, kind), costs))
     groups += [("comprehensive", key, costs) for key, costs in chapters.items()]
+    groups += [("day_surgery", (DAY_SURGERY, day), costs) for day, costs in day_groups.items() if day not in thin_days]
     means = {f"{d}:{p}": (kind, d, p, len(c), sum(c) / len(c)) for kind, (d, p), c in groups}
     if base_type:
         if base_type not in means:
             raise ValueError(f"base type {base_type} not in the catalogue")
         reference_mean = means[base_type][4]
     else:
-        reference_mean = sum(cost for *_, cost in cases) / len(cases) if cases else Decimal(0)
+        reference_mean = sum(all_costs) / len(all_costs) if all_costs else Decimal(0)
     for code, (kind, diagnosis, procedures, count, mean) in sorted(means.items()):
         score = (Decimal(1000) * mean / reference_mean).quantize(SCORE_QUANTUM, ROUND_HALF_UP) if reference_mean else Decimal(0)
         types[code] = DipType(code=code, kind=kind, diagnosis=diagnosis, procedures=procedures, cases=count,

@@ -26,6 +26,8 @@ def case_inputs(claim: ClaimFacts, grouping: GroupingOutcome) -> CaseInputs:
         grouping_status=GroupingStatus(grouping.status),
         group_code=grouping.dip_type if grouping.payment_method == "DIP" else grouping.drg,
         special_case_review=claim.special_case_review,
+        dip_category=grouping.dip_category,
+        dip_severity=grouping.dip_severity or 0,
         settlement_month=claim.setl_period,
         principal_diagnosis=claim.diagnoses[0] if claim.diagnoses else "",
         departments=tuple(claim.departments),

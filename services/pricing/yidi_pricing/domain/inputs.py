@@ -34,6 +34,8 @@ class CaseInputs:
     grouping_status: GroupingStatus = GroupingStatus.GROUPED
     group_code: str | None = None  # DRG code, or DIP type code
     special_case_review: bool = False  # 特例单议 approved
+    dip_category: str | None = None  # DIP: tcm / primary / day_surgery, as the grouper assigned
+    dip_severity: int = 0  # DIP: 疾病严重程度 level (auxiliary catalogue), 0 none
     settlement_month: str = ""  # yyyy-mm
     principal_diagnosis: str = ""  # bed-day categories select on it
     departments: tuple[str, ...] = ()  # 出院科别, 入院科别: bed-day categories select on them

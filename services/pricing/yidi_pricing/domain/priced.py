@@ -62,6 +62,9 @@ class PricedCase:
     bed_days: int | None = None  # days paid: LOS, or the category's max_days when shorter
     per_item_part: Decimal | None = None  # 急诊转住院: the emergency part inside payment, never rescaled
     review_required: bool = False  # DIP: T above the special-review multiple
+    special_review: str | None = None  # why the case goes to the 特例单议 queue, paid provisionally till then
+    severity_coefficient: Decimal | None = None  # DIP: 疾病严重程度 coefficient in the points
+    score_bonus: Decimal | None = None  # DIP: 分值加成 share in the points
     note: str = ""
 
     @property

@@ -251,25 +251,72 @@ def _drg_thresholds(
 # ---------------------------------------------------------------- DIP
 
 
+SPECIAL_REVIEW_DIP = "dip-above-multiple"
+CONSERVATIVE_SUFFIX = ":保守"
+
+
 def _price_dip(inputs: CaseInputs, region: RegionYear, pool: PoolConfig, hospital: Hospital) -> PricedCase:
+    """DOMAIN.md §5 DIP with seed 003's catalogues and types (regional_config.DipPolicy):
+
+    P = D_g × r × C × m × s × (1 + b) × a, Payment = P × V_p, where
+    - C: the hospital's coefficient; C = policy.base_group_coefficient for 基础病种, 基层病种 and
+      中医优势病种 (the same score at every level, seed 003 三(一)/(二)); r: tcm.score_ratio for TCM cases;
+    - m: 1, or the outlier multiple (high: T/mean − H + 1; low: T/mean);
+    - above special_review × mean (seed 003 三(二) 特例单议, DOMAIN.md §5 "> 5 × mean_g: special
+      review"): not paid as an open-ended high outlier but referred to the special-case review queue
+      (special_review = "dip-above-multiple") and paid provisionally at the capped multiple
+      special_review − H + 1, i.e. as if T were special_review × mean, until the review decides;
+    - s: the severity level's coefficient (疾病严重程度辅助目录, seed 003 三(一));
+    - b: the hospital's 分值加成 share by category (seed 003 三(二)/(三)); none for 基础/基层 types;
+    - a: the abnormal-cost coefficient when a conservative stay looks like a lowered admission
+      standard (违规行为监督辅助目录, seed 003 三(一), 五(二) 降低住院标准).
+    """
     dip_type = region.dip_catalogue.get(inputs.group_code or "")
     if dip_type is None:
         kind = CaseKind.NOT_COVERED if inputs.grouping_status is GroupingStatus.GROUPED else CaseKind(inputs.grouping_status.value)
         return _per_item(inputs, region, pool, kind, f"{inputs.group_code}: not in the DIP catalogue")
-    thresholds = region.policy.dip
+    dip = region.policy.dip
     emergency, total = _emergency_split(inputs)
     mean = dip_type.mean_cost
-    coefficient = region.policy.base_group_coefficient if dip_type.base_group else hospital.coefficient
-    low_amount, high_amount = thresholds.low * mean, thresholds.high * mean
-    if total > high_amount:
+    notes: list[str] = []
+    same_score = dip_type.base_group or inputs.dip_category in ("primary", "tcm")
+    coefficient = region.policy.base_group_coefficient if same_score else hospital.coefficient
+    score = dip_type.score
+    if inputs.dip_category == "tcm" and dip.tcm.score_ratio != ONE:
+        score = dip_type.score * dip.tcm.score_ratio
+        notes.append(f"中医优势病种: score {dip_type.score} × {dip.tcm.score_ratio}")
+    if same_score:
+        notes.append(f"{_same_score_reason(dip_type.base_group, inputs.dip_category)}: C = {coefficient} at every level")
+    low_amount, high_amount = dip.low * mean, dip.high * mean
+    review_amount = dip.special_review * mean
+    special_review = None
+    if total > review_amount:
+        kind, multiple = CaseKind.HIGH_OUTLIER, dip.special_review - dip.high + ONE
+        special_review = SPECIAL_REVIEW_DIP
+        notes.append(f"T > {dip.special_review} × mean {mean}: referred to special-case review (特例单议), paid "
+                     f"provisionally at the capped multiple {multiple} until the review decides")
+    elif total > high_amount:
         kind, multiple = CaseKind.HIGH_OUTLIER, (total - high_amount) / mean + ONE  # T/mean - H + 1
     elif total < low_amount:
         kind, multiple = CaseKind.LOW_OUTLIER, total / mean
     else:
         kind, multiple = CaseKind.NORMAL, ONE
-    points = dip_type.score * coefficient * multiple
+    severity = dip.severity.coefficient(inputs.dip_severity)
+    if severity != ONE:
+        notes.append(f"severity level {inputs.dip_severity}: points × {severity}")
+    bonus = Decimal(0) if dip_type.base_group or inputs.dip_category == "primary" else dip.bonus_for(hospital.categories)
+    if bonus:
+        listed = ", ".join(c for c in hospital.categories if c in dip.bonuses)
+        notes.append(f"分值加成 {listed}: points × (1 + {bonus})")
+    abnormal = ONE
+    rule = dip.abnormal_cost
+    if (rule.enabled and dip_type.code.endswith(CONSERVATIVE_SUFFIX) and inputs.los_days <= rule.max_los_days
+            and total < rule.max_cost_ratio * mean):
+        abnormal = rule.coefficient
+        notes.append(f"abnormal cost (低标入院): conservative stay of {inputs.los_days} day(s), T < "
+                     f"{rule.max_cost_ratio} × mean {mean}: points × {rule.coefficient}")
+    points = score * coefficient * multiple * severity * (ONE + bonus) * abnormal
     payment_exact = points * pool.provisional_rate
-    review = total > thresholds.special_review * mean
     return PricedCase(
         inputs=inputs,
         scheme=region.scheme,
@@ -286,14 +333,20 @@ def _price_dip(inputs: CaseInputs, region: RegionYear, pool: PoolConfig, hospita
         standard=dip_type.score * coefficient * pool.provisional_rate,
         reference_cost=mean,
         cost_ratio=total / mean,
-        low_threshold=thresholds.low,
-        high_threshold=thresholds.high,
+        low_threshold=dip.low,
+        high_threshold=dip.high,
         low_amount=low_amount,
         high_amount=high_amount,
         paid_weight=points,
         rate_units=points,
-        review_required=review,
+        review_required=special_review is not None,
+        special_review=special_review,
+        severity_coefficient=severity if severity != ONE else None,
+        score_bonus=bonus or None,
         per_item_part=emergency or None,
-        note="; ".join(filter(None, [f"T > {thresholds.special_review} × mean: special review candidate" if review
-                                     else "", _emergency_note(emergency)])),
+        note="\n".join(filter(None, [*notes, _emergency_note(emergency)])),
     )
+
+
+def _same_score_reason(base_group: bool, category: str | None) -> str:
+    return "基础病种" if base_group else {"primary": "基层病种", "tcm": "中医优势病种"}[category]

@@ -84,5 +84,8 @@ def pricing_outcome(priced: PricedCase, config: ProvinceConfig) -> PricingOutcom
         payment=priced.payment,
         fund_due=priced.fund_due,
         explanation=[f"basis={priced.basis.value}", *([f"pool={pool.label}"] if pool else []),
-                     *([priced.note] if priced.note else [])],
+                     *(priced.note.split("\n") if priced.note else [])],
+        special_review=priced.special_review,
+        severity_coefficient=priced.severity_coefficient,
+        score_bonus=priced.score_bonus,
     )

@@ -1,0 +1,107 @@
+"""A region's history for the DIP catalogue builder: one case a JSON object (JSON lines or a list).
+
+A case is either a settlement list (医保结算清单, with `setlinfo`: region, year, stay, codes and total cost
+come from it) or a short record:
+
+    {"id": "C1", "region": "360500", "year": 2025, "diagnoses": ["K80.100"], "procedures": ["51.2301"],
+     "los": 5, "total_cost": "12000.00"}
+
+`region` and `year` are optional in a short record (then the case is taken whatever region or year is
+asked for). Every problem is named with its case's position and field; nothing is skipped silently.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from pydantic import ValidationError
+
+from yidi_common.settlement_list import SettlementList
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryCase:
+    id: str
+    diagnoses: tuple[str, ...]  # principal first
+    procedures: tuple[str, ...]  # main first
+    los: int
+    total_cost: Decimal
+    region: str | None = None
+    year: int | None = None
+
+
+@dataclass
+class History:
+    cases: list[HistoryCase] = field(default_factory=list)
+    problems: list[dict[str, str]] = field(default_factory=list)  # {field, message}
+    skipped: int = 0  # other regions or years
+
+    def pairs(self) -> list[tuple[HistoryCase, Decimal]]:
+        """What build_catalogue takes."""
+        return [(case, case.total_cost) for case in self.cases]
+
+
+def read_history(items: Iterable[Mapping[str, Any] | Exception], *, region: str | None = None,
+                 year: int | None = None, prefix: str = "cases") -> History:
+    """Cases of `region` and `year` (None: any). An item that is an Exception is a line that could not
+    be parsed; its problem is kept like any other."""
+    history = History()
+    for number, item in enumerate(items):
+        where = f"{prefix}[{number}]"
+        if isinstance(item, Exception):
+            history.problems.append({"field": where, "message": f"not JSON: {item}"})
+            continue
+        case, problems = _case(item, where)
+        if problems:
+            history.problems += problems
+        elif (region and case.region not in (None, region)) or (year and case.year not in (None, year)):
+            history.skipped += 1
+        else:
+            history.cases.append(case)
+    return history
+
+
+def _case(item: Any, where: str) -> tuple[HistoryCase | None, list[dict[str, str]]]:
+    if not isinstance(item, Mapping):
+        return None, [{"field": where, "message": "a case is a JSON object"}]
+    if "setlinfo" in item:
+        return _from_settlement_list(item, where)
+    problems = []
+    diagnoses = item.get("diagnoses")
+    if not isinstance(diagnoses, list) or not diagnoses or not all(isinstance(d, str) and d for d in diagnoses):
+        problems.append({"field": f"{where}.diagnoses", "message": "a non-empty list of ICD-10 codes, principal first"})
+    procedures = item.get("procedures", [])
+    if not isinstance(procedures, list) or not all(isinstance(p, str) for p in procedures):
+        problems.append({"field": f"{where}.procedures", "message": "a list of ICD-9-CM-3 codes"})
+    try:
+        cost = Decimal(str(item.get("total_cost")))
+        if not cost.is_finite() or cost <= 0:
+            raise InvalidOperation
+    except InvalidOperation:
+        problems.append({"field": f"{where}.total_cost", "message": f"a positive amount, got {item.get('total_cost')!r}"})
+    los = item.get("los", 0)
+    if not isinstance(los, int) or isinstance(los, bool) or los < 0:
+        problems.append({"field": f"{where}.los", "message": f"days, a whole number >= 0, got {los!r}"})
+    region, year = item.get("region"), item.get("year")
+    if region is not None and not (isinstance(region, str) and len(region) == 6 and region.isdigit()):
+        problems.append({"field": f"{where}.region", "message": f"a six-digit region code, got {region!r}"})
+    if year is not None and not (isinstance(year, int) and not isinstance(year, bool)):
+        problems.append({"field": f"{where}.year", "message": f"a year, got {year!r}"})
+    if problems:
+        return None, problems
+    return HistoryCase(id=str(item.get("id", "")), diagnoses=tuple(diagnoses), procedures=tuple(procedures),
+                       los=los, total_cost=cost, region=region, year=year), []
+
+
+def _from_settlement_list(item: Mapping[str, Any], where: str) -> tuple[HistoryCase | None, list[dict[str, str]]]:
+    try:
+        sl = SettlementList.model_validate(item)
+    except ValidationError as e:
+        return None, [{"field": ".".join([where, *(str(p) for p in err["loc"])]), "message": err["msg"]}
+                      for err in e.errors()]
+    info = sl.setlinfo
+    return HistoryCase(id=info.setl_id, diagnoses=tuple(sl.ordered_diagnoses()),
+                       procedures=tuple(sl.ordered_procedures()), los=info.act_ipt_days, total_cost=sl.total_cost,
+                       region=info.treat_admdvs, year=int(info.setl_period[:4])), []
