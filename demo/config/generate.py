@@ -212,11 +212,12 @@ def dip_history(reference: Path) -> list[tuple[object, Decimal]]:
 def dip_types(reference: Path) -> list[tuple[str, str, Decimal]]:
     """(code, name, mean cost): the hand-written types, then the types build_catalogue derives from
     dip_history (a derived type replaces a hand-written one of the same code)."""
-    from yidi_grouper.domain.dip import CONSERVATIVE, build_catalogue, load_procedure_kinds
+    from yidi_grouper.domain.dip import CONSERVATIVE, load_procedure_kinds
+    from yidi_grouper.domain.dip_history import CatalogueOptions, build_from_history
 
     kinds = load_procedure_kinds(reference / "icd/icd9cm3-procedure-category.dat")
-    catalogue = build_catalogue(dip_history(reference), kinds, min_cases=DIP_MIN_CORE_CASES,
-                                min_category_cases=DIP_MIN_CATEGORY_CASES, version=f"360500-{YEAR}")
+    options = CatalogueOptions(core_threshold=DIP_MIN_CORE_CASES, category_threshold=DIP_MIN_CATEGORY_CASES)
+    catalogue = build_from_history(dip_history(reference), kinds, options, version=f"360500-{YEAR}")  # as yidi-dip
     diagnoses = _code_names(reference / "icd/icd10-chs-1.0.dat")
     procedures = _code_names(reference / "icd/icd9cm3-chs-1.0.dat")
     types = {code: (name, Decimal(cost)) for code, name, cost in DIP_TYPES}

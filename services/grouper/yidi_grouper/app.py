@@ -6,6 +6,7 @@ from yidi_common.settlement_list import SettlementList
 
 from .adapters.grouping_engine import GroupingEngine
 from .api.settlement_lists import IntakeFastPath, router as settlement_lists_router
+from .api.dip_catalogues import router as dip_catalogues_router
 from .api.simulation import router as simulation_router
 from .adapters.data_keys import data_keys
 from .adapters.intake_writer import IntakeWriter
@@ -24,7 +25,7 @@ async def run_intake_writer(runtime) -> None:
 app = create_service_app(
     "grouper",
     handlers=make_handlers(engine),
-    routers=[settlement_lists_router, simulation_router],
+    routers=[settlement_lists_router, simulation_router, dip_catalogues_router],
     background=(run_intake_writer,),
     config=engine.config,
     title="Yidi grouper: HIS intake and DRG/DIP grouping",

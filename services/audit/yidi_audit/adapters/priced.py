@@ -52,4 +52,9 @@ def claim_facts(message: PaymentPriced) -> ClaimFacts:
         fund_due=p.fund_due,
         case_kind=p.case_kind,
         group_avg_cost=p.standard,
+        payment_method=g.payment_method,
+        dip_type=g.dip_type,
+        dip_severity=g.dip_severity or 0,
+        severity_coefficient=p.severity_coefficient,
+        cost_ratio=p.cost_ratio,
     )

@@ -45,6 +45,11 @@ class ClaimFacts:
     lower_group_avg_cost: Decimal | None = None  # same, for drg_without_complications
     lower_group_avg_los: Decimal | None = None
     group_avg_fee_share: Mapping[str, Decimal] | None = None  # category -> the group's average share of T
+    payment_method: str = "DRG"  # DRG / DIP
+    dip_type: str | None = None
+    dip_severity: int = 0  # DIP 疾病严重程度 level the grouper assigned (0: none)
+    severity_coefficient: Decimal | None = None  # what pricing multiplied the points by for it
+    cost_ratio: Decimal | None = None  # T / the type's mean cost (DIP) or T / S (DRG), as priced
 
     @property
     def basic_fund_payment(self) -> Decimal:

@@ -16,9 +16,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from yidi_common.settlement_list import SettlementList
+
+from .dip import DipCatalogue, build_catalogue
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,3 +107,32 @@ def _from_settlement_list(item: Mapping[str, Any], where: str) -> tuple[HistoryC
     return HistoryCase(id=info.setl_id, diagnoses=tuple(sl.ordered_diagnoses()),
                        procedures=tuple(sl.ordered_procedures()), los=info.act_ipt_days, total_cost=sl.total_cost,
                        region=info.treat_admdvs, year=int(info.setl_period[:4])), []
+
+
+class CatalogueOptions(BaseModel):
+    """The builder's thresholds (seed 003 三(一) leaves them to the region; DOMAIN.md §4 defaults)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    core_threshold: int = Field(default=15, ge=1, description="cases a diagnosis + procedures combination needs "
+                                "to be a core type (核心病种); DOMAIN.md §4 default N = 15")
+    category_threshold: int = Field(default=1, ge=1, description="cases a comprehensive ICD-10 category type "
+                                    "needs; thinner ones roll up to their chapter (1: keep every category)")
+    base_type: str | None = Field(default=None, description="reference type (基准病种) whose mean scores 1000; "
+                                  "none: the mean of every case")
+    day_surgery_procedures: tuple[str, ...] = Field(default=(), description="procedures of day-surgery types "
+                                                    "(日间手术病种 日间:<procedure>)")
+    day_surgery_max_los: int = Field(default=1, ge=0, description="longest stay, days, of a day-surgery case")
+    day_surgery_threshold: int | None = Field(default=None, ge=1, description="cases a day-surgery type needs "
+                                              "(default: core_threshold)")
+
+
+def build_from_history(history: Iterable[tuple[object, Decimal]], procedure_kinds: dict[str, str],
+                       options: CatalogueOptions, version: str = "") -> DipCatalogue:
+    """The one way a catalogue is built: the CLI, the grouper's API and the demo generator call this.
+    Raises ValueError when the base type is not among the types built."""
+    return build_catalogue(history, procedure_kinds, min_cases=options.core_threshold, base_type=options.base_type,
+                           version=version, min_category_cases=options.category_threshold,
+                           day_surgery_procedures=options.day_surgery_procedures,
+                           day_surgery_max_los=options.day_surgery_max_los,
+                           day_surgery_min_cases=options.day_surgery_threshold)
