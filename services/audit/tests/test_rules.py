@@ -115,6 +115,33 @@ def test_upcoding_near_miss_cost_a_fen_above_the_lower_average(claim):
     assert upcoding.evaluate(upcoded(claim, drg="ES35", complications=()), [], upcoding.Params()) == []
 
 
+def dip_severity_raised(claim, **changes):
+    base = dict(payment_method="DIP", drg=None, adrg=None, dip_type="K80.1:51.2301", dip_severity=2,
+                severity_coefficient=D("1.2"), cost_ratio=D("0.8"), complications=("J96.000",), payment=D("12600.00"))
+    return claim(**{**base, **changes})
+
+
+def test_upcoding_covers_dip_scores_raised_by_severity_without_cost_support(claim):
+    # seed 003 三(一) severity catalogue + 五(二) 高套分值: level 2 (× 1.2) at 0.8 × the type's mean cost.
+    # Payment without severity 12600 / 1.2 = 10500.00; its due 5600 + 10500 − 8000 = 8100.00;
+    # suspected 10200 − 8100 = 2100.00
+    [f] = upcoding.evaluate(dip_severity_raised(claim), [], upcoding.Params())
+    assert (f.rule_id, f.suspected_amount) == ("AUD-UPCODING", D("2100.00"))
+    assert f.evidence == {
+        "scheme": "DIP", "dip_type": "K80.1:51.2301", "severity_level": 2, "severity_coefficient": "1.2",
+        "severity_diagnoses": ["J96.000"], "total_cost": "8000.00", "cost_ratio_to_type_mean": "0.8000",
+        "max_cost_ratio": "1", "payment": "12600.00", "estimated_payment_without_severity": "10500.00",
+        "fund_due": "10200.00", "estimated_fund_due_without_severity": "8100.00",
+    }
+
+
+def test_dip_upcoding_near_misses(claim):
+    assert upcoding.evaluate(dip_severity_raised(claim, cost_ratio=D("1.0001")), [], upcoding.Params()) == []
+    assert upcoding.evaluate(dip_severity_raised(claim, dip_severity=0, severity_coefficient=None), [],
+                             upcoding.Params()) == []
+    assert upcoding.evaluate(dip_severity_raised(claim, case_kind="high_outlier"), [], upcoding.Params()) == []
+
+
 # AUD-LOW-ADMISSION
 
 
