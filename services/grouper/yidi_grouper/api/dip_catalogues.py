@@ -31,7 +31,7 @@ class BuildRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     region: str = Field(pattern=r"^\d{6}$", description="treatment region; cases of other regions are skipped")
-    year: int | None = Field(default=None, description="only cases of this year (none: every year)")
+    year: int | None = Field(default=None, ge=1900, le=2200, description="only cases of this year (none: every year)")
     options: CatalogueOptions = CatalogueOptions()
     cases: list[Any] = Field(min_length=1, description="settlement lists or short records "
                              "{id, region, year, diagnoses, procedures, los, total_cost}")

@@ -11,6 +11,7 @@ asked for). Every problem is named with its case's position and field; nothing i
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -20,7 +21,18 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from yidi_common.settlement_list import SettlementList
 
+from .codes import DIAGNOSIS_CODE, PROCEDURE_CODE, canonical_code
 from .dip import DipCatalogue, build_catalogue
+
+
+FEN = Decimal("0.01")
+MAX_COST = Decimal("1e12")
+MAX_LOS = 3650
+YEARS = (1900, 2200)
+
+
+def _is_code(code: object, form: re.Pattern[str]) -> bool:
+    return isinstance(code, str) and bool(form.match(canonical_code(code)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,25 +84,26 @@ def _case(item: Any, where: str) -> tuple[HistoryCase | None, list[dict[str, str
         return _from_settlement_list(item, where)
     problems = []
     diagnoses = item.get("diagnoses")
-    if not isinstance(diagnoses, list) or not diagnoses or not all(isinstance(d, str) and d for d in diagnoses):
+    if not isinstance(diagnoses, list) or not diagnoses or not all(_is_code(d, DIAGNOSIS_CODE) for d in diagnoses):
         problems.append({"field": f"{where}.diagnoses", "message": "a non-empty list of ICD-10 codes, principal first"})
     procedures = item.get("procedures", [])
-    if not isinstance(procedures, list) or not all(isinstance(p, str) for p in procedures):
+    if not isinstance(procedures, list) or not all(_is_code(p, PROCEDURE_CODE) for p in procedures):
         problems.append({"field": f"{where}.procedures", "message": "a list of ICD-9-CM-3 codes"})
     try:
         cost = Decimal(str(item.get("total_cost")))
-        if not cost.is_finite() or cost <= 0:
+        if not cost.is_finite() or cost <= 0 or cost >= MAX_COST or cost != cost.quantize(FEN):
             raise InvalidOperation
     except InvalidOperation:
-        problems.append({"field": f"{where}.total_cost", "message": f"a positive amount, got {item.get('total_cost')!r}"})
+        problems.append({"field": f"{where}.total_cost", "message": "a positive amount in yuan, at most 12 digits "
+                         f"before the point and 2 after, got {item.get('total_cost')!r}"})
     los = item.get("los", 0)
-    if not isinstance(los, int) or isinstance(los, bool) or los < 0:
-        problems.append({"field": f"{where}.los", "message": f"days, a whole number >= 0, got {los!r}"})
+    if not isinstance(los, int) or isinstance(los, bool) or not 0 <= los <= MAX_LOS:
+        problems.append({"field": f"{where}.los", "message": f"days, a whole number 0-{MAX_LOS}, got {los!r}"})
     region, year = item.get("region"), item.get("year")
     if region is not None and not (isinstance(region, str) and len(region) == 6 and region.isdigit()):
         problems.append({"field": f"{where}.region", "message": f"a six-digit region code, got {region!r}"})
-    if year is not None and not (isinstance(year, int) and not isinstance(year, bool)):
-        problems.append({"field": f"{where}.year", "message": f"a year, got {year!r}"})
+    if year is not None and not (isinstance(year, int) and not isinstance(year, bool) and YEARS[0] <= year <= YEARS[1]):
+        problems.append({"field": f"{where}.year", "message": f"a year {YEARS[0]}-{YEARS[1]}, got {year!r}"})
     if problems:
         return None, problems
     return HistoryCase(id=str(item.get("id", "")), diagnoses=tuple(diagnoses), procedures=tuple(procedures),
@@ -104,6 +117,12 @@ def _from_settlement_list(item: Mapping[str, Any], where: str) -> tuple[HistoryC
         return None, [{"field": ".".join([where, *(str(p) for p in err["loc"])]), "message": err["msg"]}
                       for err in e.errors()]
     info = sl.setlinfo
+    codes = [("diseinfo", c, DIAGNOSIS_CODE) for c in sl.ordered_diagnoses()]
+    codes += [("oprninfo", c, PROCEDURE_CODE) for c in sl.ordered_procedures()]
+    bad = [{"field": f"{where}.{part}", "message": f"{code!r} is not a code"} for part, code, form in codes
+           if not _is_code(code, form)]
+    if bad:
+        return None, bad
     return HistoryCase(id=info.setl_id, diagnoses=tuple(sl.ordered_diagnoses()),
                        procedures=tuple(sl.ordered_procedures()), los=info.act_ipt_days, total_cost=sl.total_cost,
                        region=info.treat_admdvs, year=int(info.setl_period[:4])), []
@@ -114,16 +133,16 @@ class CatalogueOptions(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    core_threshold: int = Field(default=15, ge=1, description="cases a diagnosis + procedures combination needs "
+    core_threshold: int = Field(default=15, ge=1, le=1_000_000, description="cases a diagnosis + procedures combination needs "
                                 "to be a core type (核心病种); DOMAIN.md §4 default N = 15")
-    category_threshold: int = Field(default=1, ge=1, description="cases a comprehensive ICD-10 category type "
+    category_threshold: int = Field(default=1, ge=1, le=1_000_000, description="cases a comprehensive ICD-10 category type "
                                     "needs; thinner ones roll up to their chapter (1: keep every category)")
-    base_type: str | None = Field(default=None, description="reference type (基准病种) whose mean scores 1000; "
+    base_type: str | None = Field(default=None, max_length=200, description="reference type (基准病种) whose mean scores 1000; "
                                   "none: the mean of every case")
     day_surgery_procedures: tuple[str, ...] = Field(default=(), description="procedures of day-surgery types "
                                                     "(日间手术病种 日间:<procedure>)")
-    day_surgery_max_los: int = Field(default=1, ge=0, description="longest stay, days, of a day-surgery case")
-    day_surgery_threshold: int | None = Field(default=None, ge=1, description="cases a day-surgery type needs "
+    day_surgery_max_los: int = Field(default=1, ge=0, le=MAX_LOS, description="longest stay, days, of a day-surgery case")
+    day_surgery_threshold: int | None = Field(default=None, ge=1, le=1_000_000, description="cases a day-surgery type needs "
                                               "(default: core_threshold)")
 
 
