@@ -167,7 +167,7 @@ TYPES = {code: DipType(code=code, score=Decimal(score), mean_cost=Decimal(mean))
     ("H25:手术", "1100", "8800"), ("M54.5:保守", "500", "4000"), ("M54:治疗性操作", "600", "4800"))}
 POLICY = DipPolicy(
     day_surgery={"procedures": ("13.4100",)}, primary_types=("K80.1:保守",), tcm={"types": ("M54.5:保守", "M54:治疗性操作")},
-    bed_day={"diagnoses": {"F20": "psychiatric"}}, severity={"diagnoses": {"J96": 2, "E87": 1}})
+    severity={"diagnoses": {"J96": 2, "E87": 1}})
 
 
 def assign(diagnoses, procedures=(), herbal=Decimal(0), **extra):
@@ -182,7 +182,7 @@ def test_day_surgery_is_a_stay_of_at_most_one_day_with_a_listed_procedure():
     assert (two_days.type_code, two_days.category) == ("H25:手术", None)
 
 
-def test_primary_tcm_bed_day_and_severity():
+def test_primary_tcm_and_severity():
     primary = assign(["K80.101"])
     assert (primary.type_code, primary.category) == ("K80.1:保守", "primary")
     acupuncture = assign(["M54.500"], ["99.9200x001"])  # 针刺: a TCM treatment, 治疗性操作 (not listed)
@@ -191,7 +191,5 @@ def test_primary_tcm_bed_day_and_severity():
     assert herbs.category == "tcm"
     no_marker = assign(["M54.500"], [], herbal=Decimal("0.05"))
     assert no_marker.category is None and "no TCM marker" in no_marker.explanation[-1]
-    psychiatric = assign(["F20.000"], los=120)
-    assert (psychiatric.type_code, psychiatric.bed_day_category) == ("床日:psychiatric", "psychiatric")
     severe = assign(["K80.100", "E87.100", "J96.000"], ["51.2301"])  # J96 level 2 beats E87 level 1
     assert (severe.type_code, severe.severity, severe.severity_codes) == ("K80.1:51.2301", 2, ("J96.000",))

@@ -6,7 +6,7 @@ from decimal import Decimal as D
 
 from yidi_common.claims import ClaimScope
 from yidi_common.events.v1 import ClaimFacts, FundAmount, GroupingOutcome
-from yidi_common.regional_config import DipPolicy, DipType
+from yidi_common.regional_config import BedDayCategory, DipPolicy, DipType
 from yidi_pricing.adapters.mapping import case_inputs
 from yidi_pricing.domain import CaseKind, PaymentBasis, price_case
 from yidi_pricing.service_layer.use_cases import pricing_outcome
@@ -14,13 +14,13 @@ from yidi_pricing.service_layer.use_cases import pricing_outcome
 TYPE = "K80.1:51.2301"
 
 
-def configured(config, categories=(), types=(), bed_day_rates=None, **dip):
+def configured(config, categories=(), types=(), bed_day=None, **dip):
     region = config.region_year("360500", 2026)
     catalogue = region.dip_catalogue.model_copy(update={"entries": {**region.dip_catalogue.entries,
                                                                     **{t.code: t for t in types}}})
     update = {"policy": region.policy.model_copy(update={"dip": DipPolicy(**dip)}), "dip_catalogue": catalogue}
-    if bed_day_rates is not None:
-        update["bed_day_rates"] = bed_day_rates
+    if bed_day is not None:
+        update["bed_day"] = bed_day
     hospitals = {**config.hospitals, "D1": config.hospitals["D1"].model_copy(update={"categories": categories}),
                  "D2": config.hospitals["D2"].model_copy(update={"categories": categories})}
     return config.model_copy(update={"hospitals": hospitals, "region_years": {
@@ -93,17 +93,17 @@ def test_day_surgery_type_is_priced_by_its_own_score(config, make_case):
     assert (p.kind, p.payment, p.fund_due) == (CaseKind.NORMAL, D("8400.00"), D("5400.00"))
 
 
-def test_a_dip_bed_day_type_from_the_grouper_is_paid_per_day(config):
-    # the grouper's 床日:psychiatric reaches pricing as the bed-day category: 120 days × 320 = 38400.00
-    cfg = configured(config, bed_day_rates={"psychiatric": D("320")})
+def test_a_dip_region_bed_day_type_is_paid_per_day_before_any_type(config):
+    # 按床日 in a DIP region (seed 003 四(四)): the region's bed-day category takes F20-F29 before the DIP
+    # type the grouper found: 120 days × 320 = 38400.00
+    cfg = configured(config, bed_day={"psychiatric": BedDayCategory(rate=D("320"), diagnoses=("F20-F29",))})
     claim = ClaimFacts(
         claim_id="C1", version=1, setl_id="S1", hospital_code="D1", psn_no="P1", insu_admdvs="360500",
         treat_admdvs="360500", insutype="310", setl_period="2026-03", gender="1", age=40,
         adm_time=datetime(2026, 1, 1), dscg_time=datetime(2026, 5, 1), los=120, dscg_way="1",
         scope=ClaimScope.LOCAL, diagnoses=["F20.000"], procedures=[], total_cost=D("50000.00"),
         basic_fund_payment=D("30000.00"), fund_payments=[FundAmount(fund_pay_type="310100", amount=D("30000.00"))])
-    grouping = GroupingOutcome(payment_method="DIP", scheme="test DIP", status="grouped", dip_type="床日:psychiatric",
-                               dip_category="bed_day", bed_day_category="psychiatric")
+    grouping = GroupingOutcome(payment_method="DIP", scheme="test DIP", status="grouped", dip_type=TYPE)
     p = price_case(case_inputs(claim, grouping), cfg)
     assert (p.kind, p.basis, p.payment) == (CaseKind.BED_DAY, PaymentBasis.BED_DAY, D("38400.00"))
 
