@@ -7,6 +7,7 @@ import sys
 import structlog
 
 from .personal_data import mask_text, redact_log_event
+from .tracing import add_trace_id
 
 
 def configure_logging(service: str, level: str = "INFO", fmt: str = "json") -> structlog.BoundLogger:
@@ -20,6 +21,7 @@ def configure_logging(service: str, level: str = "INFO", fmt: str = "json") -> s
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,
+            add_trace_id,  # the trace of the request being handled
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
             structlog.processors.format_exc_info,

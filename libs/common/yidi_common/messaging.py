@@ -6,6 +6,9 @@ publishes outbox rows in id order (one relay at a time per service, by advisory 
 them once Kafka has acknowledged them. Redelivery is harmless: the inbox skips what was applied. A
 message that cannot be decoded or handled goes to the service's dead-letter topic (through the
 outbox) with the error.
+
+Trace context (yidi_common.tracing) rides on the events: an event emitted while handling another
+continues that one's trace; one emitted in an HTTP request continues the request's.
 """
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ import hashlib
 import itertools
 import time
 import traceback
+from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -22,11 +26,14 @@ import orjson
 import structlog
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
+from opentelemetry import trace
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from . import tracing
 from .events import Envelope, dead_letter_topic, topic_for
+from .metrics import ConsumerMetrics
 from .settings import get_settings
 
 log = structlog.get_logger()
@@ -104,7 +111,13 @@ def takes_batches(handler: BatchHandler) -> BatchHandler:
 
 
 async def write_outbox(conn: AsyncConnection, events: Iterable[Envelope]) -> int:
+    """Events with no trace context of their own are stamped with the current one (an HTTP request's)."""
     events = list(events)
+    context = tracing.current()
+    if context is not None:
+        for event in events:
+            if event.traceparent is None:
+                tracing.stamp(event, context)
     if events:
         await conn.execute(
             text(
@@ -180,6 +193,56 @@ class OutboxRelay:
             self._wake.clear()
 
 
+@dataclass
+class _Tally:
+    """What a transaction did, counted once it has committed."""
+
+    received: float  # perf_counter() when the consumer got the records
+    applied: Counter = field(default_factory=Counter)  # event type -> count
+    duplicates: Counter = field(default_factory=Counter)
+    dead: list[tuple[str, str]] = field(default_factory=list)  # (event type or "undecodable", topic)
+
+
+class _Handling:
+    """The span each consumed event is handled in (created when something it caused is emitted, or
+    for every event when OpenTelemetry records spans); what it emits carries that span."""
+
+    def __init__(self, service: str):
+        self.service = service
+        self.tracer = trace.get_tracer("yidi.messaging") if tracing.recording() else None
+        self.spans: dict[str, object] = {}
+        self.contexts: dict[str, tracing.TraceContext] = {}
+
+    def start(self, events: list[Envelope]) -> None:
+        if self.tracer is not None:
+            for event in events:
+                self.spans[event.id] = tracing.start_handling_span(self.tracer, self.service, event, topic_for(event.type))
+
+    def context(self, cause: Envelope) -> tracing.TraceContext:
+        context = self.contexts.get(cause.id)
+        if context is None:
+            parent = tracing.parse_traceparent(cause.traceparent)
+            span = self.spans.get(cause.id)
+            if span is not None:
+                context = tracing.of_span(span, parent.span_id if parent else None)
+            else:
+                context = parent.child() if parent else tracing.new_trace()
+            self.contexts[cause.id] = context
+        return context
+
+    def stamp(self, emitted: list[Envelope], cause: Envelope) -> None:
+        for event in emitted:
+            if event.traceparent is None:
+                tracing.stamp(event, self.context(cause))
+
+    def end(self, error: BaseException | None) -> None:
+        for span in self.spans.values():
+            if error is not None:
+                span.record_exception(error)
+                span.set_status(trace.StatusCode.ERROR)
+            span.end()
+
+
 @dataclass(frozen=True)
 class StoredRecord:
     """A consumed message as kept with its dead letter: what `_apply` reads of a Kafka record."""
@@ -231,6 +294,7 @@ class EventConsumer:
         self._uncommitted: dict = {}  # partition -> next offset, applied but not yet committed
         self.processed = 0
         self.dead_lettered = 0
+        self.metrics = ConsumerMetrics(service, [topic_for(t) for t in handlers])
 
     async def start_and_run(self) -> None:
         await self.consumer.start()
@@ -249,6 +313,22 @@ class EventConsumer:
             total += max(0, ends[tp] - (committed or 0))
         return total
 
+    async def partition_lags(self) -> dict:
+        """Per partition this process holds: end offset - position (the next offset it will consume). One
+        ListOffsets request; positions are local. A batch being applied counts as consumed."""
+        partitions = list(self.consumer.assignment())
+        if not partitions:
+            return {}
+        ends = await self.consumer.end_offsets(partitions)
+        lags = {}
+        for tp in partitions:
+            try:
+                position = await asyncio.wait_for(self.consumer.position(tp), timeout=1)
+            except (asyncio.TimeoutError, IllegalStateError):
+                continue  # being reset or revoked right now
+            lags[tp] = max(0, ends[tp] - position)
+        return lags
+
     async def stop(self) -> None:
         await self._commit()
         await self.consumer.stop()
@@ -260,7 +340,7 @@ class EventConsumer:
             batches = await self.consumer.getmany(timeout_ms=wait, max_records=self.batch_size)
             records = [r for msgs in batches.values() for r in msgs]
             if records:
-                await self._apply_with_retry(records)
+                await self._apply_with_retry(records, time.perf_counter())
                 self._uncommitted.update({tp: msgs[-1].offset + 1 for tp, msgs in batches.items() if msgs})
                 self.relay.wake()
             if self._uncommitted and time.monotonic() - committed_at >= self.commit_seconds:
@@ -278,41 +358,61 @@ class EventConsumer:
             # the group rebalanced under us: the new owner gets these again and its inbox skips them
             log.warning("offset commit lost to a rebalance", error=repr(exc))
 
-    async def _apply_with_retry(self, records: list) -> None:
+    async def _apply_with_retry(self, records: list, received: float) -> None:
         delay = 0.5
         while True:
             try:
-                await self._apply_batch(records)
+                await self._apply_batch(records, received)
                 return
             except TransientFailure as exc:
                 log.warning("consumer batch transient failure, retrying", error=repr(exc), delay=delay)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 10.0)
 
-    async def _apply_batch(self, records: list) -> None:
+    async def _apply_batch(self, records: list, received: float) -> None:
         try:
+            tally = _Tally(received)
             async with self.engine.begin() as conn:
-                await self._apply(conn, records)
+                await self._apply(conn, records, tally)
+            self._count(tally)
         except Exception as exc:  # noqa: BLE001
             if is_transient(exc):
                 raise TransientFailure(repr(exc)) from exc
             # Somewhere in the batch is a message its handler rejects: apply one by one to isolate it.
             for record in records:
+                tally = _Tally(received)
                 try:
                     async with self.engine.begin() as conn:
-                        await self._apply(conn, [record])
+                        await self._apply(conn, [record], tally)
                 except Exception as exc:  # noqa: BLE001 - a poison message, whatever the cause
                     if is_transient(exc):
                         raise TransientFailure(repr(exc)) from exc
-                    await self._dead_letter(record, exc)
+                    tally = _Tally(received)
+                    await self._dead_letter(record, exc, tally)
+                self._count(tally)
 
-    async def _apply(self, conn: AsyncConnection, records: list) -> None:
+    def _count(self, tally: _Tally) -> None:
+        """Counters and metrics of a committed transaction (per event type, not per event)."""
+        seconds = time.perf_counter() - tally.received
+        for event_type, count in tally.applied.items():
+            self.metrics.handled(event_type, "applied", count)
+            self.metrics.latency(event_type, seconds, count)
+        for event_type, count in tally.duplicates.items():
+            self.metrics.handled(event_type, "duplicate", count)
+        for event_type, topic in tally.dead:
+            self.metrics.handled(event_type, "dead_lettered", 1)
+            self.metrics.dead_lettered(topic)
+        self.dead_lettered += len(tally.dead)
+
+    async def _apply(self, conn: AsyncConnection, records: list, tally: _Tally) -> None:
         envelopes: list[tuple[object, Envelope]] = []
         for record in records:
             try:
                 envelopes.append((record, Envelope.from_bytes(record.value)))
             except Exception as exc:  # noqa: BLE001 - undecodable: dead-letter in this same transaction
-                await self._record_dead_letter(conn, record, exc, event_id=f"{record.topic}:{record.partition}:{record.offset}")
+                if await self._record_dead_letter(conn, record, exc,
+                                                  event_id=f"{record.topic}:{record.partition}:{record.offset}"):
+                    tally.dead.append(("undecodable", record.topic))
         if not envelopes:
             return
         fresh = set(
@@ -332,16 +432,40 @@ class EventConsumer:
                 fresh.discard(envelope.id)  # the same id twice in one batch applies once
                 new.append(envelope)
         uow = UnitOfWork(conn)
-        for event_type, run in itertools.groupby(new, key=lambda e: e.type):
-            handler = self.handlers.get(event_type)
-            if handler is None:
-                continue
-            if getattr(handler, "takes_batches", False):
-                await handler(uow, list(run))
-            else:
-                for envelope in run:
-                    await handler(uow, envelope)
-        await write_outbox(conn, uow.emitted)
+        handling = _Handling(self.service)
+        handling.start(new)
+        error = None
+        try:
+            for event_type, run in itertools.groupby(new, key=lambda e: e.type):
+                handler = self.handlers.get(event_type)
+                if handler is None:
+                    continue
+                if getattr(handler, "takes_batches", False):
+                    run = list(run)
+                    before = len(uow.emitted)
+                    await handler(uow, run)
+                    if len(uow.emitted) > before:  # each emitted event continues the trace of its claim's event
+                        by_claim = {e.correlationid: e for e in run}
+                        for event in uow.emitted[before:]:
+                            if event.correlationid in by_claim:
+                                handling.stamp([event], by_claim[event.correlationid])
+                else:
+                    for envelope in run:
+                        before = len(uow.emitted)
+                        await handler(uow, envelope)
+                        if len(uow.emitted) > before:
+                            handling.stamp(uow.emitted[before:], envelope)
+            await write_outbox(conn, uow.emitted)
+        except BaseException as exc:
+            error = exc
+            raise
+        finally:
+            handling.end(error)
+        tally.applied.update(e.type for e in new)
+        if len(new) < len(envelopes):
+            tally.duplicates.update(e.type for _, e in envelopes)
+            tally.duplicates.subtract(tally.applied)
+            tally.duplicates = +tally.duplicates
         self.processed += len(records)
 
     async def replay_dead_letter(self, event_id: str) -> str | None:
@@ -365,28 +489,35 @@ class EventConsumer:
                     raise LookupError(event_id)  # replayed meanwhile by another request
                 await conn.execute(text("DELETE FROM inbox WHERE event_id = :id AND event_type = 'dead-letter'"),
                                    {"id": event_id})
-                await self._apply(conn, [record])
+                tally = _Tally(time.perf_counter())
+                await self._apply(conn, [record], tally)
         except LookupError:
             raise
         except Exception as exc:  # noqa: BLE001 - still failing: rolled back, the dead letter stays
             return f"{type(exc).__name__}: {exc}"
+        self._count(tally)
         log.info("dead letter replayed", event_id=event_id, topic=record.topic)
         self.relay.wake()
         return None
 
-    async def _dead_letter(self, record, exc: Exception) -> None:
+    async def _dead_letter(self, record, exc: Exception, tally: _Tally) -> None:
         async with self.engine.begin() as conn:
             try:
-                event_id = Envelope.from_bytes(record.value).id
+                event = Envelope.from_bytes(record.value)
+                event_id, event_type, trace = event.id, event.type, tracing.parse_traceparent(event.traceparent)
             except Exception:  # noqa: BLE001
-                event_id = f"{record.topic}:{record.partition}:{record.offset}"
-            await self._record_dead_letter(conn, record, exc, event_id=event_id)
+                event_id, event_type, trace = f"{record.topic}:{record.partition}:{record.offset}", "undecodable", None
+            if await self._record_dead_letter(conn, record, exc, event_id=event_id,
+                                              trace_id=trace.trace_id if trace else None):
+                tally.dead.append((event_type, record.topic))
             await conn.execute(
                 text("INSERT INTO inbox (event_id, event_type) VALUES (:id, 'dead-letter') ON CONFLICT DO NOTHING"),
                 {"id": event_id},
             )
 
-    async def _record_dead_letter(self, conn: AsyncConnection, record, exc: Exception, event_id: str) -> None:
+    async def _record_dead_letter(self, conn: AsyncConnection, record, exc: Exception, event_id: str,
+                                  trace_id: str | None = None) -> bool:
+        """True when recorded now, False when it was dead-lettered before (a redelivery)."""
         error = f"{type(exc).__name__}: {exc}"
         body = orjson.dumps(
             {
@@ -408,7 +539,7 @@ class EventConsumer:
             {"id": event_id, "t": record.topic, "p": record.partition, "o": record.offset, "e": error, "b": record.value or b""},
         )
         if not first_time:  # redelivered after a crash: dead-lettered already, perhaps published and gone from the outbox
-            return
+            return False
         await conn.execute(
             text(
                 "INSERT INTO outbox (event_id, topic, key, body) VALUES (:id, :topic, :key, :body) "
@@ -421,10 +552,9 @@ class EventConsumer:
                 "body": body,
             },
         )
-        log.error(
-            "dead-lettered message", topic=record.topic, partition=record.partition, offset=record.offset, error=error
-        )
-        self.dead_lettered += 1
+        log.error("dead-lettered message", topic=record.topic, partition=record.partition, offset=record.offset,
+                  error=error, **({"trace_id": trace_id} if trace_id else {}))
+        return True
 
 
 def make_producer(bootstrap_servers: str) -> AIOKafkaProducer:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import structlog
 import uvicorn
-from fastapi import Depends, FastAPI, HTTPException, Query
+from fastapi import Depends, FastAPI, HTTPException, Query, Response
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -24,6 +24,7 @@ from .http import install_error_handlers
 from .inbox import prune_periodically
 from .logging import configure_logging
 from .messaging import EventConsumer, Handler, OutboxRelay, make_producer
+from .metrics import HttpObservability, exposition, refresh_periodically
 from .personal_data import mask_text as mask_personal_data
 from .settings import get_settings
 
@@ -41,11 +42,27 @@ class ServiceRuntime:
     extras: dict = field(default_factory=dict)
 
 
+UNTRACED_PATHS = frozenset({"/metrics", "/healthz"})  # scrapes and probes make no spans
+
+
 def _telemetry() -> dict:
-    """FastAPI's OpenTelemetry spans and metrics, on when an exporter is configured (OTEL_* variables);
-    otherwise off, as its per-request check of the providers costs ~2 % of the intake's CPU."""
+    """FastAPI's OpenTelemetry spans and metrics, on when an exporter is configured (OTEL_* variables):
+    FastAPI then sets up the global providers from them at startup (OTLP over HTTP, which needs
+    opentelemetry-exporter-otlp-proto-http installed), and the consumers' spans (yidi_common.tracing)
+    go to the same tracer provider. Otherwise off, as its per-request check of the providers costs
+    ~2 % of the intake's CPU; events still carry trace context (yidi_common.tracing)."""
     configured = any(k.startswith(("OTEL_EXPORTER_", "OTEL_TRACES_", "OTEL_METRICS_")) for k in os.environ)
-    return {"tracing": configured, "metrics": configured}
+    return {"tracing": configured, "metrics": configured, "auto_configure": configured,
+            "exclude": lambda scope: scope.get("path") in UNTRACED_PATHS}
+
+
+class _ServiceApp(FastAPI):
+    """FastAPI with HttpObservability outermost, outside any middleware a service adds (the grouper's
+    intake fast path among them), so every request is measured and carries its trace context."""
+
+    def build_middleware_stack(self):
+        return HttpObservability(super().build_middleware_stack(), service=self.state.service,
+                                 routes=self.router.routes)
 
 
 def create_service_app(
@@ -102,6 +119,9 @@ def create_service_app(
                 tasks.append(asyncio.create_task(prune_periodically(
                     engine, settings.kafka_bootstrap_servers, [topic_for(t) for t in handlers],
                     settings.inbox_prune_seconds), name="inbox-pruning"))
+        if settings.metrics_refresh_seconds > 0:
+            tasks.append(asyncio.create_task(refresh_periodically(runtime, settings.metrics_refresh_seconds),
+                                             name="metrics-refresh"))
         if settings.yidi_config_poll_seconds > 0:
             tasks += [asyncio.create_task(provider.watch(settings.yidi_config_poll_seconds), name="config-watch")
                       for provider in (config, *watched) if provider is not None]
@@ -120,7 +140,9 @@ def create_service_app(
             await engine.dispose()
             log.info("service stopped")
 
-    app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan, telemetry=_telemetry())
+    app = _ServiceApp(title=title, description=description, version="1.0.0", lifespan=lifespan,
+                      telemetry=_telemetry())
+    app.state.service = name
     install_error_handlers(app)
     app.state.verifier = TokenVerifier(issuer=settings.oidc_issuer, audience=settings.oidc_audience,
                                        jwks_url=settings.jwks_url)
@@ -135,6 +157,14 @@ def create_service_app(
             "dead_lettered": rt.consumer.dead_lettered if rt.consumer else 0,
             "published": rt.relay.published,
         }
+
+    @app.get("/metrics", tags=["operations"], summary="Prometheus metrics (text format)",
+             response_class=Response, responses={200: {"content": {"text/plain": {}}}})
+    async def metrics() -> Response:
+        """Open, for the scraper on the pod network (docs/security.md): counts, durations and offsets by
+        service, event type, topic, partition and route template; never a claim, a person or a hospital."""
+        body, content_type = exposition()
+        return Response(body, media_type=content_type)
 
     @app.get("/v1/ops/progress", tags=["operations"], summary="Consumer lag and unpublished outbox rows")
     async def progress(_: Principal = Depends(authorize(Role.OPS, Role.PROVINCE))) -> dict:

@@ -1,4 +1,5 @@
-"""The envelope: CloudEvents 1.0 attribute names, plus correlationid and schemaversion extensions."""
+"""The envelope: CloudEvents 1.0 attribute names, plus correlationid and schemaversion extensions and the
+optional distributed-tracing extension (traceparent, tracestate: yidi_common.tracing)."""
 from __future__ import annotations
 
 import uuid
@@ -25,6 +26,8 @@ class Envelope(BaseModel):
     datacontenttype: str = "application/json"
     correlationid: str
     schemaversion: int = 1
+    traceparent: str | None = None  # W3C: the span this event was emitted in
+    tracestate: str | None = None  # W3C: `yidi=<parent span id>` of that span
     data: dict[str, Any] = Field(default_factory=dict)
 
     def payload(self) -> BaseModel:
@@ -33,13 +36,17 @@ class Envelope(BaseModel):
         return payload_model(self.type, self.schemaversion).model_validate(self.data)
 
     def to_bytes(self) -> bytes:
-        """data is JSON already (new_event dumps the payload), so it is written as it is, not walked again."""
-        return orjson.dumps(
-            {"specversion": self.specversion, "id": self.id, "source": self.source, "type": self.type,
-             "subject": self.subject, "time": self.time, "datacontenttype": self.datacontenttype,
-             "correlationid": self.correlationid, "schemaversion": self.schemaversion, "data": self.data},
-            option=orjson.OPT_UTC_Z, default=str,
-        )
+        """data is JSON already (new_event dumps the payload), so it is written as it is, not walked again.
+        The tracing attributes are written only when set."""
+        attributes = {"specversion": self.specversion, "id": self.id, "source": self.source, "type": self.type,
+                      "subject": self.subject, "time": self.time, "datacontenttype": self.datacontenttype,
+                      "correlationid": self.correlationid, "schemaversion": self.schemaversion}
+        if self.traceparent is not None:
+            attributes["traceparent"] = self.traceparent
+            if self.tracestate is not None:
+                attributes["tracestate"] = self.tracestate
+        attributes["data"] = self.data
+        return orjson.dumps(attributes, option=orjson.OPT_UTC_Z, default=str)
 
     @classmethod
     def from_bytes(cls, raw: bytes) -> "Envelope":

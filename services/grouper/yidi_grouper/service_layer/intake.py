@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Protocol
 
+from yidi_common import tracing
 from yidi_common.events import Envelope, deterministic_event_id
 from yidi_common.events.registry import SETTLEMENT_LIST_SUBMITTED
 from yidi_common.events.v2 import SettlementListSubmitted, without_personal_data
@@ -29,6 +30,7 @@ class PostedList:
     claim_id: str
     content_hash: str
     correction: bool
+    trace: tracing.TraceContext | None = None  # the post's span: its event continues the HIS's trace
 
 
 class Intake(Protocol):
@@ -43,7 +45,8 @@ async def submit(intake: Intake, sl: SettlementList, *, correction_of: str | Non
     if correction_of is not None and correction_of != claim_id:
         return claim_id, Decision(Outcome.OTHER_CLAIM, None)
     body = sl.model_dump(mode="json")
-    return claim_id, await intake.submit(PostedList(sl, body, claim_id, content_hash(body), correction_of is not None))
+    return claim_id, await intake.submit(PostedList(sl, body, claim_id, content_hash(body), correction_of is not None,
+                                                    tracing.current()))
 
 
 async def accept_lists(tx: Transaction[ClaimsRepository], posts: list[PostedList]) -> list[Decision]:
@@ -65,11 +68,14 @@ async def accept_lists(tx: Transaction[ClaimsRepository], posts: list[PostedList
             content_hash=post.content_hash, body=post.body))
         submitted = SettlementListSubmitted.model_construct(claim_id=post.claim_id, version=decision.version,
                                                             supersedes_version=decision.supersedes, submitted_at=now)
-        tx.emit(Envelope(  # the list's JSON is reused, not dumped a second time
+        event = Envelope(  # the list's JSON is reused, not dumped a second time
             id=deterministic_event_id(post.claim_id, str(decision.version), SETTLEMENT_LIST_SUBMITTED),
             source=SOURCE, type=SETTLEMENT_LIST_SUBMITTED, subject=post.claim_id, time=now, correlationid=post.claim_id,
             schemaversion=2, data=submitted.model_dump(mode="json", exclude={"settlement_list"})
             | {"settlement_list": without_personal_data(post.body)},
-        ))
+        )
+        if post.trace is not None:  # written by the intake writer's task, outside the request
+            tracing.stamp(event, post.trace)
+        tx.emit(event)
     await tx.repo.add_versions(versions)
     return decisions
