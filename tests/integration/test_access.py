@@ -45,8 +45,10 @@ def test_every_route_admits_exactly_its_roles(services):
             if roles is None:
                 problems.append(f"{name} {method} {path}: says nothing about who may call it")
                 continue
-            if not roles:  # open: health and the documents
-                assert path in ("/healthz", "/openapi.json", "/docs", "/redoc", "/docs/oauth2-redirect"), path
+            if not roles:  # open: health, metrics (for the scraper on the pod network) and the documents
+                assert path in ("/healthz", "/metrics", "/openapi.json", "/docs", "/redoc", "/docs/oauth2-redirect"), path
+                if (status := _call(service.url, method, path, {"Authorization": ""})) != 200:
+                    problems.append(f"{name} {method} {path} is open but answered {status} without a token")
                 continue
             checked += 1
             if (status := _call(service.url, method, path, {"Authorization": ""})) != 401:

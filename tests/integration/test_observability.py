@@ -143,6 +143,13 @@ async def test_one_trace_spans_intake_to_ledger_and_metrics_count_every_event(ch
                      route="/v1/settlement-lists", status="202")
     assert sum(posts.values()) == len(lists)
 
+    # counted by route template, type and topic: no claim, person or hospital is named
+    personal = {v for sl in lists for v in (sl["setlinfo"]["certno"], sl["setlinfo"]["psn_name"],
+                                            sl["setlinfo"]["psn_no"], sl["setlinfo"]["setl_id"])}
+    for service in SERVICES:
+        text = httpx.get(f"{chain[service].url}/metrics", headers=NO_TOKEN, timeout=10).text
+        assert not {v for v in personal | set(his_spans) if v in text}, service
+
 
 async def test_a_poisoned_message_counts_as_a_dead_letter_of_its_topic(chain):
     topic = topic_for(SETTLEMENT_LIST_GROUPED)
