@@ -16,6 +16,7 @@ AUDIT_FLAG_CONFIRMED = "audit-flag.confirmed"
 BUDGET_ALERT = "budget.alert"
 LEDGER_POSTED = "ledger.posted"
 ANNUAL_CLEARED = "clearing.annual-cleared"
+OBJECTION_DECIDED = "objection.decided"
 
 _MODELS: dict[tuple[str, int], type[BaseModel]] = {
     (SETTLEMENT_LIST_SUBMITTED, 1): v1.SettlementListSubmitted,
@@ -28,6 +29,7 @@ _MODELS: dict[tuple[str, int], type[BaseModel]] = {
     (BUDGET_ALERT, 1): v1.BudgetAlert,
     (LEDGER_POSTED, 1): v1.LedgerPosted,
     (ANNUAL_CLEARED, 1): v1.AnnualCleared,
+    (OBJECTION_DECIDED, 1): v1.ObjectionDecided,
 }
 
 EVENT_TYPES: tuple[str, ...] = tuple(dict.fromkeys(t for t, _ in _MODELS))

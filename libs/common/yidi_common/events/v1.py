@@ -240,3 +240,20 @@ class AnnualCleared(_Payload):
     region: str
     year: int
     pools: list[PoolClearingResult]
+
+
+class ObjectionDecided(_Payload):
+    """A hospital's objection (异议申诉, seed 004 二) decided by the bureau of its treatment region. Accepted
+    on a flag: audit withdraws the flag; on a notice or statement item: the hospital's corrected list
+    (a new version of `claim_id`) is the correction."""
+
+    objection_id: str
+    target_kind: Literal["notice", "statement", "flag"]
+    target_id: str
+    claim_id: str | None = None
+    hospital_code: str
+    treat_admdvs: str
+    decision: Literal["accepted", "rejected"]
+    decided_at: datetime
+    decided_by: str  # the token's subject (a user id, never a name)
+    reasons: str

@@ -5,7 +5,7 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 
 from yidi_common.events import Envelope
-from yidi_common.events.registry import PAYMENT_PRICED
+from yidi_common.events.registry import OBJECTION_DECIDED, PAYMENT_PRICED
 from yidi_common.messaging import Handler, UnitOfWork, takes_batches
 from yidi_common.unit_of_work import RepositoryFactory, Transaction
 
@@ -13,6 +13,7 @@ from ..adapters.priced import priced_claim
 from ..adapters.repository import PostgresAuditRepository
 from ..domain.params import AuditConfig
 from ..service_layer.audit import audit_priced_claims
+from .objections import objection_handler
 
 
 def _utc_now() -> datetime:
@@ -28,4 +29,4 @@ def make_handlers(current_config: Callable[[], AuditConfig],
         await audit_priced_claims(Transaction.of_batch(uow, repository), [priced_claim(e) for e in events],
                                   current_config(), clock())
 
-    return {PAYMENT_PRICED: on_priced}
+    return {PAYMENT_PRICED: on_priced, OBJECTION_DECIDED: objection_handler(repository)}
