@@ -15,11 +15,12 @@ import pytest
 from yidi_common.auth import Role
 from yidi_demo import tokens
 
-SERVICES = ("grouper", "pricing", "budget", "audit", "clearing")
+SERVICES = ("grouper", "pricing", "budget", "audit", "clearing", "reports")
 HOSPITAL = "H36010000001"  # a hospital of 南昌 (360100)
 SCOPE = {Role.BUREAU: {"region": "360100"}, Role.HOSPITAL: {"hospital": HOSPITAL}}
 PARAMS = {"region": "360100", "year": "2026", "month": "2026-03", "claim_id": "C-NONE", "flag_id": "F-NONE",
-          "event_id": "E-NONE", "request_id": "R-NONE", "version": "1"}
+          "event_id": "E-NONE", "request_id": "R-NONE", "version": "1", "report_id": "R-NONE", "fmt": "html",
+          "objection_id": "O-NONE"}
 
 
 def _operations(url: str) -> list[tuple[str, str, list[str]]]:

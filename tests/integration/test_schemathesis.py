@@ -39,7 +39,7 @@ from yidi_grouper.adapters.grouping_engine import GroupingEngine
 
 from .harness import wait_until
 
-SERVICES = ("grouper", "pricing", "budget", "audit", "clearing")
+SERVICES = ("grouper", "pricing", "budget", "audit", "clearing", "reports")
 MAX_EXAMPLES = 10  # per operation, round and generation mode
 REQUEST_TIMEOUT = 20  # seconds: an answer slower than this is reported as a failure
 REGION, YEAR, MONTH = "360100", 2026, "2026-10"

@@ -1,6 +1,7 @@
 """Operations: run the report calendar now; rebuild the indicators read model by replay and compare."""
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timezone
 
 import orjson
@@ -15,8 +16,10 @@ from ..adapters.replay import rebuild_and_compare
 from ..adapters.repository import PostgresReportsRepository
 from ..consumers.handlers import make_handlers
 from ..service_layer.reports import run_schedule
+from .scope import problems
 
 router = APIRouter(tags=["operations"])
+_rebuilding = asyncio.Lock()  # one replay at a time: each drops and refills the same schema
 
 
 @router.post("/v1/ops/reports/schedule", summary="Generate every report the calendar has made due")
@@ -37,5 +40,8 @@ async def run_scheduled(app, now: datetime | None = None) -> list:
 async def rebuild(request: Request, _: Principal = Depends(authorize(Role.OPS))) -> Response:
     """The live read model is left as it is; the answer says whether the replay gives identical figures
     (every level, every month, quarter and year with lists) and names the first differences."""
-    result = await rebuild_and_compare(request.app.state.runtime.engine, make_handlers())
+    if _rebuilding.locked():
+        raise problems(409, [{"field": "(path)", "rule": "rebuild-running", "message": "a rebuild is running"}])
+    async with _rebuilding:
+        result = await rebuild_and_compare(request.app.state.runtime.engine, make_handlers())
     return Response(orjson.dumps(result, default=str), media_type="application/json")

@@ -11,6 +11,9 @@ from datetime import date, timedelta
 _PATTERN = re.compile(r"^(?P<year>\d{4})(?:-(?:(?P<month>0[1-9]|1[0-2])|Q(?P<quarter>[1-4])))?$")
 
 
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+
+
 class InvalidPeriod(ValueError):
     pass
 
@@ -27,6 +30,8 @@ class Period:
         if match is None:
             raise InvalidPeriod(f"{text!r} is not a month (2026-03), a quarter (2026-Q1) or a year (2026)")
         year = int(match["year"])
+        if not FIRST_YEAR <= year <= LAST_YEAR:
+            raise InvalidPeriod(f"{text!r}: the year must be between {FIRST_YEAR} and {LAST_YEAR}")
         if match["month"]:
             return cls(year, int(match["month"]), 1)
         if match["quarter"]:
