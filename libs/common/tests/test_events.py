@@ -24,6 +24,8 @@ PUBLISHED_V1_REQUIRED = {
     "budget.alert": {"budget_kind", "budget_key", "region", "period", "level", "threshold", "consumed", "budget", "ratio"},
     "ledger.posted": {"entry_id", "kind", "period", "lines"},
     "clearing.annual-cleared": {"region", "year", "pools"},
+    "objection.decided": {"objection_id", "target_kind", "target_id", "hospital_code", "treat_admdvs", "decision",
+                          "decided_at", "decided_by", "reasons"},
 }
 
 
