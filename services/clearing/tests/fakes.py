@@ -23,6 +23,10 @@ class FakeClearingRepository:
         self.entries: dict[str, JournalEntry] = {}  # posted, in order
         self.cleared: dict[str, str] = {}  # claim id -> entry id
 
+    async def claim_scope(self, claim_id: str) -> tuple[str, str, str] | None:
+        case = self.cases_by_claim.get(claim_id)
+        return None if case is None else (case.treatment_region, case.insured_region, case.hospital_code)
+
     async def store_cases(self, cases: list[ClearingCase]) -> None:
         for case in cases:
             stored = self.cases_by_claim.get(case.claim_id)

@@ -1,6 +1,7 @@
 """How clearing takes the seeds' other cases, worked by hand: a 手工报销 claim owes nothing at any stage and
 books only the insured region's reimbursement (seed 001 (一), 000 一(二)); a 省本级 claim is settled by its
 pool's region (seed 000 二(一)); an emergency part (急诊转住院, seed 003 四(二)) stays out of the rescaling."""
+from datetime import datetime
 from decimal import Decimal as D
 
 from yidi_clearing.adapters.events import clearing_case
@@ -9,9 +10,11 @@ from yidi_clearing.domain.cases import ClearingCases, fen
 from yidi_clearing.domain.ledger import claim_entry
 from yidi_clearing.domain.settlement import Stage, stage_amounts
 from yidi_common.claims import ClaimScope, fund_due_fen
-from yidi_common.events.v1 import PoolRef
+from yidi_common.events import new_event
+from yidi_common.events.registry import AUDIT_FLAG_CONFIRMED
+from yidi_common.events.v1 import AuditFlagConfirmed, PoolRef
 
-from .test_handlers import lines, priced
+from .test_handlers import Clearing, lines, priced
 
 
 def _payload(event, **pricing):
@@ -55,3 +58,19 @@ def test_emergency_part_stays_out_of_the_rescaled_payment():
     final = final_payment_fen(case.payment_exact, rate_factor100(D("9000"), D("10000")))
     assert final == 2070000
     assert fund_due_fen(fen(case.total_cost), fen(case.basic_fund), final) == 1070000
+
+
+async def test_a_deduction_on_a_province_level_claim_is_taken_by_the_pool_region():
+    # audit names the list's treatment region (360100); the claim is cleared in 369900, so is its deduction
+    clearing = Clearing()
+    pool = PoolRef(treat_admdvs="369900", year=2026, payment_method="DIP", insutype="all", origin="all")
+    event = priced(scope=ClaimScope.CROSS_REGION, insured_region="360400", origin="cross")
+    await clearing.priced(event.model_copy(update={"data": {**event.data, "pricing": {
+        **event.data["pricing"], "pool": pool.model_dump(mode="json")}}}))
+    payload = AuditFlagConfirmed(
+        flag_id="F1", rule_id="R1", claim_id="c1", version=1, setl_id="S-c1", hospital_code="H1",
+        treat_admdvs="360100", insu_admdvs="360400", amount=D("800.00"),
+        confirmed_at=datetime(2026, 3, 20, 9), period="2026-03")
+    await clearing.confirmed(new_event(type=AUDIT_FLAG_CONFIRMED, source="/yidi/audit", subject="c1",
+                                       payload=payload, correlationid="corr-F1"))
+    assert clearing.repo.deductions_by_flag["F1"].treatment_region == "369900"

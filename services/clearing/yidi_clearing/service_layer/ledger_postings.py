@@ -2,6 +2,8 @@
 supersedes, and record confirmed audit deductions for the runs to take."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 from yidi_common.events import Envelope, new_event
 from yidi_common.events.registry import LEDGER_POSTED
 from yidi_common.events.v1 import LedgerLine, LedgerPosted
@@ -38,7 +40,11 @@ async def apply_priced_claims(tx: Transaction[ClearingRepository], priced: list[
 
 async def record_deduction(tx: Transaction[ClearingRepository], deduction: ConfirmedDeduction) -> None:
     """Deducted from the hospital in the next monthly run, and from the insured region's remittance in
-    the cross-region clearing of that month."""
+    the cross-region clearing of that month. A claim cleared in another region than the list's treatment
+    region (省本级: its pool's region) has its deductions taken there."""
+    stored = await tx.repo.claim_scope(deduction.claim_id)
+    if stored is not None and stored[0] != deduction.treatment_region:
+        deduction = replace(deduction, treatment_region=stored[0])
     await tx.repo.add_deduction(deduction)
 
 

@@ -28,6 +28,9 @@ class ClearingRepository(Protocol):
     async def settlements_of(self, stage: Stage, *, treatment_region: str, year: int) -> list[Settled]:
         """Every settlement of the stage for the region's claims of the year (close check)."""
 
+    async def claim_scope(self, claim_id: str) -> tuple[str, str, str] | None:
+        """(treatment region as cleared, insured region, hospital) of a stored claim; None when unknown."""
+
     async def add_deduction(self, deduction: ConfirmedDeduction) -> None:
         """Once per flag id."""
 
