@@ -159,6 +159,25 @@ def readmission(first: dict, n: int, rng: random.Random, id_prefix: str = "", *,
     return {**first, "setlinfo": info}
 
 
+def _policy_case(sl: dict, rng: random.Random, share: float) -> dict:
+    """The seeds' other payment rules on a clean list: a share each settled by hand in the insured region
+    (手工报销), of a preferential-treatment person (优抚), or admitted through the emergency department with
+    5-15 % of the fees in its emergency part (急诊转住院); a mental-disorder principal diagnosis (F) is
+    discharged from 精神科 (A15), which the demo regions pay per bed-day."""
+    info = dict(sl["setlinfo"])
+    principal = next(d["diag_code"] for d in sl["diseinfo"] if d.get("maindiag_flag"))
+    if principal.startswith("F"):
+        info |= {"adm_caty": "A15", "dscg_caty": "A15"}
+    roll, part = rng.random(), Decimal(str(rng.uniform(0.05, 0.15)))
+    if roll < share:
+        info["manual_reimbursement"] = True
+    elif roll < 2 * share:
+        info["preferential_treatment"] = True
+    elif roll < 3 * share:
+        info["emergency_fee"] = str(to_fen(sum(Decimal(i["amt"]) for i in sl["iteminfo"]) * part))
+    return {**sl, "setlinfo": info}
+
+
 def _key(sl: dict) -> tuple[str, str]:
     return sl["setlinfo"]["fixmedins_code"], sl["setlinfo"]["setl_id"]
 
@@ -251,11 +270,15 @@ def _append_follow_up(out: Workload, follow_up: dict | None) -> int:
 def generate(config: ProvinceConfig, scheme: Scheme, *, count: int, period: str = "2026-10", seed: int = 2026,
              cross_share: float = 0.25, error_share: float = 0.02, qc_share: float = 0.02,
              duplicate_share: float = 0.02, correction_share: float = 0.01, violation_share: float = 0.005,
-             id_prefix: str = "", codes: CodeTables | None = None, audit: AuditConfig | None = None) -> Workload:
+             id_prefix: str = "", codes: CodeTables | None = None, audit: AuditConfig | None = None,
+             policy_share: float = 0.0) -> Workload:
     """violation_share: the share of lists seeded with each audit rule's violation; `audit` is the audit
-    service's configuration (default: the demo's), whose norms and parameters keep clean lists clean."""
+    service's configuration (default: the demo's), whose norms and parameters keep clean lists clean.
+    policy_share: the share of clean lists made each of 手工报销, 优抚 and 急诊转住院 (see _policy_case),
+    drawn from a generator of their own so every other draw stays as without them."""
     audit = audit or load_audit_config(DEMO_AUDIT_RULES)
     rng = random.Random(seed)
+    policy_rng = random.Random(f"{seed}:policy")
     year = int(period[:4])
     hospitals = sorted(config.hospitals.values(), key=lambda h: h.code)
     regions = sorted({ry.region for ry in config.region_years.values() if ry.year == year})
@@ -349,6 +372,8 @@ def generate(config: ProvinceConfig, scheme: Scheme, *, count: int, period: str 
                 out.seeded[_key(sl)] = seeded  # flagged once its corrected version is priced
             n += _append_follow_up(out, follow_up)
             continue
+        if policy_share and not seeded and not cross_province and factor != 1.0:  # never a split-admission first
+            sl = _policy_case(sl, policy_rng, policy_share)
         out.lists.append(sl)
         if seeded:
             out.seeded[_key(sl)] = seeded

@@ -26,6 +26,7 @@ from .workload import generate
 
 LISTS_PER_MONTH = 500
 LATE_SHARE = 0.03  # lists that arrive after their month's run
+POLICY_SHARE = 0.01  # clean lists made each of 手工报销, 优抚 and 急诊转住院 (yidi_demo.workload._policy_case)
 CORRECTED_SHARE = 0.01  # settled claims the hospital corrects after the run
 CONFIRM_SHARE = 0.7  # of the flags reviewed, the insured region confirms; it disputes the rest
 PREPAYMENT_BY_LEVEL = {3: Decimal("200000.00"), 2: Decimal("80000.00"), 1: Decimal("30000.00")}
@@ -121,7 +122,7 @@ async def settle_year(config: ProvinceConfig, engine, year: int, seed: int, log:
     for m in range(1, 13):
         month = f"{year}-{m:02d}"
         workload = generate(config, engine.scheme, count=LISTS_PER_MONTH, period=month, seed=seed + m,
-                            codes=engine.codes)
+                            codes=engine.codes, policy_share=POLICY_SHARE)
         late_at = {i for i in range(len(workload.lists)) if rng.random() < LATE_SHARE}
         late_at -= {i for i, _ in workload.corrections}
         on_time = [sl for i, sl in enumerate(workload.lists) if i not in late_at]
