@@ -7,6 +7,7 @@ hospital type psychiatric, department A15 or principal diagnosis F20-F29; pallia
 Z51.5, stays of 3 days or more. 369900 (省本级) and 360500: DIP, K80.1:51.2301 score 1000 mean 10000,
 point value 12 (369900) and 10 (360500).
 """
+import shutil
 from decimal import Decimal as D
 from pathlib import Path
 
@@ -84,6 +85,22 @@ def test_bed_day_configuration_errors_name_the_file_and_field(tmp_path):
                    .replace('min_days = 3\ndiagnoses = ["Z51.5"]', "min_days = 3"), encoding="utf-8")
     with pytest.raises(ConfigError, match=r"bed_day\.palliative.*needs hospital_types, departments or diagnoses"):
         load_region_year(bad, {})
+
+
+def test_configuration_names_a_missing_class_rate_and_an_unknown_pool_region(tmp_path):
+    directory = tmp_path / "policy"
+    shutil.copytree(POLICY_CONFIG, directory)
+    shutil.copytree(POLICY_CONFIG.parent / "config", tmp_path / "config")
+    region = directory / "regions" / "360100-2026.toml"
+    region.write_text(region.read_text(encoding="utf-8").replace('rate = 300.00\n', "", 1), encoding="utf-8")
+    # psychiatric has only a level-3 rate now: H2 and P1 (level 2) have none
+    with pytest.raises(ConfigError, match=r"360100-2026.toml: bed_day.psychiatric.rates: no rate for the class of H2, P1"):
+        load_config(directory)
+    shutil.copy(POLICY_CONFIG / "regions" / "360100-2026.toml", region)
+    hospitals = directory / "hospitals.csv"
+    hospitals.write_text(hospitals.read_text(encoding="utf-8").replace(",,369900", ",,369800"), encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"hospitals.csv: hospital S1.pool_region: 369800 has no region configuration"):
+        load_config(directory)
 
 
 def test_bed_day_without_a_rate_for_the_class_is_a_pricing_error(policy, make_case):

@@ -56,13 +56,13 @@ def load_config(directory: Path | str) -> ProvinceConfig:
     region_files = sorted(regions_dir.glob("*.toml"))
     if not region_files:
         raise ConfigError(regions_dir, "", "no region files (*.toml)")
-    region_years = {}
+    region_years, region_paths = {}, {}
     for path in region_files:
         ry = load_region_year(path, policy_defaults)
         key = f"{ry.region}-{ry.year}"
         if key in region_years:
             raise ConfigError(path, "region/year", f"{key} is configured twice")
-        region_years[key] = ry
+        region_years[key], region_paths[key] = ry, path
     fields = {k: v for k, v in raw.items() if k in ("province", "name", "version", "effective_date")}
     config = _validate(
         ProvinceConfig,
@@ -77,7 +77,20 @@ def load_config(directory: Path | str) -> ProvinceConfig:
         province_file,
     )
     _check_hospital_regions(config, directory / raw.get("hospitals", "hospitals.csv"))
+    _check_bed_day_rates(config, region_paths)
     return config
+
+
+def _check_bed_day_rates(config: ProvinceConfig, region_paths: dict[str, Path]) -> None:
+    """A bed-day category without a `rate` for every class must list each class of the hospitals whose
+    stays it may take (the region's own, and those whose pool_region it is): found here, not at pricing."""
+    for key, ry in config.region_years.items():
+        hospitals = [h for h in config.hospitals.values() if ry.region in (h.region, h.pool_region)]
+        for code, category in ry.bed_day.items():
+            missing = sorted({h.code for h in hospitals if category.daily_rate(h) is None})
+            if missing:
+                raise ConfigError(region_paths[key], f"bed_day.{code}.rates",
+                                  f"no rate for the class of {', '.join(missing)} and no `rate` for every class")
 
 
 def load_region_year(path: Path, policy_defaults: dict[str, Any]) -> RegionYear:
