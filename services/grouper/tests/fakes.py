@@ -65,6 +65,13 @@ class FakeClaimsRepository:
     async def version_body(self, claim_id: str, version: int) -> dict | None:
         return next((v["body"] for v in self.stored.get(claim_id, []) if v["version"] == version), None)
 
+    async def current_lists(self, *, hospital_code: str, period: str, region: str | None, limit: int) -> list[dict]:
+        claims = sorted((c for c in self.current.values() if c["hospital_code"] == hospital_code
+                         and c["setl_period"].startswith(period) and self._in_scope(c, None, region)),
+                        key=lambda c: c["claim_id"])[:limit]
+        return [{"claim_id": c["claim_id"], "version": c["current_version"],
+                 "settlement_list": await self.version_body(c["claim_id"], c["current_version"])} for c in claims]
+
     async def stages(self, claim_id: str) -> list[dict]:
         return [{k: step[k] for k in ("version", "stage", "result", "at")}
                 for step in self.timeline if step["claim_id"] == claim_id]

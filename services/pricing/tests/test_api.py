@@ -56,3 +56,15 @@ def test_a_list_is_priced_in_the_pool_of_its_scope(client, insured, cross_provin
 def test_a_list_that_cannot_be_priced_answers_422(client):
     answer = client.post("/v1/price", json=a_list(hospital="X"))
     assert answer.status_code == 422 and answer.json()["detail"]["title"] == "cannot price this list"
+
+
+def test_a_batch_is_priced_case_by_case(client):
+    # the worked cases above, in one call; the unknown hospital fails alone
+    cases = [a_list("360100"), a_list(hospital="X"), a_list("110100", cross_province=True)]
+    answer = client.post("/v1/price/batch", json={"cases": cases})
+    assert answer.status_code == 200
+    first, failed, third = answer.json()["results"]
+    assert (first["pricing"]["payment"], first["pricing"]["fund_due"]) == ("23000.00", "11000.00")
+    assert "X" in failed["error"] and "pricing" not in failed
+    assert (third["pricing"]["payment"], third["pricing"]["fund_due"]) == ("30000.00", "18000.00")
+    assert client.post("/v1/price/batch", json={"cases": [a_list()] * 1001}).status_code == 422

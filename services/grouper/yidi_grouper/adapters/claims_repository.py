@@ -56,6 +56,13 @@ VERSIONS = text(
 )
 VERSION_BODY = text("SELECT body FROM settlement_lists WHERE claim_id = :claim_id AND version = :version")
 STAGES = text("SELECT version, stage, result, at FROM claim_stages WHERE claim_id = :claim_id ORDER BY id")
+CURRENT_LISTS = text(
+    "SELECT c.claim_id, c.current_version AS version, s.body FROM claims c "
+    "JOIN settlement_lists s ON s.claim_id = c.claim_id AND s.version = c.current_version "
+    "WHERE c.hospital_code = :hospital_code AND starts_with(c.setl_period, :period) "
+    "AND (CAST(:region AS text) IS NULL OR c.treat_admdvs = :region OR c.insu_admdvs = :region) "
+    "ORDER BY c.claim_id LIMIT :limit"
+)
 IN_SCOPE = (  # region: the claims treated or insured there (a bureau's)
     "(CAST(:hospital_code AS text) IS NULL OR hospital_code = :hospital_code) "
     "AND (CAST(:region AS text) IS NULL OR treat_admdvs = :region OR insu_admdvs = :region)"
@@ -133,6 +140,13 @@ class PostgresClaimsRepository:
         if body is None:
             return None
         return self.keys.open_list(orjson.loads(body) if isinstance(body, (str, bytes)) else body)
+
+    async def current_lists(self, *, hospital_code: str, period: str, region: str | None, limit: int) -> list[dict]:
+        rows = await self.conn.execute(CURRENT_LISTS, {"hospital_code": hospital_code, "period": period,
+                                                       "region": region, "limit": limit})
+        return [{"claim_id": row.claim_id, "version": row.version,
+                 "settlement_list": self.keys.open_list(orjson.loads(row.body) if isinstance(row.body, (str, bytes))
+                                                        else row.body)} for row in rows]
 
     async def stages(self, claim_id: str) -> list[dict]:
         return [dict(row) for row in (await self.conn.execute(STAGES, {"claim_id": claim_id})).mappings()]

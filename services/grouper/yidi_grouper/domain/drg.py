@@ -357,7 +357,7 @@ def _finish(work: _Case, scheme: Scheme, rule: AdrgRule) -> GroupingResult:
         reasons.append(f"{level}: {', '.join(counted)}")
     if excluded:
         reasons.append("excluded: " + ", ".join(f"{code} ({table})" for code, table in excluded))
-    reasons.append(f"DRG {chosen.code} {chosen.name}")
+    reasons.append(f"DRG {chosen.code} {chosen.name} ({why})")
     return GroupingResult(
         id=work.source.id, mdc=mdc, adrg=rule.code, drg=chosen.code, status=GROUPED,
         decisions=tuple(work.decisions), reasons=tuple(reasons), complication=level,

@@ -43,3 +43,8 @@ class ClaimsRepository(Protocol):
     async def rejection_counts(self, *, region: str | None) -> list[dict]:
         """rule, example_field, problems, claims: QC failures by rule over every rejected version (of claims
         treated or insured in the region), most first."""
+
+    async def current_lists(self, *, hospital_code: str, period: str, region: str | None, limit: int) -> list[dict]:
+        """claim_id, version and settlement_list (as posted, personal fields readable) of the current version of
+        each of a hospital's claims whose setl_period starts with `period` (a month yyyy-mm or a year yyyy),
+        by claim_id; region: only claims treated or insured there. At most `limit`."""
