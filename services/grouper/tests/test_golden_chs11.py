@@ -5,11 +5,16 @@ CCE = 7_CCE.txt, all under reference/chs-drg-1.1/.
 """
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
-from yidi_grouper.domain.drg import group_case
+from yidi_grouper.domain.dip import load_procedure_kinds
+from yidi_grouper.domain.drg import GroupingInput, group_case
+from yidi_grouper.domain.scheme import SchemeOptions, with_options
 
-from .conftest import make_case
+from .conftest import make_case, reference_path
 
 G, QY, U = "grouped", "ambiguous", "ungroupable"
 
@@ -155,3 +160,31 @@ def test_ungroupable_reason_says_why(scheme11):
     assert "female" in result.reasons[-1]
     result = group_case(make_case(["P59.901"], gender="2", age=2), scheme11)
     assert "newborn" in result.reasons[-1]
+
+
+# --- the golden file: cases derived from the published files by golden/derive_chs11.py (no grouper code) ------
+GOLDEN_FILE = Path(__file__).parent / "golden" / "chs11_cases.jsonl"
+
+
+def golden_file_cases() -> list[dict]:
+    return [json.loads(line) for line in GOLDEN_FILE.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def test_the_golden_file_covers_every_mdc_with_300_cases_each_with_its_reason():
+    cases = golden_file_cases()
+    assert len(cases) >= 300
+    assert {case["expected"]["mdc"] for case in cases} >= {f"MDC{letter}" for letter in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"}
+    assert all(case["reason"] for case in cases)
+
+
+def test_the_golden_file_against_the_published_scheme(scheme11):
+    """Grouped as the grouper is configured by default (SchemeOptions(), the procedure category file)."""
+    categories = load_procedure_kinds(reference_path("icd", "icd9cm3-procedure-category.dat"))
+    scheme = with_options(scheme11, SchemeOptions(), categories)
+    wrong = []
+    for case in golden_file_cases():
+        result = group_case(GroupingInput.from_dict({"id": case["id"], **case["case"]}), scheme)
+        got = {"mdc": result.mdc, "adrg": result.adrg, "drg": result.drg, "status": result.status}
+        if got != case["expected"]:
+            wrong.append(f"{case['id']}: expected {case['expected']}, got {got} ({case['reason']}; grouper: {result.reasons})")
+    assert not wrong, f"{len(wrong)} of {len(golden_file_cases())} differ:\n" + "\n".join(wrong[:20])
