@@ -15,8 +15,11 @@ import time
 from collections import Counter
 from contextlib import ExitStack
 
+from pathlib import Path
+
+from .domain.dip import load_procedure_kinds
 from .domain.drg import GroupingInput, group_case
-from .domain.scheme import describe, load_scheme
+from .domain.scheme import CC_ONLY_SPLITS, INTERVENTIONAL_RULES, SchemeOptions, describe, load_scheme, with_options
 
 PROGRESS_EVERY = 20_000
 
@@ -29,12 +32,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cache-dir", default=None, help="compiled scheme cache (default ~/.cache/yidi)")
     parser.add_argument("--explain", action="store_true", help="add the full decision trail to each result")
     parser.add_argument("--quiet", action="store_true", help="no progress or summary on stderr")
+    parser.add_argument("--procedure-categories", default=None,
+                        help="icd9cm3-procedure-category.dat deciding operating-room procedures (default: "
+                             "../icd/ beside the scheme directory when present)")
+    parser.add_argument("--cc-only-split", choices=CC_ONLY_SPLITS, default="5",
+                        help="where a CC-only case goes in an ADRG split only into 1 and 5")
+    parser.add_argument("--interventional", choices=INTERVENTIONAL_RULES, default="scheme",
+                        help="whether 介入治疗 procedures are operating-room procedures")
     args = parser.parse_args(argv)
 
     started = time.perf_counter()
-    scheme = load_scheme(args.scheme, cache_dir=args.cache_dir)
     log = (lambda *_: None) if args.quiet else (lambda text: print(text, file=sys.stderr, flush=True))
-    log(f"scheme {describe(scheme)} loaded in {time.perf_counter() - started:.2f}s")
+    categories_path = Path(args.procedure_categories) if args.procedure_categories else (
+        Path(args.scheme).resolve().parent / "icd" / "icd9cm3-procedure-category.dat")
+    categories = load_procedure_kinds(categories_path) if categories_path.is_file() else None
+    options = SchemeOptions(cc_only_split=args.cc_only_split, interventional=args.interventional)
+    scheme = with_options(load_scheme(args.scheme, cache_dir=args.cache_dir), options, categories)
+    log(f"scheme {describe(scheme)} loaded in {time.perf_counter() - started:.2f}s; operating-room procedures: "
+        f"{scheme.or_rule if categories else f'from the surgical ADRG lists ({categories_path} absent)'}")
 
     statuses: Counter[str] = Counter()
     started = time.perf_counter()
