@@ -71,7 +71,10 @@ class Report:
 
 @pytest.fixture(scope="module")
 def services(start_service):
-    return {name: start_service(name, name=f"fuzz-{name}") for name in SERVICES}
+    """Pricing first: the grouper's simulation prices through it (PRICING_URL)."""
+    pricing = start_service("pricing", name="fuzz-pricing")
+    return {name: pricing if name == "pricing" else start_service(
+        name, name=f"fuzz-{name}", **({"PRICING_URL": pricing.url} if name == "grouper" else {})) for name in SERVICES}
 
 
 @pytest.fixture(scope="module")
