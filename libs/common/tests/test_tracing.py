@@ -64,6 +64,16 @@ def test_a_request_without_trace_context_starts_a_trace_and_one_with_it_continue
     assert tracing.for_request("garbage").trace_id != continued.trace_id
 
 
+def test_a_log_line_written_in_a_request_names_its_trace():
+    assert tracing.add_trace_id(None, "info", {"event": "x"}) == {"event": "x"}
+    token = tracing.activate(tracing.for_request(SPEC_EXAMPLE))
+    try:
+        line = tracing.add_trace_id(None, "info", {"event": "x"})
+    finally:
+        tracing.deactivate(token)
+    assert line == {"event": "x", "trace_id": "4bf92f3577b34da6a3ce929d0e0e4736"}
+
+
 def _event(event_id: str, claim: str, traceparent: str | None = None, type_: str = "in.one") -> Envelope:
     return Envelope(id=event_id, source="/tests", type=type_, subject=claim, time=datetime(2026, 12, 1, tzinfo=timezone.utc),
                     correlationid=claim, traceparent=traceparent)
