@@ -158,6 +158,10 @@ async def test_api_scope_roles_and_problems(client):
     unknown_base = {**BODY, "options": {"core_threshold": 3, "base_type": "Z99:保守"}}
     answer = await client.post("/v1/dip/catalogues/build", json=unknown_base, headers=ISSUER.headers(Role.PROVINCE))
     assert answer.status_code == 422 and answer.json()["problems"][0]["field"] == "options.base_type"
+    not_codes = json.dumps({**BODY, "options": {"day_surgery_procedures": ["13.4100", "\ud800"]}})  # \ud800 escaped
+    answer = await client.post("/v1/dip/catalogues/build", content=not_codes, headers={
+        **ISSUER.headers(Role.PROVINCE), "content-type": "application/json"})
+    assert answer.status_code == 422 and answer.json()["problems"][0]["field"] == "options.day_surgery_procedures"
 
 
 # ---------------------------------------------------------------- the types a region configures
@@ -193,3 +197,15 @@ def test_primary_tcm_and_severity():
     assert no_marker.category is None and "no TCM marker" in no_marker.explanation[-1]
     severe = assign(["K80.100", "E87.100", "J96.000"], ["51.2301"])  # J96 level 2 beats E87 level 1
     assert (severe.type_code, severe.severity, severe.severity_codes) == ("K80.1:51.2301", 2, ("J96.000",))
+
+
+def test_severity_from_death_and_age_when_configured():
+    policy = DipPolicy(severity={"diagnoses": {"E87": 1}, "death_level": 3, "elderly_age": 80, "elderly_level": 2})
+    cases = {
+        "listed diagnosis only": (make_case(["K80.100", "E87.100"], ["51.2301"], age=60), 1),
+        "aged 80": (make_case(["K80.100", "E87.100"], ["51.2301"], age=80), 2),
+        "aged 79": (make_case(["K80.100"], ["51.2301"], age=79), 0),
+        "died": (make_case(["K80.100"], ["51.2301"], age=85, discharge_way="5"), 3),
+    }
+    for name, (case, level) in cases.items():
+        assert assign_dip(case, TYPES, {}, policy).severity == level, name

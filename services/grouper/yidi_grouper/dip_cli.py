@@ -16,6 +16,8 @@ import json
 import sys
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from yidi_common.settings import get_settings
 
 from .adapters.grouping_engine import PROCEDURE_CATEGORIES
@@ -39,10 +41,15 @@ def build_catalogue_command(args: argparse.Namespace) -> int:
     if not kinds_path.is_file():
         print(f"procedure kinds file {kinds_path} not found (--procedure-kinds)", file=sys.stderr)
         return 2
-    options = CatalogueOptions(
-        core_threshold=args.core_threshold, category_threshold=args.category_threshold, base_type=args.base_type,
-        day_surgery_procedures=tuple(p for p in (args.day_surgery_procedures or "").split(",") if p),
-        day_surgery_max_los=args.day_surgery_max_los, day_surgery_threshold=args.day_surgery_threshold)
+    try:
+        options = CatalogueOptions(
+            core_threshold=args.core_threshold, category_threshold=args.category_threshold, base_type=args.base_type,
+            day_surgery_procedures=tuple(p for p in (args.day_surgery_procedures or "").split(",") if p),
+            day_surgery_max_los=args.day_surgery_max_los, day_surgery_threshold=args.day_surgery_threshold)
+    except ValidationError as e:
+        for error in e.errors():
+            print(f"--{'-'.join(str(part) for part in error['loc']).replace('_', '-')}: {error['msg']}", file=sys.stderr)
+        return 2
     history = read_history(_lines(args.history), region=args.region, year=args.year, prefix="line")
     if history.problems:
         for problem in history.problems:  # "line[0]" is the first non-empty line
