@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from yidi_common.settlement_list import SettlementList
 
@@ -144,6 +144,14 @@ class CatalogueOptions(BaseModel):
     day_surgery_max_los: int = Field(default=1, ge=0, le=MAX_LOS, description="longest stay, days, of a day-surgery case")
     day_surgery_threshold: int | None = Field(default=None, ge=1, le=1_000_000, description="cases a day-surgery type needs "
                                               "(default: core_threshold)")
+
+    @field_validator("day_surgery_procedures")
+    @classmethod
+    def _procedure_codes(cls, codes: tuple[str, ...]) -> tuple[str, ...]:
+        bad = [repr(code) for code in codes if not _is_code(code, PROCEDURE_CODE)]
+        if bad:
+            raise ValueError(f"not ICD-9-CM-3 procedure codes: {', '.join(bad)}")
+        return tuple(canonical_code(code) for code in codes)
 
 
 def build_from_history(history: Iterable[tuple[object, Decimal]], procedure_kinds: dict[str, str],
