@@ -26,6 +26,9 @@ PUBLISHED_V1_REQUIRED = {
     "clearing.annual-cleared": {"region", "year", "pools"},
     "objection.decided": {"objection_id", "target_kind", "target_id", "hospital_code", "treat_admdvs", "decision",
                           "decided_at", "decided_by", "reasons"},
+    "special-case.decided": {"case_id", "claim_id", "version", "setl_id", "hospital_code", "treat_admdvs",
+                             "insu_admdvs", "origin", "decision", "reasons", "decided_by", "decided_role",
+                             "decided_at", "period"},
 }
 
 

@@ -117,7 +117,9 @@ class SetlInfo(_Strict):
     readm_31d: bool = False
     setl_period: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="settlement month yyyy-mm")
     cross_province: bool = False
-    special_case_review: bool = Field(default=False, description="特例单议 approved")
+    special_case_review: bool = Field(default=False, description=(
+        "the hospital asks for 特例单议: audit opens a case (origin hospital-list); the claim is priced per item "
+        "only once the treatment region approves it"))
     adm_caty: str | None = Field(default=None, max_length=20, description="入院科别: admission department code")
     dscg_caty: str | None = Field(default=None, max_length=20, description="出院科别: discharge department code")
     emergency_fee: Amount | None = Field(default=None, description=(

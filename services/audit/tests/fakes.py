@@ -14,6 +14,7 @@ from yidi_audit.domain.claims import ClaimFacts
 from yidi_audit.domain.corrections import FlagChange
 from yidi_audit.domain.findings import AuditFinding
 from yidi_audit.domain.review import Review
+from yidi_audit.domain.special_cases import CaseStatus, QuotaUse, SpecialCase, Step
 from yidi_audit.service_layer.repository import NewFlag, Scope
 
 
@@ -24,6 +25,9 @@ class FakeAuditRepository:
         self.findings: dict[str, AuditFinding] = {}
         self.requests: dict[str, AssistanceRequest] = {}
         self.locked: list[list[str]] = []
+        self.cases: dict[str, SpecialCase] = {}
+        self.history: dict[str, list[Step]] = {}  # append-only, as the table
+        self.quota_locks: list[tuple[str, str, str]] = []
 
     async def lock_people(self, people: Sequence[str]) -> None:
         self.locked.append(list(people))
@@ -94,6 +98,62 @@ class FakeAuditRepository:
                        if scope.admits(treatment_region=a.treatment_region, insured_region=a.insured_region,
                                        hospital_code=a.hospital_code)
                        and region in (None, a.treatment_region, a.insured_region)), key=lambda a: a.deadline)
+
+    async def insert_cases(self, cases: Sequence[SpecialCase]) -> set[str]:
+        new = {c.case_id: c for c in cases if c.case_id not in self.cases}
+        for case_id, c in new.items():
+            self.cases[case_id] = c
+            self.history[case_id] = list(c.history)
+        return set(new)
+
+    async def load_case(self, case_id: str, *, for_update: bool = False) -> SpecialCase | None:
+        return self.cases.get(case_id)
+
+    async def save_case(self, case: SpecialCase, new_steps: Sequence[Step]) -> None:
+        assert list(case.history) == self.history[case.case_id] + list(new_steps), "history is only appended to"
+        self.cases[case.case_id] = case
+        self.history[case.case_id] += list(new_steps)
+
+    async def open_cases(self, claim_ids: Sequence[str]) -> list[SpecialCase]:
+        return sorted((c for c in self.cases.values() if c.claim.claim_id in claim_ids and c.status is CaseStatus.OPEN),
+                      key=lambda c: c.case_id)
+
+    async def lock_quota(self, treatment_region: str, hospital_code: str, period: str) -> None:
+        self.quota_locks.append((treatment_region, hospital_code, period))
+
+    async def quota_use(self, treatment_region: str, hospital_code: str, period: str, start: datetime,
+                        end: datetime) -> QuotaUse:
+        claims = [c for c in self.claims.values() if c.treatment_region == treatment_region
+                  and c.hospital_code == hospital_code and start <= c.dscg_time < end]
+        approved = [c for c in self.cases.values() if c.status is CaseStatus.APPROVED
+                    and c.claim.treatment_region == treatment_region and c.claim.hospital_code == hospital_code
+                    and start <= c.claim.dscg_time < end]
+        return QuotaUse(claims=len(claims), fund=sum((c.basic_fund_payment for c in claims), Decimal(0)),
+                        approved_cases=len(approved),
+                        approved_fund=sum((c.claim.basic_fund_payment for c in approved), Decimal(0)))
+
+    async def list_cases(self, *, scope: Scope, region: str | None, hospital: str | None, status: str | None,
+                         period: str | None, limit: int, offset: int) -> list[SpecialCase]:
+        rows = [c for c in self.cases.values() if scope.admits(
+            treatment_region=c.claim.treatment_region, insured_region=c.claim.insured_region,
+            hospital_code=c.claim.hospital_code)
+            and region in (None, c.claim.treatment_region, c.claim.insured_region)
+            and hospital in (None, c.claim.hospital_code) and status in (None, c.status.value)
+            and period in (None, c.period)]
+        rows.sort(key=lambda c: (c.applied_at, c.case_id))
+        return rows[offset:offset + limit]
+
+    async def cases_discharged(self, treatment_region: str, start: datetime, end: datetime) -> list[SpecialCase]:
+        return sorted((c for c in self.cases.values() if c.claim.treatment_region == treatment_region
+                       and start <= c.claim.dscg_time < end), key=lambda c: (c.claim.hospital_code, c.case_id))
+
+    async def claim_totals(self, treatment_region: str, start: datetime, end: datetime) -> dict[str, tuple[int, Decimal]]:
+        out: dict[str, tuple[int, Decimal]] = {}
+        for c in self.claims.values():
+            if c.treatment_region == treatment_region and start <= c.dscg_time < end:
+                n, fund = out.get(c.hospital_code, (0, Decimal(0)))
+                out[c.hospital_code] = (n + 1, fund + c.basic_fund_payment)
+        return out
 
     def _scoped(self, scope: Scope) -> list[Review]:
         return [r for r in self.reviews.values() if scope.admits(

@@ -74,5 +74,5 @@ def test_unknown_type_is_per_item(config, make_case):
 
 
 def test_special_review_and_bed_day_rules_apply_to_dip(config, make_case):
-    p = price_case(dip(make_case, "90000.00", "50000.00", special_case_review=True), config)
+    p = price_case(dip(make_case, "90000.00", "50000.00", special_case_id="case-1"), config)
     assert (p.kind, p.payment) == (CaseKind.SPECIAL_REVIEW, D("90000.00"))

@@ -104,7 +104,7 @@ def test_cross_region_case_goes_to_cross_pool(config, make_case):
 
 def test_special_case_review_is_per_item(config, make_case):
     # 特例单议 approved: Payment = T = 90000.00, FundDue = F = 60000.00
-    p = price_case(make_case("AA11", "90000.00", "60000.00", special_case_review=True), config)
+    p = price_case(make_case("AA11", "90000.00", "60000.00", special_case_id="case-1"), config)
     assert (p.kind, p.payment, p.fund_due) == (CaseKind.SPECIAL_REVIEW, D("90000.00"), D("60000.00"))
 
 

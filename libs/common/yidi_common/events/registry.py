@@ -17,6 +17,7 @@ BUDGET_ALERT = "budget.alert"
 LEDGER_POSTED = "ledger.posted"
 ANNUAL_CLEARED = "clearing.annual-cleared"
 OBJECTION_DECIDED = "objection.decided"
+SPECIAL_CASE_DECIDED = "special-case.decided"
 
 _MODELS: dict[tuple[str, int], type[BaseModel]] = {
     (SETTLEMENT_LIST_SUBMITTED, 1): v1.SettlementListSubmitted,
@@ -30,6 +31,7 @@ _MODELS: dict[tuple[str, int], type[BaseModel]] = {
     (LEDGER_POSTED, 1): v1.LedgerPosted,
     (ANNUAL_CLEARED, 1): v1.AnnualCleared,
     (OBJECTION_DECIDED, 1): v1.ObjectionDecided,
+    (SPECIAL_CASE_DECIDED, 1): v1.SpecialCaseDecided,
 }
 
 EVENT_TYPES: tuple[str, ...] = tuple(dict.fromkeys(t for t, _ in _MODELS))

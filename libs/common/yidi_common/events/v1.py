@@ -43,7 +43,8 @@ class ClaimFacts(_Payload):
     ventilator_hours: Decimal = Decimal(0)
     cross_province: bool = False
     scope: ClaimScope | None = None  # decided by the grouper (yidi_common.claims); filled in for older events
-    special_case_review: bool = False
+    special_case_review: bool = False  # the hospital's flag on its list: an application, never a price by itself
+    special_case_id: str | None = None  # the approved 特例单议 case this version is priced per item for (audit's id)
     departments: list[str] = Field(default_factory=list)  # 出院科别, 入院科别 (bed-day categories select on them)
     emergency_fee: Money | None = None  # 急诊转住院: the emergency part, paid per item
     preferential_treatment: bool = False  # 优抚对象: paid per item
@@ -257,3 +258,23 @@ class ObjectionDecided(_Payload):
     decided_at: datetime
     decided_by: str  # the token's subject (a user id, never a name)
     reasons: str
+
+
+class SpecialCaseDecided(_Payload):
+    """The treatment region's bureau decided a 特例单议 application (seed 000 二(一)); an approval makes the
+    grouper issue the claim's next version, priced per item. Who decided is the token's subject and role."""
+
+    case_id: str
+    claim_id: str
+    version: int  # the claim version applied for
+    setl_id: str
+    hospital_code: str
+    treat_admdvs: str
+    insu_admdvs: str
+    origin: Literal["hospital", "hospital-list", "pricing"]
+    decision: Literal["approved", "rejected"]
+    reasons: list[str]
+    decided_by: str  # token subject
+    decided_role: str  # token role
+    decided_at: datetime
+    period: str  # the quota period the case counts in (2026 or 2026-Q1)

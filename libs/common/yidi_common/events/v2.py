@@ -50,3 +50,4 @@ class SettlementListSubmitted(_Payload):
     supersedes_version: int | None = None
     submitted_at: datetime
     settlement_list: DeidentifiedSettlementList
+    special_case_id: str | None = None  # set on the version the grouper issues for an approved 特例单议 case

@@ -7,11 +7,29 @@ from yidi_common.events import Envelope
 from yidi_common.events.v1 import PaymentPriced
 
 from ..domain.claims import ClaimFacts
+from ..domain.params import SpecialCaseParams
+from ..domain.special_cases import PER_ITEM_KINDS, Origin
 from ..service_layer.audit import PricedClaim
+from ..service_layer.special_cases import Referral, case_claim
+
+LIST_FLAG_REASON = "hospital-list-flag"  # setlinfo.special_case_review on the list
 
 
-def priced_claim(event: Envelope) -> PricedClaim:
-    return PricedClaim(claim_facts(event.payload()), event.correlationid)  # type: ignore[arg-type]
+def priced_claim(event: Envelope, message: PaymentPriced) -> PricedClaim:
+    return PricedClaim(claim_facts(message), event.correlationid)
+
+
+def referral(message: PaymentPriced, facts: ClaimFacts, params: SpecialCaseParams) -> Referral | None:
+    """A priced version that opens a 特例单议 case on its own: pricing named a reason (DIP above the
+    special-review multiple, seed 003 三(二)), or the hospital flagged its list; never the version issued for
+    an approved case, nor one already paid per item."""
+    if message.claim.special_case_id is not None or facts.case_kind in PER_ITEM_KINDS:
+        return None
+    if message.pricing.special_review:
+        return Referral(case_claim(facts), Origin.PRICING, message.pricing.special_review)
+    if message.claim.special_case_review and params.open_from_list_flag:
+        return Referral(case_claim(facts), Origin.HOSPITAL_LIST, LIST_FLAG_REASON)
+    return None
 
 
 def claim_facts(message: PaymentPriced) -> ClaimFacts:

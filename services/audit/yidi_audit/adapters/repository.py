@@ -3,6 +3,7 @@ that filter them."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 
@@ -14,6 +15,7 @@ from ..domain.assistance import AssistanceRequest
 from ..domain.claims import ClaimFacts
 from ..domain.corrections import FlagChange
 from ..domain.review import Review
+from ..domain.special_cases import CaseStatus, QuotaUse, SpecialCase, Step
 from ..service_layer.repository import NewFlag, Scope
 from .records import from_json, to_json
 
@@ -48,15 +50,21 @@ class PostgresAuditRepository:
             return
         await self.conn.execute(
             text(
-                "INSERT INTO audit_claims (claim_id, version, psn_no, adm_time, dscg_time, facts) "
+                "INSERT INTO audit_claims (claim_id, version, psn_no, adm_time, dscg_time, facts, hospital_code, "
+                "treat_admdvs, basic_fund) "
                 "SELECT * FROM unnest(CAST(:claim_ids AS text[]), CAST(:versions AS int[]), CAST(:people AS text[]), "
-                "CAST(:admitted AS timestamptz[]), CAST(:discharged AS timestamptz[]), CAST(:facts AS jsonb[])) "
+                "CAST(:admitted AS timestamptz[]), CAST(:discharged AS timestamptz[]), CAST(:facts AS jsonb[]), "
+                "CAST(:hospitals AS text[]), CAST(:treatment_regions AS text[]), CAST(:basic_funds AS numeric[])) "
                 "ON CONFLICT (claim_id) DO UPDATE SET version = EXCLUDED.version, adm_time = EXCLUDED.adm_time, "
-                "dscg_time = EXCLUDED.dscg_time, facts = EXCLUDED.facts WHERE audit_claims.version < EXCLUDED.version"
+                "dscg_time = EXCLUDED.dscg_time, facts = EXCLUDED.facts, basic_fund = EXCLUDED.basic_fund "
+                "WHERE audit_claims.version < EXCLUDED.version"
             ),
             {"claim_ids": [c.claim_id for c in claims], "versions": [c.version for c in claims],
              "people": [c.psn_no for c in claims], "admitted": [c.adm_time for c in claims],
-             "discharged": [c.dscg_time for c in claims], "facts": [to_json(c) for c in claims]},
+             "discharged": [c.dscg_time for c in claims], "facts": [to_json(c) for c in claims],
+             "hospitals": [c.hospital_code for c in claims],
+             "treatment_regions": [c.treatment_region for c in claims],
+             "basic_funds": [c.basic_fund_payment for c in claims]},
         )
 
     async def insert_flags(self, flags: Sequence[NewFlag]) -> set[str]:
@@ -182,6 +190,149 @@ class PostgresAuditRepository:
             {**_scope(scope, hospital=False), "region": region},
         )
         return [from_json(AssistanceRequest, r.body) for r in rows]
+
+    # 特例单议: the case row holds what filters it and the case without its history; the history is its own
+    # append-only table (a trigger refuses UPDATE and DELETE)
+
+    async def insert_cases(self, cases: Sequence[SpecialCase]) -> set[str]:
+        if not cases:
+            return set()
+        rows = await self.conn.execute(
+            text(
+                "INSERT INTO special_cases (case_id, claim_id, version, hospital_code, treat_admdvs, insu_admdvs, "
+                "origin, status, period, dscg_time, basic_fund, applied_at, body) SELECT * FROM unnest("
+                "CAST(:case_ids AS text[]), CAST(:claim_ids AS text[]), CAST(:versions AS int[]), "
+                "CAST(:hospitals AS text[]), CAST(:treatment_regions AS text[]), CAST(:insured_regions AS text[]), "
+                "CAST(:origins AS text[]), CAST(:statuses AS text[]), CAST(:periods AS text[]), "
+                "CAST(:discharged AS timestamptz[]), CAST(:basic_funds AS numeric[]), CAST(:applied AS timestamptz[]), "
+                "CAST(:bodies AS jsonb[])) ON CONFLICT DO NOTHING RETURNING case_id"
+            ),
+            {"case_ids": [c.case_id for c in cases], "claim_ids": [c.claim.claim_id for c in cases],
+             "versions": [c.claim.version for c in cases], "hospitals": [c.claim.hospital_code for c in cases],
+             "treatment_regions": [c.claim.treatment_region for c in cases],
+             "insured_regions": [c.claim.insured_region for c in cases], "origins": [c.origin.value for c in cases],
+             "statuses": [c.status.value for c in cases], "periods": [c.period for c in cases],
+             "discharged": [c.claim.dscg_time for c in cases],
+             "basic_funds": [c.claim.basic_fund_payment for c in cases],
+             "applied": [c.applied_at for c in cases], "bodies": [_case_body(c) for c in cases]},
+        )
+        inserted = set(rows.scalars())
+        await self._append_steps([(c.case_id, i, step) for c in cases if c.case_id in inserted
+                                  for i, step in enumerate(c.history)])
+        return inserted
+
+    async def load_case(self, case_id: str, *, for_update: bool = False) -> SpecialCase | None:
+        sql = "SELECT body FROM special_cases WHERE case_id = :case_id" + (" FOR UPDATE" if for_update else "")
+        body = await self.conn.scalar(text(sql), {"case_id": case_id})
+        if body is None:
+            return None
+        return (await self._with_history([from_json(SpecialCase, body)]))[0]
+
+    async def save_case(self, case: SpecialCase, new_steps: Sequence[Step]) -> None:
+        await self.conn.execute(
+            text("UPDATE special_cases SET status = :status, period = :period, body = CAST(:body AS jsonb) "
+                 "WHERE case_id = :case_id"),
+            {"status": case.status.value, "period": case.period, "body": _case_body(case), "case_id": case.case_id},
+        )
+        first = len(case.history) - len(new_steps)
+        await self._append_steps([(case.case_id, first + i, step) for i, step in enumerate(new_steps)])
+
+    async def open_cases(self, claim_ids: Sequence[str]) -> list[SpecialCase]:
+        rows = await self.conn.scalars(
+            text("SELECT body FROM special_cases WHERE claim_id = ANY(CAST(:claim_ids AS text[])) AND status = 'open' "
+                 "ORDER BY case_id FOR UPDATE"), {"claim_ids": list(claim_ids)})
+        return await self._with_history([from_json(SpecialCase, r) for r in rows])
+
+    async def lock_quota(self, treatment_region: str, hospital_code: str, period: str) -> None:
+        await self.conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
+                                {"key": f"special-case-quota|{treatment_region}|{hospital_code}|{period}"})
+
+    async def quota_use(self, treatment_region: str, hospital_code: str, period: str, start: datetime,
+                        end: datetime) -> QuotaUse:
+        row = (await self.conn.execute(
+            text(
+                "SELECT (SELECT count(*) FROM audit_claims WHERE treat_admdvs = :region AND hospital_code = :hospital "
+                "AND dscg_time >= :start AND dscg_time < :end) AS claims, "
+                "(SELECT COALESCE(sum(basic_fund), 0) FROM audit_claims WHERE treat_admdvs = :region "
+                "AND hospital_code = :hospital AND dscg_time >= :start AND dscg_time < :end) AS fund, "
+                "(SELECT count(*) FROM special_cases WHERE treat_admdvs = :region AND hospital_code = :hospital "
+                "AND status = 'approved' AND dscg_time >= :start AND dscg_time < :end) AS approved_cases, "
+                "(SELECT COALESCE(sum(basic_fund), 0) FROM special_cases WHERE treat_admdvs = :region "
+                "AND hospital_code = :hospital AND status = 'approved' AND dscg_time >= :start AND dscg_time < :end) "
+                "AS approved_fund"
+            ),
+            {"region": treatment_region, "hospital": hospital_code, "start": start, "end": end},
+        )).one()
+        return QuotaUse(claims=row.claims, fund=Decimal(row.fund), approved_cases=row.approved_cases,
+                        approved_fund=Decimal(row.approved_fund))
+
+    async def list_cases(self, *, scope: Scope, region: str | None, hospital: str | None, status: str | None,
+                         period: str | None, limit: int, offset: int) -> list[SpecialCase]:
+        rows = await self.conn.scalars(
+            text(
+                f"SELECT body FROM special_cases WHERE {_SCOPED} "
+                "AND (CAST(:region AS text) IS NULL OR treat_admdvs = :region OR insu_admdvs = :region) "
+                "AND (CAST(:hospital AS text) IS NULL OR hospital_code = :hospital) "
+                "AND (CAST(:status AS text) IS NULL OR status = :status) "
+                "AND (CAST(:period AS text) IS NULL OR period = :period) "
+                "ORDER BY applied_at, case_id LIMIT :limit OFFSET :offset"
+            ),
+            {**_scope(scope), "region": region, "hospital": hospital, "status": status, "period": period,
+             "limit": limit, "offset": offset},
+        )
+        return await self._with_history([from_json(SpecialCase, r) for r in rows])
+
+    async def cases_discharged(self, treatment_region: str, start: datetime, end: datetime) -> list[SpecialCase]:
+        rows = await self.conn.scalars(
+            text("SELECT body FROM special_cases WHERE treat_admdvs = :region AND dscg_time >= :start "
+                 "AND dscg_time < :end ORDER BY hospital_code, case_id"),
+            {"region": treatment_region, "start": start, "end": end})
+        return [from_json(SpecialCase, r) for r in rows]
+
+    async def claim_totals(self, treatment_region: str, start: datetime, end: datetime) -> dict[str, tuple[int, Decimal]]:
+        rows = await self.conn.execute(
+            text("SELECT hospital_code, count(*) AS claims, COALESCE(sum(basic_fund), 0) AS fund FROM audit_claims "
+                 "WHERE treat_admdvs = :region AND dscg_time >= :start AND dscg_time < :end GROUP BY hospital_code"),
+            {"region": treatment_region, "start": start, "end": end})
+        return {r.hospital_code: (r.claims, Decimal(r.fund)) for r in rows}
+
+    async def _append_steps(self, steps: list[tuple[str, int, Step]]) -> None:
+        if not steps:
+            return
+        await self.conn.execute(
+            text(
+                "INSERT INTO special_case_history (case_id, step, action, status, by_subject, by_role, region, at, "
+                "reasons, documents) SELECT * FROM unnest(CAST(:case_ids AS text[]), CAST(:steps AS int[]), "
+                "CAST(:actions AS text[]), CAST(:statuses AS text[]), CAST(:subjects AS text[]), CAST(:roles AS text[]), "
+                "CAST(:regions AS text[]), CAST(:ats AS timestamptz[]), CAST(:reasons AS jsonb[]), "
+                "CAST(:documents AS jsonb[]))"
+            ),
+            {"case_ids": [c for c, _, _ in steps], "steps": [i for _, i, _ in steps],
+             "actions": [s.action for _, _, s in steps], "statuses": [s.status.value for _, _, s in steps],
+             "subjects": [s.by for _, _, s in steps], "roles": [s.role for _, _, s in steps],
+             "regions": [s.region for _, _, s in steps], "ats": [s.at for _, _, s in steps],
+             "reasons": [orjson.dumps(list(s.reasons)).decode() for _, _, s in steps],
+             "documents": [orjson.dumps(list(s.documents)).decode() for _, _, s in steps]},
+        )
+
+    async def _with_history(self, cases: list[SpecialCase]) -> list[SpecialCase]:
+        if not cases:
+            return []
+        rows = await self.conn.execute(
+            text("SELECT case_id, action, status, by_subject, by_role, region, at, reasons, documents "
+                 "FROM special_case_history WHERE case_id = ANY(CAST(:case_ids AS text[])) ORDER BY case_id, step"),
+            {"case_ids": [c.case_id for c in cases]})
+        history: dict[str, list[Step]] = {}
+        for r in rows:
+            history.setdefault(r.case_id, []).append(Step(
+                action=r.action, status=CaseStatus(r.status), by=r.by_subject, role=r.by_role, region=r.region, at=r.at,
+                reasons=tuple(r.reasons), documents=tuple(r.documents)))
+        return [replace(c, history=tuple(history.get(c.case_id, ()))) for c in cases]
+
+
+def _case_body(case: SpecialCase) -> str:
+    """The case as stored in its row: without its history, which is kept step by step beside it."""
+    return to_json(replace(case, history=()))
 
 
 # a reader's scope: everything, a region as treatment or insured region, or a hospital (flags only)

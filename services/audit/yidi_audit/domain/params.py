@@ -23,9 +23,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .norms import GroupNorms, GroupNormsError, load_group_norms
+from .special_cases import QuotaLimit, QuotaPeriod
 from .rules.cost_shifting import Params as CostShiftingParams
 from .rules.early_discharge import Params as EarlyDischargeParams
 from .rules.lowered_admission import Params as LoweredAdmissionParams
@@ -35,6 +36,33 @@ from .rules.symptom_principal import Params as SymptomPrincipalParams
 from .rules.upcoding import Params as UpcodingParams
 
 REGION_CODE = re.compile(r"^\d{6}$")
+
+
+class HospitalQuota(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    max_case_share: Decimal = Field(ge=0, le=1)
+    max_fund_share: Decimal = Field(ge=0, le=1)
+
+
+class SpecialCaseParams(BaseModel):
+    """特例单议 quota (seed 000 二(一): "具体数量比例由就医地统筹区医保部门与...定点医疗机构协商谈判确定,
+    按统筹区统一管理"). The seeds give no number: the defaults (5 % of a hospital's cases and 5 % of its fund
+    per year) are configuration; `hospitals` holds each hospital's negotiated figures."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    max_case_share: Decimal = Field(default=Decimal("0.05"), ge=0, le=1)
+    max_fund_share: Decimal = Field(default=Decimal("0.05"), ge=0, le=1)
+    period: QuotaPeriod = QuotaPeriod.YEAR
+    open_from_list_flag: bool = True  # the list's setlinfo.special_case_review opens a case (origin hospital-list)
+    hospitals: dict[str, HospitalQuota] = Field(default_factory=dict)
+
+    def limit_for(self, hospital_code: str) -> QuotaLimit:
+        own = self.hospitals.get(hospital_code)
+        if own is not None:
+            return QuotaLimit(own.max_case_share, own.max_fund_share)
+        return QuotaLimit(self.max_case_share, self.max_fund_share)
 
 
 class AuditParams(BaseModel):
@@ -47,6 +75,7 @@ class AuditParams(BaseModel):
     early_discharge: EarlyDischargeParams = EarlyDischargeParams()
     self_pay: SelfPayParams = SelfPayParams()
     symptom_principal: SymptomPrincipalParams = SymptomPrincipalParams()
+    special_cases: SpecialCaseParams = SpecialCaseParams()
 
     @property
     def history_days(self) -> int:

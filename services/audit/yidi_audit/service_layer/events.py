@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 from yidi_common.events import Envelope, new_event
-from yidi_common.events.registry import AUDIT_FLAG_CONFIRMED, AUDIT_FLAG_RAISED
-from yidi_common.events.v1 import AuditFlagConfirmed, AuditFlagRaised
+from yidi_common.events.registry import AUDIT_FLAG_CONFIRMED, AUDIT_FLAG_RAISED, SPECIAL_CASE_DECIDED
+from yidi_common.events.v1 import AuditFlagConfirmed, AuditFlagRaised, SpecialCaseDecided
 
 from ..domain.deductions import Deduction
 from ..domain.findings import AuditFinding
+from ..domain.special_cases import SpecialCase
 
 SOURCE = "/yidi/audit"
 
@@ -33,5 +34,22 @@ def flag_confirmed(deduction: Deduction, rule_id: str, setl_id: str) -> Envelope
             setl_id=setl_id, hospital_code=deduction.hospital_code, treat_admdvs=deduction.treatment_region,
             insu_admdvs=deduction.insured_region, amount=deduction.amount, confirmed_at=deduction.confirmed_at,
             period=deduction.period,
+        ),
+    )
+
+
+def special_case_decided(case: SpecialCase) -> Envelope:
+    """The decision, keyed by claim (so the grouper sees it in the claim's order); who is the token's subject."""
+    step, claim = case.decided, case.claim
+    if step is None:
+        raise ValueError(f"case {case.case_id} is not decided")
+    return new_event(
+        type=SPECIAL_CASE_DECIDED, source=SOURCE, subject=claim.claim_id, correlationid=claim.claim_id,
+        event_id=f"special-case-decided:{case.case_id}",
+        payload=SpecialCaseDecided(
+            case_id=case.case_id, claim_id=claim.claim_id, version=claim.version, setl_id=claim.setl_id,
+            hospital_code=claim.hospital_code, treat_admdvs=claim.treatment_region, insu_admdvs=claim.insured_region,
+            origin=case.origin.value, decision=case.status.value, reasons=list(step.reasons), decided_by=step.by,
+            decided_role=step.role, decided_at=step.at, period=case.period,
         ),
     )

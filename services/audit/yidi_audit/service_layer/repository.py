@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import ClassVar, Protocol
 
 from ..domain.assistance import AssistanceRequest
@@ -11,6 +12,7 @@ from ..domain.claims import ClaimFacts
 from ..domain.corrections import FlagChange
 from ..domain.findings import AuditFinding
 from ..domain.review import Review
+from ..domain.special_cases import QuotaUse, SpecialCase, Step
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,3 +104,33 @@ class AuditRepository(Protocol):
         """Flags and suspected amount by rule and status."""
 
     async def list_assistance(self, scope: Scope, region: str | None) -> list[AssistanceRequest]: ...
+
+    # 特例单议
+
+    async def insert_cases(self, cases: Sequence[SpecialCase]) -> set[str]:
+        """Stores the cases not stored yet (one per claim version) with their first steps; returns their ids."""
+
+    async def load_case(self, case_id: str, *, for_update: bool = False) -> SpecialCase | None:
+        """The case with its whole history, oldest step first."""
+
+    async def save_case(self, case: SpecialCase, new_steps: Sequence[Step]) -> None:
+        """The case's status, and its new steps appended to the history (never rewritten)."""
+
+    async def open_cases(self, claim_ids: Sequence[str]) -> list[SpecialCase]:
+        """The open cases of these claims, locked until the transaction ends."""
+
+    async def lock_quota(self, treatment_region: str, hospital_code: str, period: str) -> None:
+        """Until the transaction ends: one decision at a time per hospital and period."""
+
+    async def quota_use(self, treatment_region: str, hospital_code: str, period: str, start: datetime,
+                        end: datetime) -> QuotaUse:
+        """The hospital's claims discharged in [start, end) with Σ F, and its approved cases of the period."""
+
+    async def list_cases(self, *, scope: Scope, region: str | None, hospital: str | None, status: str | None,
+                         period: str | None, limit: int, offset: int) -> list[SpecialCase]: ...
+
+    async def cases_discharged(self, treatment_region: str, start: datetime, end: datetime) -> list[SpecialCase]:
+        """The region's cases of claims discharged in [start, end)."""
+
+    async def claim_totals(self, treatment_region: str, start: datetime, end: datetime) -> dict[str, tuple[int, Decimal]]:
+        """hospital -> (claims, Σ F) of the region's claims discharged in [start, end)."""

@@ -9,7 +9,8 @@ from yidi_common.events.v1 import ClaimFacts, FundAmount
 from yidi_common.settlement_list import SettlementList
 
 
-def claim_facts(sl: SettlementList, claim_id: str, version: int) -> ClaimFacts:
+def claim_facts(sl: SettlementList, claim_id: str, version: int, special_case_id: str | None = None) -> ClaimFacts:
+    """special_case_id: the approved 特例单议 case the version was issued for (priced per item)."""
     info = sl.setlinfo
     by_category: dict[str, Decimal] = defaultdict(Decimal)
     for item in sl.iteminfo:
@@ -39,6 +40,7 @@ def claim_facts(sl: SettlementList, claim_id: str, version: int) -> ClaimFacts:
         emergency_fee=info.emergency_fee,
         preferential_treatment=info.preferential_treatment,
         manual_reimbursement=info.manual_reimbursement,
+        special_case_id=special_case_id,
         diagnoses=sl.ordered_diagnoses(),
         procedures=sl.ordered_procedures(),
         total_cost=sl.total_cost,

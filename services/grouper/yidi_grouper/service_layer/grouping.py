@@ -49,7 +49,8 @@ async def group_submitted(tx: Transaction[ClaimsRepository], grouper: Grouper, e
             stage = "rejected"
         else:
             event_type, payload = SETTLEMENT_LIST_GROUPED, SettlementListGrouped(
-                claim=claim_facts(sl, msg.claim_id, msg.version), grouping=grouper.group(sl),
+                claim=claim_facts(sl, msg.claim_id, msg.version, getattr(msg, "special_case_id", None)),
+                grouping=grouper.group(sl),
                 supersedes_version=msg.supersedes_version,
             )
             stage = "grouped"

@@ -25,7 +25,7 @@ def case_inputs(claim: ClaimFacts, grouping: GroupingOutcome) -> CaseInputs:
         los_days=claim.los,
         grouping_status=GroupingStatus(grouping.status),
         group_code=grouping.dip_type if grouping.payment_method == "DIP" else grouping.drg,
-        special_case_review=claim.special_case_review,
+        special_case_id=claim.special_case_id,
         dip_category=grouping.dip_category,
         dip_severity=grouping.dip_severity or 0,
         settlement_month=claim.setl_period,
@@ -41,7 +41,7 @@ def case_inputs_of_list(
     settlement: SettlementList, grouping_status: GroupingStatus, group_code: str | None
 ) -> CaseInputs:
     """A hospital's list to simulate: nothing upstream decided its scope, so it is decided here by the
-    one shared rule."""
+    one shared rule. Its special_case_review flag is an application, not an approval: priced as any list."""
     info = settlement.setlinfo
     basic = settlement.basic_fund_payment
     return CaseInputs(
@@ -57,7 +57,6 @@ def case_inputs_of_list(
         los_days=info.act_ipt_days,
         grouping_status=grouping_status,
         group_code=group_code,
-        special_case_review=info.special_case_review,
         settlement_month=info.setl_period,
         principal_diagnosis=settlement.principal_diagnosis.diag_code,
         departments=settlement.departments,

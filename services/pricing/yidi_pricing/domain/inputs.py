@@ -33,7 +33,7 @@ class CaseInputs:
     los_days: int = 0
     grouping_status: GroupingStatus = GroupingStatus.GROUPED
     group_code: str | None = None  # DRG code, or DIP type code
-    special_case_review: bool = False  # 特例单议 approved
+    special_case_id: str | None = None  # the approved 特例单议 case this version was issued for
     dip_category: str | None = None  # DIP: tcm / primary / day_surgery, as the grouper assigned
     dip_severity: int = 0  # DIP: 疾病严重程度 level (auxiliary catalogue), 0 none
     settlement_month: str = ""  # yyyy-mm

@@ -2,7 +2,9 @@
 
 The region whose rules and pool take the case: the treatment region, or the hospital's pool region for
 its cross-region cases (省本级, `ProvinceConfig.pricing_region`). Order of decisions: cross-province
-(outside the pool) > 优抚 per item > bed-day > approved special-case review > ungroupable / ambiguous
+(outside the pool) > 优抚 per item > bed-day > approved special-case review (seed 000 二(一): only
+a version the grouper issued for a case the treatment region approved; the list's own flag
+setlinfo.special_case_review is an application, priced like any other case) > ungroupable / ambiguous
 (per item unless the policy prices them by the table's weight) > group not covered by the region's
 table (per item) > weight/points with low/high outliers, an emergency part (急诊转住院) per item beside
 them. A 手工报销 list is priced the same, then owes the hospital nothing (`_settled_by_hand`).
@@ -58,8 +60,9 @@ def _price_in_pool(inputs: CaseInputs, region: RegionYear, pool: PoolConfig, hos
     category = region.bed_day_category(hospital, inputs.principal_diagnosis, inputs.departments, inputs.los_days)
     if category is not None:
         return _bed_day(inputs, region, pool, hospital, category)
-    if inputs.special_case_review:
-        return _per_item(inputs, region, pool, CaseKind.SPECIAL_REVIEW, "特例单议 approved")
+    if inputs.special_case_id is not None:
+        return _per_item(inputs, region, pool, CaseKind.SPECIAL_REVIEW,
+                         f"特例单议 approved by the treatment region (case {inputs.special_case_id}): per item")
     if inputs.grouping_status is not GroupingStatus.GROUPED and not region.policy.ungroupable_paid_by_weight:
         return _per_item(inputs, region, pool, CaseKind(inputs.grouping_status.value), "not grouped")
     if region.scheme is Scheme.DIP:
