@@ -3,17 +3,19 @@ posts, repeats, conflicts and corrections, the events emitted, and what a hospit
 from __future__ import annotations
 
 import copy
+from datetime import datetime, timezone
 
 import orjson
 
 from yidi_common.auth import Principal, Role
+from yidi_common.events.v1 import SpecialCaseDecided
 from yidi_common.settlement_list import EXAMPLE, SettlementList
 from yidi_common.unit_of_work import Transaction
 from yidi_grouper.api.settlement_lists import accept
 from yidi_grouper.domain.intake import Outcome, claim_id_for, content_hash
 from yidi_grouper.domain.timeline import Stage
 from yidi_grouper.service_layer.claims import claim_listing, claim_status, record_timeline, rejections_by_rule
-from yidi_grouper.service_layer.intake import PostedList, accept_lists
+from yidi_grouper.service_layer.intake import PostedList, accept_lists, issue_approved_versions
 
 from .fakes import FakeClaimsRepository, FakeIntake
 
@@ -146,3 +148,33 @@ async def test_listings_filter_by_hospital_and_stage_and_count_every_stage():
     assert (await claim_listing(tx, hospital_code="H0", stage=None, limit=10, offset=0))["items"] == []
     assert await rejections_by_rule(tx, region=None) == {"rules": [
         {"rule": "QC-LOS-DATES", "example_field": "setlinfo.act_ipt_days", "problems": 1, "claims": 1}]}
+
+
+def decided(claim_id: str, version: int, decision: str = "approved") -> SpecialCaseDecided:
+    return SpecialCaseDecided(
+        case_id=f"case-{claim_id}-{version}", claim_id=claim_id, version=version, setl_id="S1",
+        hospital_code="H36010000001", treat_admdvs="360100", insu_admdvs="360100", origin="hospital",
+        decision=decision, reasons=["同意"], decided_by="nc-1", decided_role="bureau",
+        decided_at=datetime(2026, 10, 20, tzinfo=timezone.utc), period="2026")
+
+
+async def test_an_approved_special_case_issues_the_next_version_of_the_approved_list():
+    """特例单议 approved: the grouper (the one owner of version numbers) issues version 2, the list of version 1
+    as posted, marked with the case; a hospital's correction after it is version 3."""
+    repo = FakeClaimsRepository()
+    intake = FakeIntake(repo)
+    _, first = await post(intake, EXAMPLE)
+    claim_id = first["claim_id"]
+    tx = Transaction(repo)
+    await issue_approved_versions(tx, [decided(claim_id, 1, "rejected")])
+    assert tx.emitted == [] and len(repo.stored[claim_id]) == 1
+    await issue_approved_versions(tx, [decided(claim_id, 1)])
+    (event,) = tx.emitted
+    assert (event.data["version"], event.data["supersedes_version"], event.data["special_case_id"]) == (
+        2, 1, f"case-{claim_id}-1")
+    assert repo.stored[claim_id][1]["body"] == repo.stored[claim_id][0]["body"]
+    assert repo.current[claim_id]["current_version"] == 2
+    await issue_approved_versions(tx, [decided(claim_id, 1)])  # redelivered: version 1 is no longer current
+    assert len(tx.emitted) == 1
+    status, answer = await post(intake, example(psn_no="P2"), correction_of=claim_id)
+    assert (status, answer["version"]) == (202, 3)

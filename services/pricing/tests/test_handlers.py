@@ -93,3 +93,21 @@ async def test_a_redelivered_event_is_published_again_with_the_same_id_and_paylo
     _, first = await price(config, [cause])
     _, again = await price(config, [cause])
     assert [(e.id, e.data) for e in first.emitted] == [(e.id, e.data) for e in again.emitted]
+
+
+async def test_only_an_approved_special_case_is_priced_per_item_not_the_lists_flag(config):
+    """Seed 000 二(一): 特例单议 paid per item once the treatment region approved it. The hospital's flag alone:
+    normal, Payment = S = 23000.00, FundDue = 11000.00. The version issued for approved case "case-7":
+    Payment = T = 30000.00, FundDue = F = 18000.00, with the case in the explanation."""
+    flagged = grouped_event("c-flag", "360100", ClaimScope.LOCAL)
+    flagged.data["claim"]["special_case_review"] = True
+    issued = grouped_event("c-issued", "360100", ClaimScope.LOCAL, supersedes_version=1)
+    issued.data["claim"] |= {"special_case_review": True, "special_case_id": "case-7", "version": 2}
+    _, uow = await price(config, [flagged, issued])
+    by_claim = {e.subject: e.payload().pricing for e in uow.emitted}
+    assert (by_claim["c-flag"].case_kind, by_claim["c-flag"].payment, by_claim["c-flag"].fund_due) == (
+        "normal", D("23000.00"), D("11000.00"))
+    approved = by_claim["c-issued"]
+    assert (approved.case_kind, approved.basis, approved.payment, approved.fund_due) == (
+        "special_review", "per_item", D("30000.00"), D("18000.00"))
+    assert any("case-7" in line for line in approved.explanation)
