@@ -347,6 +347,9 @@ async def test_the_quarterly_list_is_the_regions_in_json_and_csv(client, store):
                              headers=PROVINCE)).text
     (row,) = list(csv.DictReader(io.StringIO(text)))
     assert (row["hospital_code"], row["approved_fund"], row["max_fund_share"]) == ("H3607001", "5000.00", "0.05")
+    for impossible in ("0000-Q1", "9999-Q4"):
+        assert (await client.get("/v1/special-cases/quarterly", params={**params, "quarter": impossible},
+                                 headers=GANZHOU)).status_code == 422
     empty = (await client.get("/v1/special-cases/quarterly", params={**params, "quarter": "2025-Q2"},
                               headers=GANZHOU)).json()
     assert empty["hospitals"] == []

@@ -155,7 +155,11 @@ async def quarterly(request: Request, region: str = Query(pattern=r"^\d{6}$"),
     if not caller.sees_region(region):
         raise HTTPException(403, detail={"title": f"the quarterly list of {region} is its bureau's",
                                          "message": f"{caller.user} acts for {caller.region}"})
-    start, end = sc.period_bounds(quarter)
+    try:
+        start, end = sc.period_bounds(quarter)
+    except ValueError as e:  # a year datetime cannot hold
+        raise HTTPException(422, detail={"title": "invalid request", "problems": [
+            {"field": "quarter", "rule": "period", "message": str(e)}]}) from None
     async with audit.reading() as repo:
         cases = await repo.cases_discharged(region, start, end)
         totals = await repo.claim_totals(region, start, end)

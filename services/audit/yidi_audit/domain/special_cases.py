@@ -111,7 +111,7 @@ def period_of(at: datetime, period: QuotaPeriod) -> str:
 def period_bounds(period: str) -> tuple[datetime, datetime]:
     """[start, end) of "2026" or "2026-Q1" in China time; ValueError naming the expected form."""
     year, _, quarter = period.partition("-Q")
-    if not (year.isdigit() and len(year) == 4 and (not _ or quarter in ("1", "2", "3", "4"))):
+    if not (year.isdigit() and len(year) == 4 and 1 <= int(year) < 9999 and (not _ or quarter in ("1", "2", "3", "4"))):
         raise ValueError(f"period {period!r} is neither yyyy nor yyyy-Qn")
     if not quarter:
         return datetime(int(year), 1, 1, tzinfo=CHINA), datetime(int(year) + 1, 1, 1, tzinfo=CHINA)
