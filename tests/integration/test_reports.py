@@ -19,8 +19,9 @@ local avg 9600.00 and cost 9600/8200 = 1.1707; cross cost (7000+8000)/8200/2 = 0
 """
 from __future__ import annotations
 
+import calendar
 import io
-from datetime import datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
 import httpx
@@ -28,8 +29,14 @@ from openpyxl import load_workbook
 
 from yidi_common.auth import Role
 from yidi_common.events import deterministic_event_id, new_event
-from yidi_common.events.registry import PAYMENT_PRICED, SETTLEMENT_LIST_REJECTED, SETTLEMENT_LIST_SUBMITTED, topic_for
-from yidi_common.events.v1 import PaymentPriced, QcProblem, SettlementListRejected
+from yidi_common.events.registry import (
+    ANNUAL_CLEARED,
+    PAYMENT_PRICED,
+    SETTLEMENT_LIST_REJECTED,
+    SETTLEMENT_LIST_SUBMITTED,
+    topic_for,
+)
+from yidi_common.events.v1 import AnnualCleared, PaymentPriced, PoolClearingResult, QcProblem, SettlementListRejected
 from yidi_common.events.v2 import SettlementListSubmitted, without_personal_data
 from yidi_common.settlement_list import EXAMPLE
 from yidi_demo import tokens
@@ -39,6 +46,13 @@ from .harness import produce, wait_until
 
 HOSPITAL, REGION = "H36070000002", "360700"
 UTC = timezone.utc
+CHINA = timezone(timedelta(hours=8))
+
+
+def _add_month(day: date) -> date:
+    """The same day a month later, or the month's last day (31 Jan -> 28 Feb)."""
+    year, month = day.year + day.month // 12, day.month % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def hospital() -> dict:
@@ -200,10 +214,47 @@ async def test_indicators_reports_and_objections_through_the_chain(stack_env, st
     assert "<td>9600.00</td>" in page and f"<td>{item.json()['id']}</td>" in page
     assert "<td>claim-00001</td><td>accepted</td><td>2</td>" in page
 
+    # for charts: October's cost index, local and cross; seed 000 五(二) coverage of 360700's year
+    series = httpx.get(f"{reports.url}/v1/indicators/series", headers=hospital(), timeout=10,
+                       params={"metric": "cost_index", "from": "2026-09", "to": "2026-10"}).json()
+    assert series["region"] == REGION and [(p["period"], p["origin"], p["value"]) for p in series["points"]] == [
+        ("2026-09", "local", None), ("2026-09", "cross", None), ("2026-10", "local", "1.1707"), ("2026-10", "cross", "0.9146")]
+    coverage = httpx.get(f"{reports.url}/v1/indicators/coverage", params={"year": 2026}, headers=bureau(), timeout=10).json()
+    # every case normal (settled by group), one diagnosis category (I63), one hospital: all shares 1
+    assert (coverage["region"], coverage["hospitals"], coverage["groups"], coverage["fund"]) == (REGION, "1.0000", "1.0000", "1.0000")
+    assert coverage["met"] == {"pools": True, "hospitals": True, "groups": True, "fund": True}
+
     # the calendar: October's notice was due by 30 November and made later, so it is overdue
     assert httpx.post(f"{reports.url}/v1/ops/reports/schedule", headers=ops(), timeout=60).status_code == 200
     overdue = httpx.get(f"{reports.url}/v1/reports/overdue", headers=bureau(), timeout=10).json()["items"]
     assert any(r["kind"] == "monthly-notice" and r["period"] == "2026-10" and r["generations"] == 2 for r in overdue)
+
+    # 赣州's year is cleared: the annual report is made on the day clearing is seen, due a month later; its
+    # problem list follows on the next run, due a week after the report
+    cleared = new_event(type=ANNUAL_CLEARED, source="/tests", subject=REGION, correlationid=REGION,
+                        payload=AnnualCleared(region=REGION, year=2026, pools=[PoolClearingResult(
+                            pool=f"{REGION}-2026-DRG-310-cross", final_rate=Decimal("10123.456789"),
+                            distributable=Decimal("95000.00"), fund_due_final=Decimal("94999.99"),
+                            residue=Decimal("0.01"), reserve=Decimal("5000.01"))]))
+    await produce(kafka, topic_for(ANNUAL_CLEARED), [(REGION.encode(), cleared.to_bytes())])
+    cleared_on = cleared.time.astimezone(CHINA).date()
+
+    async def annual_made():
+        made = httpx.post(f"{reports.url}/v1/ops/reports/schedule", headers=ops(), timeout=60).json()["generated"]
+        return made if any(r.startswith("annual-report-") for r in made) else None
+
+    (annual_id,) = await wait_until(annual_made, what="the annual report on schedule")
+    made = httpx.post(f"{reports.url}/v1/ops/reports/schedule", headers=ops(), timeout=60).json()["generated"]
+    assert made == [f"problem-list-{REGION}-2026-r1"]
+    listed = {r["kind"]: r for r in httpx.get(f"{reports.url}/v1/reports", params={"region": REGION, "period": "2026"},
+                                              headers=bureau(), timeout=10).json()["items"]}
+    assert listed["annual-report"]["due_date"] == _add_month(cleared_on).isoformat()
+    assert listed["problem-list"]["due_date"] == (cleared_on + timedelta(days=7)).isoformat()
+    assert not listed["annual-report"]["overdue"] and listed["annual-report"]["trigger"] == "schedule"
+    annual = httpx.get(f"{reports.url}/v1/reports/{annual_id}.html", headers=hospital(), timeout=10).text
+    # the year's figures (October only): local 9600.00, cross 7500.00; BR25's cross total 7000 + 8000
+    assert "年通报" in annual and "<td>10123.456789</td>" in annual
+    assert "<td>9600.00</td>" in annual and "<td>7500.00</td>" in annual and "<td>15000.00</td>" in annual
 
     # a replay of every topic into a fresh schema gives the very same figures
     rebuilt = httpx.post(f"{reports.url}/v1/ops/indicators/rebuild", headers=ops(), timeout=120).json()
