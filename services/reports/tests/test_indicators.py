@@ -151,3 +151,17 @@ def test_cmi_takes_dip_scores_over_1000(method, weight, expected):
     figures = unit_indicators([one], period="2026-03", level="region", region="360100", origin="local",
                               benchmarks={}, readmissions=set())
     assert figures.cmi == D(expected)
+
+
+def test_readmission_days_are_counted_in_china_time():
+    # discharged 7 Oct 01:00 in China (6 Oct in UTC), back 22 Oct 09:00 (22 Oct 01:00 UTC): 15 days in China
+    # time, 16 by UTC dates; naive times (as the read model stores them) are China time
+    utc = timezone.utc
+    first = replace(CASES[0], claim_id="u1", psn_no="PU", adm_time=datetime(2026, 10, 1, 1, tzinfo=utc),
+                    dscg_time=datetime(2026, 10, 6, 17, tzinfo=utc))
+    back = replace(CASES[0], claim_id="u2", psn_no="PU", adm_time=datetime(2026, 10, 22, 1, tzinfo=utc),
+                   dscg_time=datetime(2026, 10, 25, 1, tzinfo=utc))
+    assert readmitted([back], [first, back]) == {"u2"}
+    naive = [replace(c, adm_time=c.adm_time.astimezone(CST).replace(tzinfo=None),
+                     dscg_time=c.dscg_time.astimezone(CST).replace(tzinfo=None)) for c in (first, back)]
+    assert readmitted(naive[1:], naive) == {"u2"}

@@ -17,7 +17,7 @@ from ..service_layer.repository import AnnualClearing, CaseQuery, Flag, FlagUpda
 _CASE_COLUMNS = ("claim_id", "version", "stage", "hospital_code", "treatment_region", "insured_region", "origin",
                  "period", "psn_no", "adm_time", "dscg_time", "los", "total_cost", "self_pay", "basic_fund",
                  "grouping_status", "payment_method", "group_code", "weight", "case_kind", "principal_diagnosis")
-_TYPES = {"version": "int", "los": "int", "adm_time": "timestamptz", "dscg_time": "timestamptz",
+_TYPES = {"version": "int", "los": "int", "adm_time": "timestamp", "dscg_time": "timestamp",
           "total_cost": "numeric", "self_pay": "numeric", "basic_fund": "numeric", "weight": "numeric"}
 _FACTS = _CASE_COLUMNS[3:]
 _RANK = "CASE {0}.stage WHEN 'priced' THEN 2 WHEN 'rejected' THEN 1 ELSE 0 END"

@@ -13,8 +13,8 @@ READ_MODEL_DDL = [
         origin text NOT NULL,  -- local | cross | cross-province
         period text,
         psn_no text,
-        adm_time timestamptz,
-        dscg_time timestamptz,
+        adm_time timestamp,  -- China Standard Time, as the lists carry it
+        dscg_time timestamp,
         los int,
         total_cost numeric(18,2),
         self_pay numeric(18,2),

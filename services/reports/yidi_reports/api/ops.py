@@ -33,7 +33,8 @@ async def run_scheduled(app, now: datetime | None = None) -> list:
         if not await tx.repo.try_lock_schedule():
             return []  # another process of the service is running it
         return await run_schedule(tx, now=now or datetime.now(timezone.utc),
-                                  config_version=app.state.config.current.version, render=render_all)
+                                  config_version=app.state.config.current.version, render=render_all,
+                                  limit=app.state.reports_settings.schedule_batch)
 
 
 @router.post("/v1/ops/indicators/rebuild", summary="Replay every consumed topic into a fresh schema and compare the figures")

@@ -154,10 +154,11 @@ async def expected(tx: Transaction[ReportsRepository], today: date, cadence: Cad
 
 
 async def run_schedule(tx: Transaction[ReportsRepository], *, now: datetime, config_version: str, render: Renderer,
-                       cadence: Cadence = Cadence()) -> list[StoredReport]:
+                       cadence: Cadence = Cadence(), limit: int = 50) -> list[StoredReport]:
     """Records every report the calendar expects by `now` (revision 0, with its due date) and generates those
-    whose day has come; generating a quarterly announcement or an annual report makes its problem list
-    expected, generated on the next run. Returns what was generated."""
+    whose day has come, the earliest due first, at most `limit` a run (a service started on a year of data
+    catches up over a few runs instead of one long transaction); generating a quarterly announcement or an
+    annual report makes its problem list expected, generated on the next run. Returns what was generated."""
     today = china_date(now)
     wanted = await expected(tx, today, cadence)
     stored = await tx.repo.reports()
@@ -168,7 +169,7 @@ async def run_schedule(tx: Transaction[ReportsRepository], *, now: datetime, con
             await tx.repo.save_report(StoredReport(report_id(e.kind.value, e.region, e.hospital, e.period, 0),
                                                    e.kind.value, e.region, e.hospital, e.period, 0, e.due_date))
     made = []
-    for e in due_now(wanted, generated, today):
+    for e in due_now(wanted, generated, today)[:limit]:
         made.append(await generate(tx, kind=e.kind.value, region=e.region, hospital=e.hospital, period=e.period,
                                    trigger="schedule", now=now, config_version=config_version, render=render,
                                    cadence=cadence))
