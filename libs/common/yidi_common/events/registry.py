@@ -49,6 +49,11 @@ def payload_model(event_type: str, version: int) -> type[BaseModel]:
         raise UnknownEventType(f"no payload model for {event_type} v{version}") from None
 
 
+def schema_versions(event_type: str) -> list[int]:
+    """The payload versions of an event type, oldest first."""
+    return sorted(v for t, v in _MODELS if t == event_type)
+
+
 def namespace() -> str:
     """YIDI_NAMESPACE isolates a stack (a test run, say) on shared servers: topics and databases get it as prefix."""
     return os.environ.get("YIDI_NAMESPACE", "")

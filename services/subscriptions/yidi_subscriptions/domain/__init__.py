@@ -1,0 +1,1 @@
+"""Pure rules of subscriptions: scope, signatures, retries, what a delivery carries."""

@@ -1,0 +1,204 @@
+"""Subscriptions' repository over PostgreSQL (named SQL parameters)."""
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from ..domain.scope import HOSPITAL_TYPES, Concerns, Scope
+from ..service_layer.repository import Delivery, DueDelivery, LoggedEvent, NewEvent, Subscription
+
+# held by each appending transaction until it commits, so positions are visible in the order they were taken
+# and a reader that has seen position n never later finds a smaller one it had not seen
+APPEND_LOCK = int.from_bytes(hashlib.sha256(b"subscriptions:event-log").digest()[:8], "big", signed=True)
+
+_SUBSCRIPTION_COLUMNS = "id, owner_role, owner_region, owner_hospital, created_by, url, types, status, scanned_to, created_at"
+
+
+def _scope_sql(scope: Scope) -> tuple[str, dict]:
+    if scope.role == "province":
+        return "TRUE", {}
+    if scope.role == "bureau":
+        return "CAST(:region AS text) = ANY(regions)", {"region": scope.region}
+    return "hospital = :hospital AND type = ANY(:hospital_types)", {"hospital": scope.hospital,
+                                                                    "hospital_types": sorted(HOSPITAL_TYPES)}
+
+
+def _subscription(row) -> Subscription:
+    return Subscription(row.id, Scope(row.owner_role, row.owner_region, row.owner_hospital), row.created_by, row.url,
+                        tuple(row.types), row.status, row.scanned_to, row.created_at)
+
+
+def _event(row) -> LoggedEvent:
+    return LoggedEvent(row.position, row.type, row.subject, row.time, Concerns(frozenset(row.regions), row.hospital),
+                       bytes(row.body))
+
+
+class PostgresSubscriptionRepository:
+    def __init__(self, conn: AsyncConnection):
+        self.conn = conn
+
+    async def append(self, events: list[NewEvent]) -> None:
+        if not events:
+            return
+        await self.conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": APPEND_LOCK})
+        await self.conn.execute(text(
+            "INSERT INTO event_log (event_id, type, subject, time, regions, hospital, body) "
+            "SELECT e.id, e.type, e.subject, e.time, string_to_array(e.regions, ','), e.hospital, e.body "
+            "FROM unnest(CAST(:ids AS text[]), CAST(:types AS text[]), CAST(:subjects AS text[]), "
+            "CAST(:times AS timestamptz[]), CAST(:regions AS text[]), CAST(:hospitals AS text[]), CAST(:bodies AS bytea[])) "
+            "WITH ORDINALITY AS e(id, type, subject, time, regions, hospital, body, n) ORDER BY e.n "
+            "ON CONFLICT (event_id) DO NOTHING"),
+            {"ids": [e.event_id for e in events], "types": [e.type for e in events],
+             "subjects": [e.subject for e in events], "times": [e.time for e in events],
+             "regions": [",".join(sorted(e.about.regions)) for e in events],
+             "hospitals": [e.about.hospital for e in events], "bodies": [e.body for e in events]})
+
+    async def events_after(self, scope: Scope, after: int, types: list[str], limit: int,
+                           until: int | None = None) -> list[LoggedEvent]:
+        where, params = _scope_sql(scope)
+        rows = (await self.conn.execute(text(
+            f"SELECT position, type, subject, time, regions, hospital, body FROM event_log "
+            f"WHERE position > :after AND position <= :until AND type = ANY(:types) AND {where} "
+            f"ORDER BY position LIMIT :limit"),
+            {"after": after, "until": until if until is not None else 2 ** 62, "types": types, "limit": limit,
+             **params})).all()
+        return [_event(r) for r in rows]
+
+    async def last_position(self) -> int:
+        return await self.conn.scalar(text("SELECT coalesce(max(position), 0) FROM event_log"))
+
+    async def create(self, subscription: Subscription, secret: str) -> None:
+        s = subscription
+        await self.conn.execute(text(
+            "INSERT INTO subscriptions (id, owner_role, owner_region, owner_hospital, created_by, url, types, status, "
+            "scanned_to) VALUES (:id, :role, :region, :hospital, :by, :url, :types, :status, :scanned_to)"),
+            {"id": s.id, "role": s.scope.role, "region": s.scope.region, "hospital": s.scope.hospital,
+             "by": s.created_by, "url": s.url, "types": list(s.types), "status": s.status, "scanned_to": s.scanned_to})
+        await self.conn.execute(text("INSERT INTO subscription_secrets (subscription_id, secret) VALUES (:id, :secret)"),
+                                {"id": s.id, "secret": secret})
+
+    async def get(self, subscription_id: str) -> Subscription | None:
+        row = (await self.conn.execute(text(f"SELECT {_SUBSCRIPTION_COLUMNS} FROM subscriptions WHERE id = :id"),
+                                       {"id": subscription_id})).first()
+        return _subscription(row) if row else None
+
+    async def listed(self, scope: Scope | None) -> list[Subscription]:
+        where = "TRUE" if scope is None else (
+            "owner_role = :role AND owner_region IS NOT DISTINCT FROM :region "
+            "AND owner_hospital IS NOT DISTINCT FROM :hospital")
+        params = {} if scope is None else {"role": scope.role, "region": scope.region, "hospital": scope.hospital}
+        rows = (await self.conn.execute(text(f"SELECT {_SUBSCRIPTION_COLUMNS} FROM subscriptions WHERE {where} "
+                                             "ORDER BY created_at, id"), params)).all()
+        return [_subscription(r) for r in rows]
+
+    async def set_status(self, subscription_id: str, status: str) -> None:
+        await self.conn.execute(text("UPDATE subscriptions SET status = :status WHERE id = :id"),
+                                {"id": subscription_id, "status": status})
+
+    async def delete(self, subscription_id: str) -> None:
+        await self.conn.execute(text("DELETE FROM subscriptions WHERE id = :id"), {"id": subscription_id})
+
+    async def rotate_secret(self, subscription_id: str, secret: str, overlap_seconds: float) -> datetime:
+        expires = await self.conn.scalar(text("SELECT now() + make_interval(secs => :s)"), {"s": overlap_seconds})
+        await self.conn.execute(text(
+            "UPDATE subscription_secrets SET expires_at = :expires WHERE subscription_id = :id "
+            "AND (expires_at IS NULL OR expires_at > :expires)"), {"id": subscription_id, "expires": expires})
+        await self.conn.execute(text("INSERT INTO subscription_secrets (subscription_id, secret) VALUES (:id, :secret)"),
+                                {"id": subscription_id, "secret": secret})
+        return expires
+
+    async def rewind(self, subscription_id: str, from_position: int) -> int:
+        dropped = await self.conn.execute(text(
+            "DELETE FROM deliveries WHERE subscription_id = :id AND status = 'pending' AND position >= :from"),
+            {"id": subscription_id, "from": from_position})
+        await self.conn.execute(text("UPDATE subscriptions SET scanned_to = :to WHERE id = :id"),
+                                {"id": subscription_id, "to": from_position - 1})
+        return dropped.rowcount
+
+    async def behind(self, limit: int) -> list[Subscription]:
+        rows = (await self.conn.execute(text(
+            f"SELECT {_SUBSCRIPTION_COLUMNS} FROM subscriptions "
+            "WHERE scanned_to < (SELECT coalesce(max(position), 0) FROM event_log) "
+            "ORDER BY scanned_to LIMIT :n FOR UPDATE SKIP LOCKED"), {"n": limit})).all()
+        return [_subscription(r) for r in rows]
+
+    async def add_deliveries(self, subscription_id: str, events: list[LoggedEvent], scanned_to: int) -> None:
+        if events:
+            await self.conn.execute(text(
+                "INSERT INTO deliveries (subscription_id, position, ordering_key) "
+                "SELECT :id, p, k FROM unnest(CAST(:positions AS bigint[]), CAST(:keys AS text[])) AS e(p, k) ORDER BY p"),
+                {"id": subscription_id, "positions": [e.position for e in events], "keys": [e.subject for e in events]})
+        await self.conn.execute(text("UPDATE subscriptions SET scanned_to = :to WHERE id = :id"),
+                                {"id": subscription_id, "to": scanned_to})
+
+    async def lease_due(self, limit: int, lease_seconds: float) -> list[DueDelivery]:
+        rows = (await self.conn.execute(text(
+            "WITH heads AS (SELECT DISTINCT ON (subscription_id, ordering_key) id, status, next_attempt_at, leased_until "
+            "  FROM deliveries WHERE status <> 'delivered' ORDER BY subscription_id, ordering_key, id) "
+            "SELECT d.id, d.subscription_id, d.position, d.attempts FROM deliveries d JOIN heads h ON h.id = d.id "
+            "JOIN subscriptions s ON s.id = d.subscription_id "
+            "WHERE h.status = 'pending' AND h.next_attempt_at <= now() AND (h.leased_until IS NULL OR h.leased_until < now()) "
+            "AND s.status = 'active' ORDER BY d.id LIMIT :n FOR UPDATE OF d SKIP LOCKED"), {"n": limit})).all()
+        if not rows:
+            return []
+        ids = [r.id for r in rows]
+        await self.conn.execute(text("UPDATE deliveries SET leased_until = now() + make_interval(secs => :s) "
+                                     "WHERE id = ANY(:ids)"), {"ids": ids, "s": lease_seconds})
+        subscription_ids = sorted({r.subscription_id for r in rows})
+        subscriptions = {r.id: _subscription(r) for r in (await self.conn.execute(text(
+            f"SELECT {_SUBSCRIPTION_COLUMNS} FROM subscriptions WHERE id = ANY(:ids)"), {"ids": subscription_ids})).all()}
+        secrets: dict[str, list[str]] = {}
+        for r in (await self.conn.execute(text(
+                "SELECT subscription_id, secret FROM subscription_secrets WHERE subscription_id = ANY(:ids) "
+                "AND (expires_at IS NULL OR expires_at > now()) ORDER BY created_at DESC"), {"ids": subscription_ids})).all():
+            secrets.setdefault(r.subscription_id, []).append(r.secret)
+        events = {r.position: _event(r) for r in (await self.conn.execute(text(
+            "SELECT position, type, subject, time, regions, hospital, body FROM event_log WHERE position = ANY(:p)"),
+            {"p": [r.position for r in rows]})).all()}
+        return [DueDelivery(r.id, subscriptions[r.subscription_id], r.attempts, events[r.position],
+                            tuple(secrets.get(r.subscription_id, ()))) for r in rows]
+
+    async def delivered(self, delivery_id: int, status: int) -> None:
+        await self.conn.execute(text(
+            "UPDATE deliveries SET status = 'delivered', attempts = attempts + 1, delivered_at = now(), "
+            "leased_until = NULL, last_status = :status, last_error = NULL WHERE id = :id"),
+            {"id": delivery_id, "status": status})
+
+    async def attempt_failed(self, delivery_id: int, attempts: int, retry_in: float | None, status: int | None,
+                             error: str) -> None:
+        await self.conn.execute(text(
+            "UPDATE deliveries SET attempts = :attempts, leased_until = NULL, last_status = :status, last_error = :error, "
+            "status = CASE WHEN CAST(:retry AS float8) IS NULL THEN 'failed' ELSE 'pending' END, "
+            "next_attempt_at = now() + make_interval(secs => coalesce(CAST(:retry AS float8), 0)) WHERE id = :id"),
+            {"id": delivery_id, "attempts": attempts, "retry": retry_in, "status": status, "error": error[:2000]})
+
+    async def deliveries(self, subscription_id: str, status: str | None, after_id: int, limit: int) -> list[Delivery]:
+        rows = (await self.conn.execute(text(
+            "SELECT d.id, d.subscription_id, d.position, e.event_id, e.type, d.ordering_key, d.status, d.attempts, "
+            "d.next_attempt_at, d.last_status, d.last_error, d.created_at, d.delivered_at "
+            "FROM deliveries d JOIN event_log e ON e.position = d.position WHERE d.subscription_id = :id "
+            "AND (CAST(:status AS text) IS NULL OR d.status = :status) AND d.id > :after ORDER BY d.id LIMIT :n"),
+            {"id": subscription_id, "status": status, "after": after_id, "n": limit})).all()
+        return [Delivery(r.id, r.subscription_id, r.position, r.event_id, r.type, r.ordering_key, r.status, r.attempts,
+                         r.next_attempt_at if r.status == "pending" else None, r.last_status, r.last_error,
+                         r.created_at, r.delivered_at) for r in rows]
+
+    async def redeliver(self, subscription_id: str, delivery_id: int) -> str | None:
+        previous = await self.conn.scalar(text(
+            "SELECT status FROM deliveries WHERE id = :d AND subscription_id = :s FOR UPDATE"),
+            {"d": delivery_id, "s": subscription_id})
+        if previous in ("failed", "delivered"):
+            await self.conn.execute(text(
+                "UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = now(), leased_until = NULL, "
+                "delivered_at = NULL WHERE id = :d"), {"d": delivery_id})
+        return previous
+
+    async def backlog(self) -> dict[str, int]:
+        rows = (await self.conn.execute(text(
+            "SELECT s.id, count(d.id) AS n FROM subscriptions s LEFT JOIN deliveries d "
+            "ON d.subscription_id = s.id AND d.status = 'pending' GROUP BY s.id"))).all()
+        return {r.id: r.n for r in rows}
+
