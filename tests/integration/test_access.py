@@ -1,4 +1,4 @@
-"""Every route of the five services' OpenAPI documents × every role, on the running services.
+"""Every route of the seven services' OpenAPI documents × every role, on the running services.
 
 Each operation says who may call it (`x-yidi-roles`); the table checks it: no token 401, a role it
 does not admit 403, an admitted role in scope neither (nor a 5xx), and a bureau asking for another
@@ -15,12 +15,14 @@ import pytest
 from yidi_common.auth import Role
 from yidi_demo import tokens
 
-SERVICES = ("grouper", "pricing", "budget", "audit", "clearing", "reports")
+SERVICES = ("grouper", "pricing", "budget", "audit", "clearing", "subscriptions", "reports")
+# the pull feed's long poll and event stream end within a second here, so that each call answers
+SERVICE_ENV = {"subscriptions": {"SUBSCRIPTIONS_LONG_POLL_MAX_SECONDS": "1", "SUBSCRIPTIONS_STREAM_MAX_SECONDS": "1"}}
 HOSPITAL = "H36010000001"  # a hospital of 南昌 (360100)
 SCOPE = {Role.BUREAU: {"region": "360100"}, Role.HOSPITAL: {"hospital": HOSPITAL}}
 PARAMS = {"region": "360100", "year": "2026", "month": "2026-03", "claim_id": "C-NONE", "flag_id": "F-NONE",
           "event_id": "E-NONE", "request_id": "R-NONE", "version": "1", "report_id": "R-NONE", "fmt": "html",
-          "objection_id": "O-NONE", "case_id": "K-NONE"}
+          "objection_id": "O-NONE", "case_id": "K-NONE", "subscription_id": "sub_none", "delivery_id": "1"}
 
 
 def _operations(url: str) -> list[tuple[str, str, list[str]]]:
@@ -36,7 +38,7 @@ def _call(url: str, method: str, path: str, headers: dict, **params) -> int:
 
 @pytest.fixture(scope="module")
 def services(start_service):
-    return {name: start_service(name) for name in SERVICES}
+    return {name: start_service(name, **SERVICE_ENV.get(name, {})) for name in SERVICES}
 
 
 def test_every_route_admits_exactly_its_roles(services):
@@ -47,7 +49,8 @@ def test_every_route_admits_exactly_its_roles(services):
                 problems.append(f"{name} {method} {path}: says nothing about who may call it")
                 continue
             if not roles:  # open: health, metrics (for the scraper on the pod network) and the documents
-                assert path in ("/healthz", "/metrics", "/openapi.json", "/docs", "/redoc", "/docs/oauth2-redirect"), path
+                assert path in ("/healthz", "/metrics", "/openapi.json", "/docs", "/redoc", "/docs/oauth2-redirect",
+                                "/v1/asyncapi.json", "/v1/asyncapi.yaml"), path
                 if (status := _call(service.url, method, path, {"Authorization": ""})) != 200:
                     problems.append(f"{name} {method} {path} is open but answered {status} without a token")
                 continue

@@ -1,6 +1,6 @@
 """Schemathesis against every service's OpenAPI document with valid tokens: no 5xx (issue 14, item 6).
 
-Each operation of the five documents (GET {url}/openapi.json) is called with cases schemathesis generates
+Each operation of the seven documents (GET {url}/openapi.json) is called with cases schemathesis generates
 from its schema, valid ones (positive) and invalid ones (negative), as every role the operation admits
 (`x-yidi-roles`), with a token scoped the way the case asks (a bureau for the case's region, a hospital
 for the list's own fixmedins_code), and each answer goes through schemathesis's `not_a_server_error`
@@ -39,7 +39,9 @@ from yidi_grouper.adapters.grouping_engine import GroupingEngine
 
 from .harness import wait_until
 
-SERVICES = ("grouper", "pricing", "budget", "audit", "clearing", "reports")
+SERVICES = ("grouper", "pricing", "budget", "audit", "clearing", "subscriptions", "reports")
+# the pull feed's long poll and event stream end within a second here (a stream is otherwise endless)
+SERVICE_ENV = {"subscriptions": {"SUBSCRIPTIONS_LONG_POLL_MAX_SECONDS": "1", "SUBSCRIPTIONS_STREAM_MAX_SECONDS": "1"}}
 MAX_EXAMPLES = 10  # per operation, round and generation mode
 REQUEST_TIMEOUT = 20  # seconds: an answer slower than this is reported as a failure
 REGION, YEAR, MONTH = "360100", 2026, "2026-10"
@@ -74,7 +76,8 @@ def services(start_service):
     """Pricing first: the grouper's simulation prices through it (PRICING_URL)."""
     pricing = start_service("pricing", name="fuzz-pricing")
     return {name: pricing if name == "pricing" else start_service(
-        name, name=f"fuzz-{name}", **({"PRICING_URL": pricing.url} if name == "grouper" else {})) for name in SERVICES}
+        name, name=f"fuzz-{name}", **({"PRICING_URL": pricing.url} if name == "grouper" else {}),
+        **SERVICE_ENV.get(name, {})) for name in SERVICES}
 
 
 @pytest.fixture(scope="module")

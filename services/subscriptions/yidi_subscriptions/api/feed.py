@@ -6,6 +6,7 @@ the client reconnects (EventSource does so by itself, sending Last-Event-ID)."""
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections.abc import AsyncIterator
 
@@ -69,7 +70,7 @@ async def stream(request: Request, after: int = Query(0, **POSITION), types: lis
                  caller: Principal = Depends(authorize(*SUBSCRIBERS))):
     scope = scope_of(caller)
     wanted, problems = _requested_types(scope, types)
-    if last_event_id is not None and not (last_event_id.isdigit() and int(last_event_id) <= 2 ** 62):
+    if last_event_id is not None and not (re.fullmatch(r"[0-9]{1,18}", last_event_id)):
         problems.append({"field": "Last-Event-ID", "rule": "position", "message": "the last event's position"})
     if problems:
         return unprocessable(problems)
