@@ -2,7 +2,7 @@
 province and a hospital get exactly the events of their scope (none outside it), signed per Standard
 Webhooks (verified with the `standardwebhooks` library); a receiver failing a claim's deliveries gets them
 in that claim's order; failed deliveries are listed and redelivered; pause, resume, replay, secret
-rotation, the pull feed (long poll) and server-sent events.
+rotation, the pull feed (long poll) and server-sent events. Two replicas of the service run side by side.
 
 What each caller should receive is worked out from outside the service: every event read from the Kafka
 topics themselves, each tied to its claim by its payload, and each claim to its regions and hospital by
@@ -106,6 +106,8 @@ def receiver():
 def stack(start_service):
     services = {s: start_service(s, name=f"subs-{s}") for s in CHAIN}
     services["subscriptions"] = start_service("subscriptions", name="subs-subscriptions", **SUBSCRIPTION_SETTINGS)
+    # a second replica: the two share the topics' partitions, the log and the deliveries
+    services["subscriptions-2"] = start_service("subscriptions", name="subs-subscriptions-2", **SUBSCRIPTION_SETTINGS)
     return services
 
 
@@ -267,6 +269,7 @@ async def test_each_subscriber_gets_exactly_its_scope(stack, receiver, workload)
     for name, ids in expected.items():
         got = receiver.accepted(f"/{name}")
         assert {e["id"] for e in got} == ids, name  # and none outside its scope
+        assert len(got) == len(ids), name  # two replicas, yet each event delivered once
         assert {e["id"]: e["data"] for e in got} == {i: by_id[i]["data"] for i in ids}, name
         assert not any(b'"certno"' in r.body or b'"psn_name"' in r.body for r in receiver.requests[f"/{name}"])
         _verified(receiver.requests[f"/{name}"][:50], made[name]["secret"])

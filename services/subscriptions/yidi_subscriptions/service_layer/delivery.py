@@ -61,10 +61,10 @@ class WorkerSettings:
 def webhook_request(due: DueDelivery, now: int) -> tuple[bytes, dict[str, str]]:
     """The CloudEvents HTTP binding, structured mode: the event (envelope + position) is the body,
     application/cloudevents+json; signed per Standard Webhooks with every secret in force."""
-    body = orjson.dumps(with_position(orjson.loads(due.event.body), due.event.position))
-    event_id = orjson.loads(due.event.body)["id"]
+    envelope = orjson.loads(due.event.body)
+    body = orjson.dumps(with_position(envelope, due.event.position))
     return body, {"content-type": "application/cloudevents+json",
-                  **webhook_headers(list(due.secrets), event_id, now, body)}
+                  **webhook_headers(list(due.secrets), envelope["id"], now, body)}
 
 
 class DeliveryWorker:
