@@ -41,14 +41,14 @@ def test_delivery_metrics_per_subscription():
     metrics.delivered("sub_m", datetime.now(timezone.utc) - timedelta(seconds=3))
     metrics.failed("sub_m", final=False)
     metrics.failed("sub_m", final=True)
-    assert sample("yidi_webhook_deliveries_total", {"subscription": "sub_m"}) == 1
-    assert sample("yidi_webhook_delivery_failures_total", {"subscription": "sub_m", "final": "false"}) == 1
-    assert sample("yidi_webhook_delivery_failures_total", {"subscription": "sub_m", "final": "true"}) == 1
-    assert sample("yidi_webhook_delivery_latency_seconds_count", {"subscription": "sub_m"}) == 1
-    assert sample("yidi_webhook_delivery_latency_seconds_bucket", {"subscription": "sub_m", "le": "2.0"}) == 0
-    assert sample("yidi_webhook_delivery_latency_seconds_bucket", {"subscription": "sub_m", "le": "5.0"}) == 1
+    assert sample("yidi_subscription_deliveries_total", {"subscription": "sub_m"}) == 3  # attempts
+    assert sample("yidi_subscription_delivery_failures_total", {"subscription": "sub_m", "final": "false"}) == 1
+    assert sample("yidi_subscription_delivery_failures_total", {"subscription": "sub_m", "final": "true"}) == 1
+    assert sample("yidi_subscription_delivery_seconds_count", {"subscription": "sub_m"}) == 1
+    assert sample("yidi_subscription_delivery_seconds_bucket", {"subscription": "sub_m", "le": "2.0"}) == 0
+    assert sample("yidi_subscription_delivery_seconds_bucket", {"subscription": "sub_m", "le": "5.0"}) == 1
     metrics.backlog({"sub_m": 7, "sub_n": 0})
-    assert sample("yidi_webhook_backlog", {"subscription": "sub_m"}) == 7
+    assert sample("yidi_subscription_backlog", {"subscription": "sub_m"}) == 7
     metrics.backlog({"sub_n": 2})  # sub_m deleted
-    assert sample("yidi_webhook_backlog", {"subscription": "sub_m"}) is None
-    assert sample("yidi_webhook_backlog", {"subscription": "sub_n"}) == 2
+    assert sample("yidi_subscription_backlog", {"subscription": "sub_m"}) is None
+    assert sample("yidi_subscription_backlog", {"subscription": "sub_n"}) == 2

@@ -29,15 +29,17 @@ class HttpSender:
         await self.client.aclose()
 
 
-DELIVERIES = Counter("yidi_webhook_deliveries_total", "Webhook deliveries acknowledged (2xx), per subscription",
+# named as deploy/observability's dashboard and alert rules query them (tests/test_observability_manifests.py)
+DELIVERIES = Counter("yidi_subscription_deliveries",
+                     "Webhook delivery attempts, per subscription (those that failed are counted in failures too)",
                      ["subscription"])
-FAILURES = Counter("yidi_webhook_delivery_failures_total",
+FAILURES = Counter("yidi_subscription_delivery_failures",
                    "Failed webhook attempts, per subscription; final: attempts exhausted, the delivery failed",
                    ["subscription", "final"])
-LATENCY = Histogram("yidi_webhook_delivery_latency_seconds",
+LATENCY = Histogram("yidi_subscription_delivery_seconds",
                     "From the event's time to its acknowledged delivery, per subscription", ["subscription"],
                     buckets=(0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 1800, 3600, 21600, 86400))
-BACKLOG = Gauge("yidi_webhook_backlog", "Pending deliveries, per subscription", ["subscription"])
+BACKLOG = Gauge("yidi_subscription_backlog", "Pending deliveries, per subscription", ["subscription"])
 
 
 class PrometheusDeliveryMetrics:
@@ -49,6 +51,7 @@ class PrometheusDeliveryMetrics:
         LATENCY.labels(subscription_id).observe(max(0.0, (datetime.now(timezone.utc) - event_time).total_seconds()))
 
     def failed(self, subscription_id: str, final: bool) -> None:
+        DELIVERIES.labels(subscription_id).inc()
         FAILURES.labels(subscription_id, "true" if final else "false").inc()
 
     def backlog(self, pending: dict[str, int]) -> None:
