@@ -30,6 +30,11 @@ def test_budget_alerts_and_annual_clearing_concern_their_region_only():
     assert concerns("clearing.annual-cleared", {"region": "360100", "year": 2026}) == Concerns(frozenset({"360100"}))
 
 
+def test_an_objection_decision_concerns_the_deciding_region_and_the_objecting_hospital():
+    decided = {"objection_id": "O1", "claim_id": "C1", "hospital_code": "H36070000002", "treat_admdvs": "360700"}
+    assert concerns("objection.decided", decided) == Concerns(frozenset({"360700"}), "H36070000002")
+
+
 def test_a_ledger_entry_concerns_every_region_it_books_to_including_the_province_books_counterparts():
     lines = [{"account": "360700:payable-to-province"}, {"account": "province:receivable:360700"},
              {"account": "province:payable:360100"}, {"account": "360100:hospital-payable:H36010000001"}]
@@ -55,6 +60,8 @@ CROSS = Concerns(frozenset({"360100", "360700"}), "H36010000001")
     (Scope("hospital", hospital="H36010000001"), "settlement-list.submitted", CROSS, False),
     (Scope("hospital", hospital="H36070000002"), "payment.priced", CROSS, False),  # another hospital's
     (Scope("hospital", hospital="H36010000001"), "ledger.posted", Concerns(frozenset({"360100"})), False),
+    (Scope("hospital", hospital="H36010000001"), "objection.decided",
+     Concerns(frozenset({"360100"}), "H36010000001"), True),  # the decision on its own objection
 ])
 def test_who_receives_what(scope, event_type, about, admitted):
     assert scope.admits(event_type, about) is admitted
@@ -76,3 +83,14 @@ def test_registration_names_every_type_problem():
         ("types[1]", "unknown_event_type"), ("types[2]", "outside_scope"), ("types[3]", "unknown_event_type")]
     assert Scope("province").type_problems([]) == [
         {"field": "types", "rule": "empty", "message": "name at least one event type"}]
+
+
+def test_every_published_type_has_a_scope_rule():
+    """A type added to the registry without a rule here would be dead-lettered, never delivered: caught here."""
+    from yidi_common.events.examples import EXAMPLES
+    from yidi_common.events.registry import EVENT_TYPES, payload_model, schema_versions
+
+    for event_type in EVENT_TYPES:
+        for version in schema_versions(event_type):
+            data = payload_model(event_type, version).model_validate(EXAMPLES[(event_type, version)]).model_dump(mode="json")
+            assert "360100" in concerns(event_type, data).regions, event_type  # every example is treated in 360100

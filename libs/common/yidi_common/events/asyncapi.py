@@ -20,6 +20,7 @@ SUBJECTS = {  # what the Kafka key and the envelope's subject are
                     "insured region's cross-region budget)",
     "ledger.posted": "the claim id, or the entry id for an entry of no claim",
     "clearing.annual-cleared": "<region>-<year>",
+    "objection.decided": "the claim id, or the objected notice's or statement's id",
 }
 DESCRIPTION = """Every event Yidi publishes, one Kafka topic per event type (keyed by the envelope's `subject`, so one
 claim's events stay in order on a topic). Each message is a CloudEvents 1.0 envelope (structured JSON:

@@ -54,6 +54,11 @@ EXAMPLES: dict[tuple[str, int], dict[str, Any]] = {
                                      {"account": "province:payable:360100", "credit": "60.00"},
                                      {"account": "360100:receivable-from-province", "debit": "60.00"},
                                      {"account": "360100:hospital-payable:H36010000001", "credit": "60.00"}]},
+    (r.OBJECTION_DECIDED, 1): {
+        "objection_id": "OBJ-0001", "target_kind": "flag", "target_id": "F-0001", "claim_id": CLAIM_ID,
+        "hospital_code": "H36010000001", "treat_admdvs": "360100", "decision": "accepted",
+        "decided_at": "2026-11-12T15:00:00+08:00", "decided_by": "3f6c1e2a-bureau-360100-reviewer",
+        "reasons": "the short stay was a transfer, documented in the discharge summary"},
     (r.ANNUAL_CLEARED, 1): {"region": "360100", "year": 2026, "pools": [{
         "pool": "360100-2026-DRG-310-cross", "final_rate": "9876.5432", "distributable": "190000.00",
         "fund_due_final": "189999.99", "residue": "0.01", "reserve": "10000.00", "overrun_paid": "0.00"}]},

@@ -6,7 +6,7 @@ read from its payload, and a subscriber's scope, taken from its token (never fro
   alerts of R's budgets, ledger entries with an account of R, R's annual clearing;
 - the province receives everything;
 - a hospital receives its own lists' outcomes only: rejections (with the QC problems), groupings and
-  prices of lists it posted (`HOSPITAL_TYPES`);
+  prices of lists it posted, and the decisions on its own objections (`HOSPITAL_TYPES`);
 - operations and analysts receive nothing (ops manage subscriptions and deliveries; analysts read
   de-identified figures elsewhere: events carry each claim's `psn_no`).
 """
@@ -23,6 +23,7 @@ from yidi_common.events.registry import (
     BUDGET_ALERT,
     EVENT_TYPES,
     LEDGER_POSTED,
+    OBJECTION_DECIDED,
     PAYMENT_PRICED,
     SETTLEMENT_LIST_GROUPED,
     SETTLEMENT_LIST_REJECTED,
@@ -30,7 +31,8 @@ from yidi_common.events.registry import (
 )
 
 SUBSCRIBABLE: tuple[str, ...] = EVENT_TYPES  # every published type; dead letters are no event type
-HOSPITAL_TYPES: frozenset[str] = frozenset({SETTLEMENT_LIST_REJECTED, SETTLEMENT_LIST_GROUPED, PAYMENT_PRICED})
+HOSPITAL_TYPES: frozenset[str] = frozenset({SETTLEMENT_LIST_REJECTED, SETTLEMENT_LIST_GROUPED, PAYMENT_PRICED,
+                                           OBJECTION_DECIDED})
 _REGION = re.compile(r"^\d{6}$")
 
 
@@ -53,7 +55,8 @@ def concerns(event_type: str, data: dict[str, Any]) -> Concerns:
     region of the budget (its pool's treatment region, or the insured region). ledger.posted: every
     region one of its lines books to (accounts are `<region>:…`; the province's book `province:…:<region>`
     names the region it faces), so a cross-region claim's entry reaches both regions.
-    clearing.annual-cleared: the cleared treatment region."""
+    clearing.annual-cleared: the cleared treatment region. objection.decided: the treatment region whose
+    bureau decided it and the hospital that objected (its payload names no insured region)."""
     if event_type == SETTLEMENT_LIST_SUBMITTED:
         info = data["settlement_list"]["setlinfo"]
         return _claim(info["treat_admdvs"], info["insu_admdvs"], info["fixmedins_code"])
@@ -62,6 +65,8 @@ def concerns(event_type: str, data: dict[str, Any]) -> Concerns:
         return _claim(claim["treat_admdvs"], claim["insu_admdvs"], claim["hospital_code"])
     if event_type in (SETTLEMENT_LIST_REJECTED, AUDIT_FLAG_RAISED, AUDIT_FLAG_CONFIRMED):
         return _claim(data["treat_admdvs"], data["insu_admdvs"], data["hospital_code"])
+    if event_type == OBJECTION_DECIDED:
+        return Concerns(frozenset({data["treat_admdvs"]}), data["hospital_code"])
     if event_type in (BUDGET_ALERT, ANNUAL_CLEARED):
         return Concerns(frozenset({data["region"]}))
     if event_type == LEDGER_POSTED:
