@@ -17,6 +17,7 @@ def _claim_payloads():
         ("settlement-list.rejected", dict(TREATED_360100_INSURED_360700)),
         ("audit-flag.raised", dict(TREATED_360100_INSURED_360700)),
         ("audit-flag.confirmed", dict(TREATED_360100_INSURED_360700)),
+        ("special-case.decided", dict(TREATED_360100_INSURED_360700)),
     ]
 
 
@@ -62,6 +63,7 @@ CROSS = Concerns(frozenset({"360100", "360700"}), "H36010000001")
     (Scope("hospital", hospital="H36010000001"), "ledger.posted", Concerns(frozenset({"360100"})), False),
     (Scope("hospital", hospital="H36010000001"), "objection.decided",
      Concerns(frozenset({"360100"}), "H36010000001"), True),  # the decision on its own objection
+    (Scope("hospital", hospital="H36010000001"), "special-case.decided", CROSS, True),  # on its own application
 ])
 def test_who_receives_what(scope, event_type, about, admitted):
     assert scope.admits(event_type, about) is admitted

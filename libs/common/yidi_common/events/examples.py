@@ -59,6 +59,12 @@ EXAMPLES: dict[tuple[str, int], dict[str, Any]] = {
         "hospital_code": "H36010000001", "treat_admdvs": "360100", "decision": "accepted",
         "decided_at": "2026-11-12T15:00:00+08:00", "decided_by": "3f6c1e2a-bureau-360100-reviewer",
         "reasons": "the short stay was a transfer, documented in the discharge summary"},
+    (r.SPECIAL_CASE_DECIDED, 1): {
+        "case_id": "K-0001", "claim_id": CLAIM_ID, "version": 1, "setl_id": "S1", "hospital_code": "H36010000001",
+        "treat_admdvs": "360100", "insu_admdvs": "360700", "origin": "hospital", "decision": "approved",
+        "reasons": ["rare combination of conditions, cost far above the group's standard"],
+        "decided_by": "3f6c1e2a-bureau-360100-reviewer", "decided_role": "bureau",
+        "decided_at": "2026-11-12T15:00:00+08:00", "period": "2026"},
     (r.ANNUAL_CLEARED, 1): {"region": "360100", "year": 2026, "pools": [{
         "pool": "360100-2026-DRG-310-cross", "final_rate": "9876.5432", "distributable": "190000.00",
         "fund_due_final": "189999.99", "residue": "0.01", "reserve": "10000.00", "overrun_paid": "0.00"}]},

@@ -6,7 +6,8 @@ read from its payload, and a subscriber's scope, taken from its token (never fro
   alerts of R's budgets, ledger entries with an account of R, R's annual clearing;
 - the province receives everything;
 - a hospital receives its own lists' outcomes only: rejections (with the QC problems), groupings and
-  prices of lists it posted, and the decisions on its own objections (`HOSPITAL_TYPES`);
+  prices of lists it posted, and the decisions on its own objections and special-case (特例单议)
+  applications (`HOSPITAL_TYPES`);
 - operations and analysts receive nothing (ops manage subscriptions and deliveries; analysts read
   de-identified figures elsewhere: events carry each claim's `psn_no`).
 """
@@ -28,11 +29,12 @@ from yidi_common.events.registry import (
     SETTLEMENT_LIST_GROUPED,
     SETTLEMENT_LIST_REJECTED,
     SETTLEMENT_LIST_SUBMITTED,
+    SPECIAL_CASE_DECIDED,
 )
 
 SUBSCRIBABLE: tuple[str, ...] = EVENT_TYPES  # every published type; dead letters are no event type
 HOSPITAL_TYPES: frozenset[str] = frozenset({SETTLEMENT_LIST_REJECTED, SETTLEMENT_LIST_GROUPED, PAYMENT_PRICED,
-                                           OBJECTION_DECIDED})
+                                           OBJECTION_DECIDED, SPECIAL_CASE_DECIDED})
 _REGION = re.compile(r"^\d{6}$")
 
 
@@ -63,7 +65,7 @@ def concerns(event_type: str, data: dict[str, Any]) -> Concerns:
     if event_type in (SETTLEMENT_LIST_GROUPED, PAYMENT_PRICED):
         claim = data["claim"]
         return _claim(claim["treat_admdvs"], claim["insu_admdvs"], claim["hospital_code"])
-    if event_type in (SETTLEMENT_LIST_REJECTED, AUDIT_FLAG_RAISED, AUDIT_FLAG_CONFIRMED):
+    if event_type in (SETTLEMENT_LIST_REJECTED, AUDIT_FLAG_RAISED, AUDIT_FLAG_CONFIRMED, SPECIAL_CASE_DECIDED):
         return _claim(data["treat_admdvs"], data["insu_admdvs"], data["hospital_code"])
     if event_type == OBJECTION_DECIDED:
         return Concerns(frozenset({data["treat_admdvs"]}), data["hospital_code"])
