@@ -24,7 +24,16 @@ from decimal import Decimal
 
 import pytest
 
-from yidi_reports.domain.indicators import Case, coverage, group_benchmarks, indicators, readmitted, unit_indicators
+from yidi_reports.adapters.norms import NormsError, load_norms
+from yidi_reports.domain.indicators import (
+    Case,
+    coverage,
+    group_benchmarks,
+    indicators,
+    readmitted,
+    unit_indicators,
+    with_norms,
+)
 
 CST = timezone(timedelta(hours=8))
 D = Decimal
@@ -165,3 +174,19 @@ def test_readmission_days_are_counted_in_china_time():
     naive = [replace(c, adm_time=c.adm_time.astimezone(CST).replace(tzinfo=None),
                      dscg_time=c.dscg_time.astimezone(CST).replace(tzinfo=None)) for c in (first, back)]
     assert readmitted(naive[1:], naive) == {"u2"}
+
+
+def test_configured_group_norms_replace_the_regions_own_averages(tmp_path):
+    norms_file = tmp_path / "norms.csv"
+    norms_file.write_text("DRG编码,DRG名称,例均费用,平均住院日\nBR25,脑缺血性疾患,12500.00,10\n", encoding="utf-8")
+    norms = load_norms(norms_file)
+    benchmarks = with_norms(group_benchmarks(CASES), norms, ["360100"])
+    h1 = {r.origin: r for r in indicators(CASES, period="2026-03", level="hospital", benchmarks=benchmarks,
+                                          readmissions=set()) if r.hospital == "H1"}
+    # BR25 at the norms: c1 10/10 and 10000/12500 = 0.8; c2 6/10 and 8000/12500 = 0.64
+    assert (h1["local"].time_index, h1["local"].cost_index) == (D("0.8000"), D("0.7200"))
+    # GB15 has no norm: the region's own averages stay (4/3, 4000/3500)
+    assert (h1["cross"].time_index, h1["cross"].cost_index) == (D("1.3333"), D("1.1429"))
+    norms_file.write_text("DRG编码,例均费用,平均住院日\nBR25,0,10\n", encoding="utf-8")
+    with pytest.raises(NormsError, match="norms.csv:2"):
+        load_norms(norms_file)

@@ -1,5 +1,6 @@
 """The reports service: indicators read model, the seed 004 reports and objections."""
 import asyncio
+from pathlib import Path
 
 import structlog
 
@@ -7,6 +8,7 @@ from yidi_common.config_provider import ConfigProvider
 from yidi_common.runtime import ServiceRuntime, create_service_app
 from yidi_common.settings import get_settings
 
+from .adapters.norms import load_norms
 from .adapters.settings import ReportsSettings
 from .api.indicators import router as indicators_router
 from .api.objections import router as objections_router
@@ -44,4 +46,5 @@ app = create_service_app(
     background=(report_calendar,),
 )
 app.state.reports_settings = settings
+app.state.group_norms = load_norms(Path(settings.group_norms)) if settings.group_norms else {}
 install_refusal_handler(app)

@@ -21,7 +21,7 @@ from yidi_common.unit_of_work import Transaction
 
 from ..domain.indicators import LEVELS
 from ..domain.periods import Period
-from ..service_layer.indicators import indicator_rows
+from ..service_layer.indicators import NO_NORMS, indicator_rows
 from .repository import PostgresReportsRepository
 from .schema import READ_MODEL_DDL
 
@@ -126,7 +126,7 @@ async def _apply_envelopes(engine: AsyncEngine, handlers: Mapping, schema: str, 
         return len(new)
 
 
-async def figures(engine: AsyncEngine, schema: str | None = None) -> list[dict]:
+async def figures(engine: AsyncEngine, schema: str | None = None, norms: Mapping = NO_NORMS) -> list[dict]:
     """Every indicator row of every level for every month, quarter and year with lists, in a stable order."""
     async with engine.begin() as conn:
         await _use(conn, schema)
@@ -139,7 +139,7 @@ async def figures(engine: AsyncEngine, schema: str | None = None) -> list[dict]:
         rows = []
         for period in periods:
             for level in LEVELS:
-                for row in await indicator_rows(tx, level=level, period=period):
+                for row in await indicator_rows(tx, level=level, period=period, norms=norms):
                     rows.append({f.name: _text(getattr(row, f.name)) for f in dataclasses.fields(row)})
         return rows
 
@@ -152,9 +152,10 @@ def digest(rows: list[dict]) -> str:
     return hashlib.sha256(orjson.dumps(rows, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
-async def rebuild_and_compare(engine: AsyncEngine, handlers: Mapping, schema: str = REBUILD_SCHEMA) -> dict:
+async def rebuild_and_compare(engine: AsyncEngine, handlers: Mapping, schema: str = REBUILD_SCHEMA,
+                              norms: Mapping = NO_NORMS) -> dict:
     events = await replay_into(engine, handlers, schema)
-    live, rebuilt = await figures(engine), await figures(engine, schema)
+    live, rebuilt = await figures(engine, norms=norms), await figures(engine, schema, norms=norms)
     differences = [{"live": a, "rebuilt": b} for a, b in itertools.zip_longest(live, rebuilt) if a != b]
     return {"schema": schema, "events_replayed": events, "rows": len(rebuilt), "identical": not differences,
             "live_digest": digest(live), "rebuilt_digest": digest(rebuilt), "differences": differences[:20]}

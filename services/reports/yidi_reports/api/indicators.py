@@ -64,7 +64,8 @@ async def list_indicators(
     region, hospital, insured_region = indicator_scope(caller, region, hospital, insured_region, level)
     async with transaction(request.app.state.runtime.engine, PostgresReportsRepository) as tx:
         rows = await use_cases.indicator_rows(tx, level=level, period=wanted, regions=(region,) if region else None,
-                                              hospital=hospital, insured_region=insured_region)
+                                              hospital=hospital, insured_region=insured_region,
+                                              norms=request.app.state.group_norms)
     items = [item(r) for r in rows]
     if format == "csv":
         out = io.StringIO()
@@ -102,7 +103,7 @@ async def indicator_series(
         raise problems(422, [{"field": "region", "rule": "required", "message": "region is required"}])
     async with transaction(request.app.state.runtime.engine, PostgresReportsRepository) as tx:
         points = await use_cases.series(tx, region=region, hospital=hospital, metric=metric, first=start.label,
-                                        last=stop.label)
+                                        last=stop.label, norms=request.app.state.group_norms)
     return Response(_json({"region": region, "hospital": hospital, "metric": metric,
                            "points": [{k: _text(v) for k, v in p.items()} for p in points]}),
                     media_type="application/json")

@@ -34,7 +34,7 @@ async def run_scheduled(app, now: datetime | None = None) -> list:
             return []  # another process of the service is running it
         return await run_schedule(tx, now=now or datetime.now(timezone.utc),
                                   config_version=app.state.config.current.version, render=render_all,
-                                  limit=app.state.reports_settings.schedule_batch)
+                                  limit=app.state.reports_settings.schedule_batch, norms=app.state.group_norms)
 
 
 @router.post("/v1/ops/indicators/rebuild", summary="Replay every consumed topic into a fresh schema and compare the figures")
@@ -44,5 +44,6 @@ async def rebuild(request: Request, _: Principal = Depends(authorize(Role.OPS)))
     if _rebuilding.locked():
         raise problems(409, [{"field": "(path)", "rule": "rebuild-running", "message": "a rebuild is running"}])
     async with _rebuilding:
-        result = await rebuild_and_compare(request.app.state.runtime.engine, make_handlers())
+        result = await rebuild_and_compare(request.app.state.runtime.engine, make_handlers(),
+                                           norms=request.app.state.group_norms)
     return Response(orjson.dumps(result, default=str), media_type="application/json")

@@ -95,7 +95,8 @@ async def generate_report(request: Request, body: ReportRequest,
         async with transaction(request.app.state.runtime.engine, PostgresReportsRepository) as tx:
             report = await use_cases.generate(tx, kind=body.kind, region=body.region, hospital=body.hospital or "",
                                               period=body.period, trigger="on-demand", now=_now(),
-                                              config_version=config.version, render=render_all)
+                                              config_version=config.version, render=render_all,
+                                              norms=request.app.state.group_norms)
     except use_cases.ReportRequestError as e:
         raise problems(422, e.problems) from None
     return _json(201, view(report, report.revision, china_date(_now())))

@@ -11,22 +11,25 @@ Cross-province claims (跨省, paid per item outside every pool) are left out of
 `origin` splits each unit into local (本地: insured in the treatment region) and cross (省内异地)
 claims, side by side, as `ClaimFacts.scope` says (seed 000 三(三): 同病组本地和异地).
 
-| indicator | definition |
-|---|---|
-| cases | priced claims (the list passed QC and was grouped or found ungroupable) |
-| persons | distinct `psn_no` among the cases |
-| person_time_ratio (人次人头比) | cases / persons |
-| avg_cost (次均费用) | Σ total_cost / cases |
-| grouping_rate (入组率) | cases grouped into a DRG/DIP group / (cases + lists rejected by QC) |
-| cmi | Σ RW / cases with a group weight (DIP: score / 1000) |
-| time_index (时间消耗指数) | Σ_g n_g × (mean LOS_g / benchmark mean LOS_g) / Σ_g n_g |
-| cost_index (费用消耗指数) | the same with total cost |
-| self_pay_share (自费比例) | Σ psn_ownpay / Σ total_cost |
-| readmission_15d | cases admitted ≤ 15 days after a discharge of the same person in the same treatment region / cases |
-| outlier_share | high- and low-outlier cases / cases |
-| special_case_share | 特例单议 cases / cases |
-| flags | audit flags on the cases, less those withdrawn after an accepted objection |
-| deductions_amount | Σ confirmed deduction amounts of those flags |
+| indicator | definition | seed |
+|---|---|---|
+| cases | priced claims (the list passed QC and was grouped or found ungroupable) | 000 三(三) |
+| persons | distinct `psn_no` among the cases | 000 三(三) |
+| person_time_ratio (人次人头比) | cases / persons | 000 三(三), 四(三) |
+| avg_cost (次均费用) | Σ total_cost / cases | 000 三(三), 四(三) |
+| grouping_rate (入组率) | cases grouped into a DRG/DIP group / (cases + lists rejected by QC) | 000 四(三), 004 二(一) |
+| cmi | Σ RW / cases with a group weight (DIP: score / 1000) | 000 四(三) |
+| time_index (时间消耗指数) | Σ_g n_g × (mean LOS_g / benchmark mean LOS_g) / Σ_g n_g | 000 四(三) |
+| cost_index (费用消耗指数) | the same with total cost | 000 四(三) |
+| self_pay_share (自费比例) | Σ psn_ownpay / Σ total_cost | 000 三(三), 四(三) |
+| readmission_15d | cases admitted ≤ 15 days after a discharge of the same person in the same treatment region / cases | 000 三(三) |
+| outlier_share | high- and low-outlier cases / cases | 000 四(三) |
+| special_case_share | 特例单议 cases / cases | 004 二(二) |
+| flags | audit flags on the cases, less those withdrawn after an accepted objection | 004 二(二) |
+| deductions_amount | Σ confirmed deduction amounts of those flags | 004 二(二) |
+
+The benchmark of the consumption indices is the treatment region's own cases of the year in each group
+(both origins, every hospital), or, where configured (`with_norms`), a published group-norms table.
 """
 from __future__ import annotations
 
@@ -145,6 +148,17 @@ def group_benchmarks(year_cases: Iterable[Case]) -> dict[tuple[str, str], Benchm
             s[1] += case.los
             s[2] += case.total_cost
     return {key: Benchmark(n, Decimal(los) / n, cost / n) for key, (n, los, cost) in sums.items()}
+
+
+def with_norms(computed: dict[tuple[str, str], Benchmark], norms: dict[str, Benchmark],
+               regions: Iterable[str]) -> dict[tuple[str, str], Benchmark]:
+    """Configured group norms (病组标杆: one published table for the province, by group) replace the regions'
+    own averages for the groups they list; the other groups keep the regions' own."""
+    out = dict(computed)
+    for region in regions:
+        for group, norm in norms.items():
+            out[(region, group)] = norm
+    return out
 
 
 def consumption_index(cases: Sequence[Case], benchmarks: dict[tuple[str, str], Benchmark],

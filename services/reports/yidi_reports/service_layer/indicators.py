@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from decimal import Decimal
+from types import MappingProxyType
 
 from yidi_common.unit_of_work import Transaction
 
 from ..domain.indicators import (
     ORIGINS,
+    Benchmark,
     Coverage,
     Indicators,
     coverage,
@@ -15,16 +18,19 @@ from ..domain.indicators import (
     indicators,
     readmitted,
     unit_indicators,
+    with_norms,
 )
 from ..domain.periods import Period, month_range
 from .repository import CaseQuery, ReportsRepository
 
+NO_NORMS: Mapping[str, Benchmark] = MappingProxyType({})
+
 
 async def indicator_rows(tx: Transaction[ReportsRepository], *, level: str, period: Period,
                          regions: tuple[str, ...] | None = None, hospital: str | None = None,
-                         insured_region: str | None = None) -> list[Indicators]:
+                         insured_region: str | None = None, norms: Mapping[str, Benchmark] = NO_NORMS) -> list[Indicators]:
     """Rows of `level` for the period; the consumption indices measure against the treatment regions'
-    own cases of the period's year (all hospitals, both origins)."""
+    own cases of the period's year (all hospitals, both origins), or the configured group norms."""
     lists = await tx.repo.cases(CaseQuery(tuple(period.month_labels), regions, hospital, insured_region))
     if not lists:
         return []
@@ -32,12 +38,13 @@ async def indicator_rows(tx: Transaction[ReportsRepository], *, level: str, peri
     year = await tx.repo.cases(CaseQuery(tuple(Period(period.year, 1, 12).month_labels), treated))
     priced = [c for c in lists if c.priced]
     stays = await tx.repo.stays({c.psn_no for c in priced}, set(treated))
-    return indicators(lists, period=period.label, level=level, benchmarks=group_benchmarks(year),
+    return indicators(lists, period=period.label, level=level,
+                      benchmarks=with_norms(group_benchmarks(year), dict(norms), treated),
                       readmissions=readmitted(priced, stays))
 
 
 async def series(tx: Transaction[ReportsRepository], *, region: str, hospital: str | None, metric: str,
-                 first: str, last: str) -> list[dict]:
+                 first: str, last: str, norms: Mapping[str, Benchmark] = NO_NORMS) -> list[dict]:
     """Monthly points of one metric for a region (or a hospital of it), local and cross-region."""
     months = month_range(first, last)
     lists = await tx.repo.cases(CaseQuery(tuple(months), (region,), hospital))
@@ -45,6 +52,7 @@ async def series(tx: Transaction[ReportsRepository], *, region: str, hospital: s
     benchmarks = {}
     for year in years:
         benchmarks.update(group_benchmarks(await tx.repo.cases(CaseQuery(tuple(Period(year, 1, 12).month_labels), (region,)))))
+    benchmarks = with_norms(benchmarks, dict(norms), [region])
     priced = [c for c in lists if c.priced]
     readmissions = readmitted(priced, await tx.repo.stays({c.psn_no for c in priced}, {region}))
     by_month: dict[tuple[str, str], list] = defaultdict(list)

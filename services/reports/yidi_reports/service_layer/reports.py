@@ -3,7 +3,7 @@ the configuration version and the data version it was made from (events applied 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import date, datetime
 
@@ -12,7 +12,7 @@ import orjson
 from yidi_common.unit_of_work import Transaction
 
 from ..domain import report_content
-from ..domain.indicators import Indicators
+from ..domain.indicators import Benchmark, Indicators
 from ..domain.objections import corrected_version
 from ..domain.periods import Period
 from ..domain.reports import (
@@ -29,7 +29,7 @@ from ..domain.reports import (
     quarterly_announcement,
     report_id,
 )
-from .indicators import coverage_of, indicator_rows
+from .indicators import NO_NORMS, coverage_of, indicator_rows
 from .repository import CaseQuery, ReportsRepository
 
 Renderer = Callable[[dict, dict], dict[str, bytes]]
@@ -83,9 +83,9 @@ async def due_date(tx: Transaction[ReportsRepository], kind: str, region: str, h
 
 async def generate(tx: Transaction[ReportsRepository], *, kind: str, region: str, hospital: str, period: str,
                    trigger: str, now: datetime, config_version: str, render: Renderer,
-                   cadence: Cadence = Cadence()) -> StoredReport:
+                   cadence: Cadence = Cadence(), norms: Mapping[str, Benchmark] = NO_NORMS) -> StoredReport:
     parsed = check_request(kind, region, hospital, period)
-    content = await build_content(tx, kind=kind, region=region, hospital=hospital, period=parsed)
+    content = await build_content(tx, kind=kind, region=region, hospital=hospital, period=parsed, norms=norms)
     digest = hashlib.sha256(orjson.dumps(content, option=orjson.OPT_SORT_KEYS, default=str)).hexdigest()
     data_version = f"events:{await tx.repo.events_applied()}/inputs:{digest[:16]}"
     previous = await tx.repo.reports(kind=kind, region=region, hospital=hospital, period=parsed.label)
@@ -102,11 +102,13 @@ async def generate(tx: Transaction[ReportsRepository], *, kind: str, region: str
 
 
 async def build_content(tx: Transaction[ReportsRepository], *, kind: str, region: str, hospital: str,
-                        period: Period) -> dict:
+                        period: Period, norms: Mapping[str, Benchmark] = NO_NORMS) -> dict:
     regions = (region,)
-    hospital_rows = await indicator_rows(tx, level="hospital", period=period, regions=regions, hospital=hospital or None)
-    region_rows = await indicator_rows(tx, level="region", period=period, regions=regions)
-    group_rows = await indicator_rows(tx, level="group", period=period, regions=regions, hospital=hospital or None)
+    hospital_rows = await indicator_rows(tx, level="hospital", period=period, regions=regions, hospital=hospital or None,
+                                         norms=norms)
+    region_rows = await indicator_rows(tx, level="region", period=period, regions=regions, norms=norms)
+    group_rows = await indicator_rows(tx, level="group", period=period, regions=regions, hospital=hospital or None,
+                                      norms=norms)
     cases = {c.claim_id: c for c in await tx.repo.cases(_query(period, region, hospital))}
     flags = [report_content.FlagLine(
         f.flag_id, f.claim_id, f.hospital_code or "", f.rule_id or "",
@@ -154,7 +156,8 @@ async def expected(tx: Transaction[ReportsRepository], today: date, cadence: Cad
 
 
 async def run_schedule(tx: Transaction[ReportsRepository], *, now: datetime, config_version: str, render: Renderer,
-                       cadence: Cadence = Cadence(), limit: int = 50) -> list[StoredReport]:
+                       cadence: Cadence = Cadence(), limit: int = 50,
+                       norms: Mapping[str, Benchmark] = NO_NORMS) -> list[StoredReport]:
     """Records every report the calendar expects by `now` (revision 0, with its due date) and generates those
     whose day has come, the earliest due first, at most `limit` a run (a service started on a year of data
     catches up over a few runs instead of one long transaction); generating a quarterly announcement or an
@@ -172,7 +175,7 @@ async def run_schedule(tx: Transaction[ReportsRepository], *, now: datetime, con
     for e in due_now(wanted, generated, today)[:limit]:
         made.append(await generate(tx, kind=e.kind.value, region=e.region, hospital=e.hospital, period=e.period,
                                    trigger="schedule", now=now, config_version=config_version, render=render,
-                                   cadence=cadence))
+                                   cadence=cadence, norms=norms))
     return made
 
 
