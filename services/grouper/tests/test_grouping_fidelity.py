@@ -141,6 +141,12 @@ def test_a_1_0_code_is_accepted_in_a_1_0_region_and_rejected_in_a_2_0_region(ver
     assert unknown_codes(versioned_engine, "360100", ["J18.900", "K52.905"], ["01.2412"]) == []
     assert unknown_codes(versioned_engine, "360200", ["J18.900", "K52.905"], ["01.2412"]) == [
         ("QC-DIAG-UNKNOWN", "K52.905"), ("QC-OPRN-UNKNOWN", "01.2412")]
+    # the 1.0→2.0 crosswalks name their 2.0 codes: K52.905 -> A09.901 (icd10-chs-1.0-to-2.0.dat line 33275),
+    # 01.2412 -> 01.2402 (icd9cm3-chs-1.0-to-2.0.dat line 12918)
+    sl = settlement_list("360200", "H36020000001", ["J18.900", "K52.905"], ["01.2412"])
+    messages = [p.message for p in versioned_engine.quality_problems(sl) if p.rule.endswith("-UNKNOWN")]
+    assert messages == ["K52.905 is not in 医保版 ICD-10 2.0 (医保版 2.0 code: A09.901)",
+                        "01.2412 is not in 医保版 ICD-9-CM-3 2.0 (医保版 2.0 code: 01.2402)"]
 
 
 def test_a_2_0_code_is_accepted_in_a_2_0_region_and_rejected_in_a_1_0_region(versioned_engine):

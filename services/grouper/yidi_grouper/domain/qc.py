@@ -10,7 +10,7 @@ in-province cross-region cases are under QC: seed 001 (五)).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
@@ -38,6 +38,8 @@ class CodeTables:
     procedures: frozenset[str]
     gray_diagnoses: frozenset[str]
     gray_procedures: frozenset[str]
+    # a 1.0 code that 2.0 no longer has -> its 2.0 code (the published 1.0→2.0 crosswalks), named in the message
+    replacements: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def load(cls, icd_dir: str | Path, version: str = "2.0") -> "CodeTables":
@@ -52,13 +54,30 @@ class CodeTables:
             lines = path.read_text(encoding="utf-8-sig").splitlines()
             return frozenset(canonical_code(line.split()[0]) for line in lines if line.strip())
 
+        diagnoses, procedures = codes(f"icd10-chs-{version}.dat"), codes(f"icd9cm3-chs-{version}.dat")
+        replacements: dict[str, str] = {}
+        known = diagnoses | procedures
+        for name in (f"icd10-chs-1.0-to-{version}.dat", f"icd9cm3-chs-1.0-to-{version}.dat"):
+            path = directory / name
+            if path.is_file():
+                for line in path.read_text(encoding="utf-8-sig").splitlines():
+                    parts = line.split()
+                    if len(parts) >= 2 and canonical_code(parts[0]) not in known:
+                        replacements[canonical_code(parts[0])] = parts[1]
         return cls(
             version=version,
-            diagnoses=codes(f"icd10-chs-{version}.dat"),
-            procedures=codes(f"icd9cm3-chs-{version}.dat"),
+            diagnoses=diagnoses,
+            procedures=procedures,
             gray_diagnoses=codes(f"icd10-chs-{version}-gray.dat", required=False),
             gray_procedures=codes(f"icd9cm3-chs-{version}-gray.dat", required=False),
+            replacements=replacements,
         )
+
+    def unknown(self, code: str, written: str, what: str) -> str:
+        """Why a code is refused, with its code in this version when the crosswalk names one."""
+        replacement = self.replacements.get(code)
+        hint = f" (医保版 {self.version} code: {replacement})" if replacement else ""
+        return f"{written} is not in 医保版 {what} {self.version}{hint}"
 
 
 # ICD-10 ranges restricted by sex or age (category = letter + two digits).
@@ -165,7 +184,7 @@ def _diagnosis_rules(sl, codes: CodeTables | None, newborn_max_days: int) -> lis
         path = f"diseinfo[{index}].diag_code"
         code = canonical_code(diagnosis.diag_code)
         if codes is not None and code not in codes.diagnoses:
-            errors.append(QcError(path, "QC-DIAG-UNKNOWN", f"{diagnosis.diag_code} is not in 医保版 ICD-10 {codes.version}"))
+            errors.append(QcError(path, "QC-DIAG-UNKNOWN", codes.unknown(code, diagnosis.diag_code, "ICD-10")))
         if codes is not None and diagnosis.maindiag_flag and code in codes.gray_diagnoses:
             errors.append(QcError(path, "QC-DIAG-GRAY-PRINCIPAL", f"{diagnosis.diag_code} is a gray code (灰码) and cannot be the principal diagnosis"))
         if gender == "1" and _in_ranges(code, FEMALE_ONLY):
@@ -188,7 +207,7 @@ def _procedure_rules(sl, codes: CodeTables | None) -> list[QcError]:
         path = f"oprninfo[{index}].oprn_code"
         code = canonical_code(procedure.oprn_code)
         if codes is not None and code not in codes.procedures:
-            errors.append(QcError(path, "QC-OPRN-UNKNOWN", f"{procedure.oprn_code} is not in 医保版 ICD-9-CM-3 {codes.version}"))
+            errors.append(QcError(path, "QC-OPRN-UNKNOWN", codes.unknown(code, procedure.oprn_code, "ICD-9-CM-3")))
         if codes is not None and procedure.main_oprn_flag and code in codes.gray_procedures:
             errors.append(QcError(path, "QC-OPRN-GRAY-MAIN", f"{procedure.oprn_code} is a gray code (灰码) and cannot be the main procedure"))
     return errors
