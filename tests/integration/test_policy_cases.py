@@ -17,13 +17,15 @@ from decimal import ROUND_HALF_UP, Decimal as D
 import httpx
 import pytest
 
+from yidi_common.auth import Role
 from yidi_common.settings import REPO_ROOT
 from yidi_common.settlement_list import EXAMPLE
+from yidi_demo import tokens
 
 from .harness import wait_until
 
 PSYCHIATRIC, PROVINCIAL, H1 = "H36010000090", "H36990000001", "H36010000001"  # H1: 三甲, C 1.05 + 0.03
-SERVICES = ("grouper", "pricing", "budget", "clearing")
+SERVICES = ("grouper", "pricing", "budget", "clearing", "audit")
 
 
 @pytest.fixture(scope="module")
@@ -167,6 +169,38 @@ async def test_policy_cases_through_the_chain(chain):
     assert remitted == {"360400": D("28000.00") + D("7000.00") + D("5000.00")}
     received = {p["region"]: D(str(p["fund_payments"])) for p in cross["payments"]}
     assert received == {"360100": D("33000.00"), "369900": D("7000.00")}
+
+    # audit: the 省本级 claim is reviewed by 369900's bureau (seed 000 二(一)), not 南昌's; 南昌 still reads it
+    audit = chain["audit"].url
+    province_level_bureau = tokens.headers(Role.BUREAU, region="369900", user="sbj-auditor-01")
+    nanchang_bureau = tokens.headers(Role.BUREAU, region="360100", user="nc-auditor-01")
+    his = tokens.headers(Role.HOSPITAL, hospital=PROVINCIAL, user="his-36990000001")
+
+    async def applied():
+        answer = httpx.post(f"{audit}/v1/special-cases", headers=his, timeout=5, json={
+            "claim_id": claims["provincial"], "reasons": ["多学科会诊"], "documents": ["doc://mdt/prov"]})
+        return answer if answer.status_code == 201 else None  # 404 until audit holds the claim
+
+    case = (await wait_until(applied, what="the 省本级 claim in audit")).json()
+    assert (case["treat_admdvs"], case["pool_admdvs"], case["period"]) == ("360100", "369900", "2026")
+    decision = f"{audit}/v1/special-cases/{case['case_id']}/decision"
+    assert httpx.post(decision, json={"decision": "reject", "reasons": ["x"]}, headers=nanchang_bureau,
+                      timeout=5).status_code == 403
+    rejected = httpx.post(decision, json={"decision": "reject", "reasons": ["常规病例"]}, headers=province_level_bureau,
+                          timeout=5)
+    assert rejected.status_code == 200 and rejected.json()["history"][-1]["region"] == "369900"
+    listed = httpx.get(f"{audit}/v1/special-cases", params={"region": "369900"}, headers=province_level_bureau,
+                       timeout=5).json()["items"]
+    assert [c["claim_id"] for c in listed] == [claims["provincial"]]
+    assert httpx.get(f"{audit}/v1/special-cases/{case['case_id']}", headers=nanchang_bureau, timeout=5).status_code == 200
+    # the 季公告 of 369900 counts the hospital's one pool claim (F 7000.00); 南昌's does not list the hospital
+    quarter = httpx.get(f"{audit}/v1/special-cases/quarterly", params={"region": "369900", "quarter": "2026-Q2"},
+                        headers=province_level_bureau, timeout=5).json()["hospitals"]
+    assert [(h["hospital_code"], h["claims"], h["fund"], h["rejected"]) for h in quarter] == [
+        (PROVINCIAL, 1, "7000.00", 1)]
+    city = httpx.get(f"{audit}/v1/special-cases/quarterly", params={"region": "360100", "quarter": "2026-Q2"},
+                     headers=nanchang_bureau, timeout=5).json()["hospitals"]
+    assert PROVINCIAL not in [h["hospital_code"] for h in city]
 
 
 def pool_label(pool: dict) -> str:

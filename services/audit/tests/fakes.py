@@ -79,7 +79,7 @@ class FakeAuditRepository:
     async def list_flags(self, *, scope: Scope, region: str | None, hospital: str | None, rule: str | None,
                          status: str | None, limit: int, offset: int) -> list[dict]:
         rows = [r for r in self._scoped(scope)
-                if region in (None, r.treatment_region, r.insured_region) and hospital in (None, r.hospital_code)
+                if region in (None, r.treatment_region, r.insured_region, r.pool_region) and hospital in (None, r.hospital_code)
                 and rule in (None, r.rule_id) and status in (None, r.status.value)]
         rows.sort(key=lambda r: (r.raised_at, r.flag_id))
         return [self._row(r) for r in rows[offset:offset + limit]]
@@ -118,15 +118,15 @@ class FakeAuditRepository:
         return sorted((c for c in self.cases.values() if c.claim.claim_id in claim_ids and c.status is CaseStatus.OPEN),
                       key=lambda c: c.case_id)
 
-    async def lock_quota(self, treatment_region: str, hospital_code: str, period: str) -> None:
-        self.quota_locks.append((treatment_region, hospital_code, period))
+    async def lock_quota(self, region: str, hospital_code: str, period: str) -> None:
+        self.quota_locks.append((region, hospital_code, period))
 
-    async def quota_use(self, treatment_region: str, hospital_code: str, period: str, start: datetime,
+    async def quota_use(self, region: str, hospital_code: str, period: str, start: datetime,
                         end: datetime) -> QuotaUse:
-        claims = [c for c in self.claims.values() if c.treatment_region == treatment_region
+        claims = [c for c in self.claims.values() if c.reviewing_region == region
                   and c.hospital_code == hospital_code and start <= c.dscg_time < end]
         approved = [c for c in self.cases.values() if c.status is CaseStatus.APPROVED
-                    and c.claim.treatment_region == treatment_region and c.claim.hospital_code == hospital_code
+                    and c.claim.reviewing_region == region and c.claim.hospital_code == hospital_code
                     and start <= c.claim.dscg_time < end]
         return QuotaUse(claims=len(claims), fund=sum((c.basic_fund_payment for c in claims), Decimal(0)),
                         approved_cases=len(approved),
@@ -136,35 +136,36 @@ class FakeAuditRepository:
                          period: str | None, limit: int, offset: int) -> list[SpecialCase]:
         rows = [c for c in self.cases.values() if scope.admits(
             treatment_region=c.claim.treatment_region, insured_region=c.claim.insured_region,
-            hospital_code=c.claim.hospital_code)
-            and region in (None, c.claim.treatment_region, c.claim.insured_region)
+            hospital_code=c.claim.hospital_code, pool_region=c.claim.pool_region)
+            and region in (None, c.claim.treatment_region, c.claim.insured_region, c.claim.pool_region)
             and hospital in (None, c.claim.hospital_code) and status in (None, c.status.value)
             and period in (None, c.period)]
         rows.sort(key=lambda c: (c.applied_at, c.case_id))
         return rows[offset:offset + limit]
 
-    async def cases_discharged(self, treatment_region: str, start: datetime, end: datetime) -> list[SpecialCase]:
-        return sorted((c for c in self.cases.values() if c.claim.treatment_region == treatment_region
+    async def cases_discharged(self, region: str, start: datetime, end: datetime) -> list[SpecialCase]:
+        return sorted((c for c in self.cases.values() if c.claim.reviewing_region == region
                        and start <= c.claim.dscg_time < end), key=lambda c: (c.claim.hospital_code, c.case_id))
 
-    async def claim_totals(self, treatment_region: str, start: datetime, end: datetime) -> dict[str, tuple[int, Decimal]]:
+    async def claim_totals(self, region: str, start: datetime, end: datetime) -> dict[str, tuple[int, Decimal]]:
         out: dict[str, tuple[int, Decimal]] = {}
         for c in self.claims.values():
-            if c.treatment_region == treatment_region and start <= c.dscg_time < end:
+            if c.reviewing_region == region and start <= c.dscg_time < end:
                 n, fund = out.get(c.hospital_code, (0, Decimal(0)))
                 out[c.hospital_code] = (n + 1, fund + c.basic_fund_payment)
         return out
 
     def _scoped(self, scope: Scope) -> list[Review]:
         return [r for r in self.reviews.values() if scope.admits(
-            treatment_region=r.treatment_region, insured_region=r.insured_region, hospital_code=r.hospital_code)]
+            treatment_region=r.treatment_region, insured_region=r.insured_region, hospital_code=r.hospital_code,
+            pool_region=r.pool_region)]
 
     def _row(self, r: Review) -> dict:
         """As PostgresAuditRepository.list_flags answers."""
         finding = self.findings.get(r.flag_id)
         return {"flag_id": r.flag_id, "rule_id": r.rule_id, "claim_id": r.claim_id, "version": r.version,
                 "hospital_code": r.hospital_code, "treat_admdvs": r.treatment_region, "insu_admdvs": r.insured_region,
-                "status": r.status.value, "closed_reason": r.closed_reason, "suspected_amount": str(r.suspected_amount),
+                "pool_admdvs": r.pool_region, "status": r.status.value, "closed_reason": r.closed_reason, "suspected_amount": str(r.suspected_amount),
                 "severity": finding.severity.value if finding else None,
                 "evidence": dict(finding.evidence) if finding else {}, "raised_at": r.raised_at,
                 "updated_at": r.last_change}

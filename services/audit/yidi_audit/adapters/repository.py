@@ -51,12 +51,14 @@ class PostgresAuditRepository:
         await self.conn.execute(
             text(
                 "INSERT INTO audit_claims (claim_id, version, psn_no, adm_time, dscg_time, facts, hospital_code, "
-                "treat_admdvs, basic_fund) "
+                "treat_admdvs, basic_fund, pool_admdvs) "
                 "SELECT * FROM unnest(CAST(:claim_ids AS text[]), CAST(:versions AS int[]), CAST(:people AS text[]), "
                 "CAST(:admitted AS timestamptz[]), CAST(:discharged AS timestamptz[]), CAST(:facts AS jsonb[]), "
-                "CAST(:hospitals AS text[]), CAST(:treatment_regions AS text[]), CAST(:basic_funds AS numeric[])) "
+                "CAST(:hospitals AS text[]), CAST(:treatment_regions AS text[]), CAST(:basic_funds AS numeric[]), "
+                "CAST(:pool_regions AS text[])) "
                 "ON CONFLICT (claim_id) DO UPDATE SET version = EXCLUDED.version, adm_time = EXCLUDED.adm_time, "
-                "dscg_time = EXCLUDED.dscg_time, facts = EXCLUDED.facts, basic_fund = EXCLUDED.basic_fund "
+                "dscg_time = EXCLUDED.dscg_time, facts = EXCLUDED.facts, basic_fund = EXCLUDED.basic_fund, "
+                "pool_admdvs = EXCLUDED.pool_admdvs "
                 "WHERE audit_claims.version < EXCLUDED.version"
             ),
             {"claim_ids": [c.claim_id for c in claims], "versions": [c.version for c in claims],
@@ -64,7 +66,8 @@ class PostgresAuditRepository:
              "discharged": [c.dscg_time for c in claims], "facts": [to_json(c) for c in claims],
              "hospitals": [c.hospital_code for c in claims],
              "treatment_regions": [c.treatment_region for c in claims],
-             "basic_funds": [c.basic_fund_payment for c in claims]},
+             "basic_funds": [c.basic_fund_payment for c in claims],
+             "pool_regions": [c.pool_region for c in claims]},
         )
 
     async def insert_flags(self, flags: Sequence[NewFlag]) -> set[str]:
@@ -74,11 +77,12 @@ class PostgresAuditRepository:
         rows = await self.conn.execute(
             text(
                 "INSERT INTO flags (flag_id, rule_id, claim_id, version, hospital_code, treat_admdvs, insu_admdvs, "
-                "status, suspected_amount, severity, evidence, review) SELECT * FROM unnest(CAST(:flag_ids AS text[]), "
+                "status, suspected_amount, severity, evidence, review, pool_admdvs) SELECT * FROM unnest(CAST(:flag_ids AS text[]), "
                 "CAST(:rule_ids AS text[]), CAST(:claim_ids AS text[]), CAST(:versions AS int[]), "
                 "CAST(:hospitals AS text[]), CAST(:treatment_regions AS text[]), CAST(:insured_regions AS text[]), "
                 "CAST(:statuses AS text[]), CAST(:suspected_amounts AS numeric[]), CAST(:severities AS text[]), "
-                "CAST(:evidence AS jsonb[]), CAST(:reviews AS jsonb[])) ON CONFLICT DO NOTHING RETURNING flag_id"
+                "CAST(:evidence AS jsonb[]), CAST(:reviews AS jsonb[]), CAST(:pool_regions AS text[])) "
+                "ON CONFLICT DO NOTHING RETURNING flag_id"
             ),
             {"flag_ids": [f.flag_id for f in findings], "rule_ids": [f.rule_id for f in findings],
              "claim_ids": [f.claim_id for f in findings], "versions": [f.version for f in findings],
@@ -89,7 +93,8 @@ class PostgresAuditRepository:
              "suspected_amounts": [f.suspected_amount for f in findings],
              "severities": [f.severity.value for f in findings],
              "evidence": [orjson.dumps(dict(f.evidence)).decode() for f in findings],
-             "reviews": [to_json(f.review) for f in flags]},
+             "reviews": [to_json(f.review) for f in flags],
+             "pool_regions": [f.pool_region for f in findings]},
         )
         return set(rows.scalars())
 
@@ -163,10 +168,11 @@ class PostgresAuditRepository:
                          status: str | None, limit: int, offset: int) -> list[dict]:
         rows = await self.conn.execute(
             text(
-                "SELECT flag_id, rule_id, claim_id, version, hospital_code, treat_admdvs, insu_admdvs, status, "
+                "SELECT flag_id, rule_id, claim_id, version, hospital_code, treat_admdvs, insu_admdvs, pool_admdvs, status, "
                 "closed_reason, suspected_amount, severity, evidence, raised_at, updated_at FROM flags "
                 f"WHERE {_SCOPED} "
-                "AND (CAST(:region AS text) IS NULL OR treat_admdvs = :region OR insu_admdvs = :region) "
+                "AND (CAST(:region AS text) IS NULL OR treat_admdvs = :region OR insu_admdvs = :region "
+                "OR pool_admdvs = :region) "
                 "AND (CAST(:hospital AS text) IS NULL OR hospital_code = :hospital) "
                 "AND (CAST(:rule_id AS text) IS NULL OR rule_id = :rule_id) "
                 "AND (CAST(:status AS text) IS NULL OR status = :status) "
@@ -200,12 +206,12 @@ class PostgresAuditRepository:
         rows = await self.conn.execute(
             text(
                 "INSERT INTO special_cases (case_id, claim_id, version, hospital_code, treat_admdvs, insu_admdvs, "
-                "origin, status, period, dscg_time, basic_fund, applied_at, body) SELECT * FROM unnest("
+                "origin, status, period, dscg_time, basic_fund, applied_at, body, pool_admdvs) SELECT * FROM unnest("
                 "CAST(:case_ids AS text[]), CAST(:claim_ids AS text[]), CAST(:versions AS int[]), "
                 "CAST(:hospitals AS text[]), CAST(:treatment_regions AS text[]), CAST(:insured_regions AS text[]), "
                 "CAST(:origins AS text[]), CAST(:statuses AS text[]), CAST(:periods AS text[]), "
                 "CAST(:discharged AS timestamptz[]), CAST(:basic_funds AS numeric[]), CAST(:applied AS timestamptz[]), "
-                "CAST(:bodies AS jsonb[])) ON CONFLICT DO NOTHING RETURNING case_id"
+                "CAST(:bodies AS jsonb[]), CAST(:pool_regions AS text[])) ON CONFLICT DO NOTHING RETURNING case_id"
             ),
             {"case_ids": [c.case_id for c in cases], "claim_ids": [c.claim.claim_id for c in cases],
              "versions": [c.claim.version for c in cases], "hospitals": [c.claim.hospital_code for c in cases],
@@ -214,7 +220,8 @@ class PostgresAuditRepository:
              "statuses": [c.status.value for c in cases], "periods": [c.period for c in cases],
              "discharged": [c.claim.dscg_time for c in cases],
              "basic_funds": [c.claim.basic_fund_payment for c in cases],
-             "applied": [c.applied_at for c in cases], "bodies": [_case_body(c) for c in cases]},
+             "applied": [c.applied_at for c in cases], "bodies": [_case_body(c) for c in cases],
+             "pool_regions": [c.claim.pool_region for c in cases]},
         )
         inserted = set(rows.scalars())
         await self._append_steps([(c.case_id, i, step) for c in cases if c.case_id in inserted
@@ -243,25 +250,27 @@ class PostgresAuditRepository:
                  "ORDER BY case_id FOR UPDATE"), {"claim_ids": list(claim_ids)})
         return await self._with_history([from_json(SpecialCase, r) for r in rows])
 
-    async def lock_quota(self, treatment_region: str, hospital_code: str, period: str) -> None:
+    async def lock_quota(self, region: str, hospital_code: str, period: str) -> None:
         await self.conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
-                                {"key": f"special-case-quota|{treatment_region}|{hospital_code}|{period}"})
+                                {"key": f"special-case-quota|{region}|{hospital_code}|{period}"})
 
-    async def quota_use(self, treatment_region: str, hospital_code: str, period: str, start: datetime,
+    async def quota_use(self, region: str, hospital_code: str, period: str, start: datetime,
                         end: datetime) -> QuotaUse:
         row = (await self.conn.execute(
             text(
-                "SELECT (SELECT count(*) FROM audit_claims WHERE treat_admdvs = :region AND hospital_code = :hospital "
+                "SELECT (SELECT count(*) FROM audit_claims WHERE COALESCE(pool_admdvs, treat_admdvs) = :region "
+                "AND hospital_code = :hospital "
                 "AND dscg_time >= :start AND dscg_time < :end) AS claims, "
-                "(SELECT COALESCE(sum(basic_fund), 0) FROM audit_claims WHERE treat_admdvs = :region "
+                "(SELECT COALESCE(sum(basic_fund), 0) FROM audit_claims WHERE COALESCE(pool_admdvs, treat_admdvs) = :region "
                 "AND hospital_code = :hospital AND dscg_time >= :start AND dscg_time < :end) AS fund, "
-                "(SELECT count(*) FROM special_cases WHERE treat_admdvs = :region AND hospital_code = :hospital "
+                "(SELECT count(*) FROM special_cases WHERE COALESCE(pool_admdvs, treat_admdvs) = :region "
+                "AND hospital_code = :hospital "
                 "AND status = 'approved' AND dscg_time >= :start AND dscg_time < :end) AS approved_cases, "
-                "(SELECT COALESCE(sum(basic_fund), 0) FROM special_cases WHERE treat_admdvs = :region "
+                "(SELECT COALESCE(sum(basic_fund), 0) FROM special_cases WHERE COALESCE(pool_admdvs, treat_admdvs) = :region "
                 "AND hospital_code = :hospital AND status = 'approved' AND dscg_time >= :start AND dscg_time < :end) "
                 "AS approved_fund"
             ),
-            {"region": treatment_region, "hospital": hospital_code, "start": start, "end": end},
+            {"region": region, "hospital": hospital_code, "start": start, "end": end},
         )).one()
         return QuotaUse(claims=row.claims, fund=Decimal(row.fund), approved_cases=row.approved_cases,
                         approved_fund=Decimal(row.approved_fund))
@@ -271,7 +280,8 @@ class PostgresAuditRepository:
         rows = await self.conn.scalars(
             text(
                 f"SELECT body FROM special_cases WHERE {_SCOPED} "
-                "AND (CAST(:region AS text) IS NULL OR treat_admdvs = :region OR insu_admdvs = :region) "
+                "AND (CAST(:region AS text) IS NULL OR treat_admdvs = :region OR insu_admdvs = :region "
+                "OR pool_admdvs = :region) "
                 "AND (CAST(:hospital AS text) IS NULL OR hospital_code = :hospital) "
                 "AND (CAST(:status AS text) IS NULL OR status = :status) "
                 "AND (CAST(:period AS text) IS NULL OR period = :period) "
@@ -282,18 +292,19 @@ class PostgresAuditRepository:
         )
         return await self._with_history([from_json(SpecialCase, r) for r in rows])
 
-    async def cases_discharged(self, treatment_region: str, start: datetime, end: datetime) -> list[SpecialCase]:
+    async def cases_discharged(self, region: str, start: datetime, end: datetime) -> list[SpecialCase]:
         rows = await self.conn.scalars(
-            text("SELECT body FROM special_cases WHERE treat_admdvs = :region AND dscg_time >= :start "
-                 "AND dscg_time < :end ORDER BY hospital_code, case_id"),
-            {"region": treatment_region, "start": start, "end": end})
+            text("SELECT body FROM special_cases WHERE COALESCE(pool_admdvs, treat_admdvs) = :region "
+                 "AND dscg_time >= :start AND dscg_time < :end ORDER BY hospital_code, case_id"),
+            {"region": region, "start": start, "end": end})
         return [from_json(SpecialCase, r) for r in rows]
 
-    async def claim_totals(self, treatment_region: str, start: datetime, end: datetime) -> dict[str, tuple[int, Decimal]]:
+    async def claim_totals(self, region: str, start: datetime, end: datetime) -> dict[str, tuple[int, Decimal]]:
         rows = await self.conn.execute(
             text("SELECT hospital_code, count(*) AS claims, COALESCE(sum(basic_fund), 0) AS fund FROM audit_claims "
-                 "WHERE treat_admdvs = :region AND dscg_time >= :start AND dscg_time < :end GROUP BY hospital_code"),
-            {"region": treatment_region, "start": start, "end": end})
+                 "WHERE COALESCE(pool_admdvs, treat_admdvs) = :region AND dscg_time >= :start AND dscg_time < :end "
+                 "GROUP BY hospital_code"),
+            {"region": region, "start": start, "end": end})
         return {r.hospital_code: (r.claims, Decimal(r.fund)) for r in rows}
 
     async def _append_steps(self, steps: list[tuple[str, int, Step]]) -> None:
@@ -335,10 +346,11 @@ def _case_body(case: SpecialCase) -> str:
     return to_json(replace(case, history=()))
 
 
-# a reader's scope: everything, a region as treatment or insured region, or a hospital (flags only)
+# a reader's scope: everything, a region as treatment, insured or 省本级 pool region, or a hospital (flags only)
 _REGION_SCOPED = ("(CAST(:everything AS boolean) "
                   "OR treat_admdvs = CAST(:scope_region AS text) OR insu_admdvs = CAST(:scope_region AS text))")
-_SCOPED = _REGION_SCOPED[:-1] + " OR hospital_code = CAST(:scope_hospital AS text))"
+_POOL_SCOPED = _REGION_SCOPED[:-1] + " OR pool_admdvs = CAST(:scope_region AS text))"
+_SCOPED = _POOL_SCOPED[:-1] + " OR hospital_code = CAST(:scope_hospital AS text))"
 
 
 def _scope(scope: Scope, *, hospital: bool = True) -> dict:

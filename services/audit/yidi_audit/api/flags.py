@@ -82,7 +82,8 @@ STEP_PARTS = {"propose": ActorRole.TREATMENT_REGION, "withdraw": ActorRole.TREAT
 
 def actor_for(caller: Principal, action: str, treatment_region: str, insured_region: str) -> Actor:
     """The token as the domain's Actor: a bureau plays the part the step needs if it is that region of
-    the claim (a local claim's bureau is both); the province resolves; anything else 403, naming the need."""
+    the claim (a local claim's bureau is both; a 省本级 claim's treatment part is its pool region's, so pass
+    the review's reviewing_region); the province resolves; anything else 403, naming the need."""
     if action == "resolve":
         province = province_of(treatment_region)
         if caller.role is not Role.PROVINCE:
@@ -100,10 +101,19 @@ def _refuse(caller: Principal, action: str, needed: str) -> NoReturn:
     raise HTTPException(403, detail={"title": f"{action} needs {needed}", "message": f"{caller.user} acts as {acting}"})
 
 
+def sees_claim(caller: Principal, *, treatment_region: str, insured_region: str, hospital_code: str,
+               pool_region: str | None) -> bool:
+    """The caller's scope over a claim's record: its regions and hospital, and for a 省本级 claim the bureau of
+    its pool region, which reviews it (seed 000 二(一))."""
+    return (caller.sees(treatment_region=treatment_region, insured_region=insured_region, hospital_code=hospital_code)
+            or (pool_region is not None and caller.role is Role.BUREAU and caller.region == pool_region))
+
+
 def _in_scope(caller: Principal, record: Review | AssistanceRequest | None, what: str, **ids: str) -> Any:
     """A record outside the caller's scope answers as one that does not exist."""
-    if record is None or not caller.sees(treatment_region=record.treatment_region,
-                                         insured_region=record.insured_region, hospital_code=record.hospital_code):
+    if record is None or not sees_claim(caller, treatment_region=record.treatment_region,
+                                        insured_region=record.insured_region, hospital_code=record.hospital_code,
+                                        pool_region=getattr(record, "pool_region", None)):
         raise HTTPException(404, detail={"title": f"no such {what}", **ids})
     return record
 
@@ -138,7 +148,8 @@ def _view(r: Review, caller: Principal) -> dict:
     return {
         "flag_id": r.flag_id, "rule_id": r.rule_id, "claim_id": r.claim_id, "version": r.version,
         "setl_id": r.setl_id or None, "hospital_code": r.hospital_code, "treat_admdvs": r.treatment_region,
-        "insu_admdvs": r.insured_region, "status": r.status.value, "closed_reason": r.closed_reason,
+        "insu_admdvs": r.insured_region, "pool_admdvs": r.pool_region, "status": r.status.value,
+        "closed_reason": r.closed_reason,
         "suspected_amount": str(r.suspected_amount),
         "proposed_amount": str(r.proposed_amount) if r.proposed_amount is not None else None,
         "confirmed_amount": str(r.confirmed_amount) if r.confirmed_amount is not None else None,
@@ -155,7 +166,7 @@ READERS = (Role.HOSPITAL, Role.BUREAU, Role.PROVINCE, Role.ANALYST)
 
 
 @router.get("/v1/flags", summary="Flags by region (treatment or insured), hospital, rule and status",
-            description="Only the caller's flags: a bureau's region as treatment or insured region, a hospital's "
+            description="Only the caller's flags: a bureau's region as treatment, insured or 省本级 pool region, a hospital's "
                         "own, everything for the province and analysts; the summary counts the same flags.")
 async def list_flags(region: str | None = None, hospital_code: str | None = None, rule_id: str | None = None,
                      status: Literal["raised", "proposed", "confirmed", "disputed", "dismissed", "closed"] | None = None,
@@ -183,7 +194,7 @@ async def _act(flag_id: str, action: str, body: ReviewAction, caller: Principal,
     with _refusals():
         async with audit.transaction() as tx:
             current = _in_scope(caller, await tx.repo.load_review(flag_id, for_update=True), "flag", flag_id=flag_id)
-            actor = actor_for(caller, action, current.treatment_region, current.insured_region)
+            actor = actor_for(caller, action, current.reviewing_region, current.insured_region)
             updated = await _STEPS[action](tx, flag_id, actor, now, body)
     return _view(updated, caller)
 

@@ -27,7 +27,7 @@ from ..domain.special_cases import QuotaExceeded, SpecialCase
 from ..service_layer import special_cases
 from ..service_layer.repository import NotFound
 from ..service_layer.special_cases import ApplicationRefused
-from .flags import AuditStore, scope_of, store
+from .flags import AuditStore, scope_of, sees_claim, store
 
 router = APIRouter(tags=["special cases"])
 
@@ -73,6 +73,7 @@ def _view(case: SpecialCase, caller: Principal) -> dict:
     return {
         "case_id": case.case_id, "claim_id": c.claim_id, "version": c.version, "setl_id": c.setl_id,
         "hospital_code": c.hospital_code, "treat_admdvs": c.treatment_region, "insu_admdvs": c.insured_region,
+        "pool_admdvs": c.pool_region,
         "origin": case.origin.value, "status": case.status.value, "period": case.period,
         "total_cost": str(c.total_cost), "basic_fund_payment": str(c.basic_fund_payment), "case_kind": c.case_kind,
         "reasons": list(case.reasons) if named else None, "documents": list(case.documents) if named else None,
@@ -84,9 +85,9 @@ def _view(case: SpecialCase, caller: Principal) -> dict:
 
 
 def _visible(caller: Principal, case: SpecialCase | None, case_id: str) -> SpecialCase:
-    if case is None or not caller.sees(treatment_region=case.claim.treatment_region,
-                                       insured_region=case.claim.insured_region,
-                                       hospital_code=case.claim.hospital_code):
+    if case is None or not sees_claim(caller, treatment_region=case.claim.treatment_region,
+                                      insured_region=case.claim.insured_region,
+                                      hospital_code=case.claim.hospital_code, pool_region=case.claim.pool_region):
         raise HTTPException(404, detail={"title": "no such special case", "case_id": case_id})
     return case
 
@@ -109,7 +110,8 @@ async def apply(body: Application, request: Request, caller: Principal = Depends
 
 @router.post("/v1/special-cases/{case_id}/decision",
              summary="The treatment region's bureau approves or rejects, within the hospital's quota",
-             description="403 unless the caller is the bureau of the claim's treatment region; 409 when the case is "
+             description="403 unless the caller is the bureau of the claim's treatment region (a 省本级 claim's: its "
+                         "pool region); 409 when the case is "
                          "not open, or when an approval would pass the hospital's quota for the period (the answer's "
                          "`quota` gives the figures: claims, approved cases, shares and limits); a rejection needs a "
                          "reason (422). Published as special-case.decided.")
@@ -121,7 +123,7 @@ async def decide(case_id: str, body: Decision, request: Request, caller: Princip
             case = _visible(caller, await tx.repo.load_case(case_id), case_id)
             decided, figures = await special_cases.decide(
                 tx, case_id, body.decision, body.reasons, by=caller.user, role=caller.role.value, region=caller.region,
-                at=now, params=quota_params(request, case.claim.treatment_region))
+                at=now, params=quota_params(request, case.claim.reviewing_region))
     return {**_view(decided, caller), "quota": figures}
 
 

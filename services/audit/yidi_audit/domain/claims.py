@@ -50,6 +50,13 @@ class ClaimFacts:
     dip_severity: int = 0  # DIP 疾病严重程度 level the grouper assigned (0: none)
     severity_coefficient: Decimal | None = None  # what pricing multiplied the points by for it
     cost_ratio: Decimal | None = None  # T / the type's mean cost (DIP) or T / S (DRG), as priced
+    pool_region: str | None = None  # 省本级: the pool region the claim is priced and cleared in, if not treatment_region
+
+    @property
+    def reviewing_region(self) -> str:
+        """The bureau that reviews the claim as its treatment region (就医地): the pool region of a 省本级 claim
+        (seed 000 二(一): 纳入省本级统筹区…医保支付管理), else the treatment region."""
+        return self.pool_region or self.treatment_region
 
     @property
     def basic_fund_payment(self) -> Decimal:

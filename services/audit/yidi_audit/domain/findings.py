@@ -46,6 +46,7 @@ class AuditFinding:
     severity: Severity
     suspected_amount: Decimal
     evidence: Mapping[str, Any]  # JSON-ready: Decimals and datetimes as strings
+    pool_region: str | None = None  # 省本级: the pool region that reviews the claim (ClaimFacts.reviewing_region)
 
     @property
     def flag_id(self) -> str:
@@ -66,6 +67,7 @@ def finding(rule_id: str, claim: ClaimFacts, severity: Severity, amount: Decimal
         severity=severity,
         suspected_amount=suspected,
         evidence={k: json_ready(v) for k, v in evidence.items()},
+        pool_region=claim.pool_region,
     )
 
 

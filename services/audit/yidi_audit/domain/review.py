@@ -8,8 +8,8 @@
     raised / proposed / disputed --(system, a correction without the finding)--> closed
     closed --(system, a later version with the finding again)--> raised
 
-The acting region must be the claim's treatment region, its insured region, or its province
-(first two digits + 0000) respectively. Amounts are Decimal yuan to the fen: the proposed amount is at
+The acting region must be the claim's treatment region (its pool region for a 省本级 claim: `reviewing_region`),
+its insured region, or its province (first two digits + 0000) respectively. Amounts are Decimal yuan to the fen: the proposed amount is at
 most the suspected one, the confirmed amount at most the proposed one (both default to the bound).
 Every transition records action, role, region, user, time and reason; times never go backwards.
 Each function returns a new Review; a refused action raises an AuditDomainError subclass: a step on a
@@ -75,6 +75,13 @@ class Review:
     confirmed_at: datetime | None = None
     closed_reason: str | None = None
     transitions: tuple[Transition, ...] = ()
+    pool_region: str | None = None  # 省本级: the pool region, whose bureau proposes and withdraws
+
+    @property
+    def reviewing_region(self) -> str:
+        """The bureau that reviews the claim as its treatment region (就医地): the pool region of a 省本级 claim
+        (seed 000 二(一): 纳入省本级统筹区…医保支付管理), else the treatment region."""
+        return self.pool_region or self.treatment_region
 
     @property
     def last_change(self) -> datetime:
@@ -93,19 +100,20 @@ def open_review(finding: AuditFinding, raised_at: datetime) -> Review:
         insured_region=finding.insured_region,
         suspected_amount=finding.suspected_amount,
         raised_at=aware(raised_at),
+        pool_region=finding.pool_region,
     )
 
 
 def propose(review: Review, actor: Actor, at: datetime, reason: str = "", amount: Decimal | None = None) -> Review:
     _require_status(review, "propose", FlagStatus.RAISED)
-    require_actor(actor, ActorRole.TREATMENT_REGION, review.treatment_region, "propose")
+    require_actor(actor, ActorRole.TREATMENT_REGION, review.reviewing_region, "propose")
     proposed = _amount(amount, review.suspected_amount, "suspected")
     return _move(review, "propose", FlagStatus.PROPOSED, actor, at, reason, proposed, proposed_amount=proposed)
 
 
 def withdraw(review: Review, actor: Actor, at: datetime, reason: str) -> Review:
     _require_status(review, "withdraw", FlagStatus.RAISED)
-    require_actor(actor, ActorRole.TREATMENT_REGION, review.treatment_region, "withdraw")
+    require_actor(actor, ActorRole.TREATMENT_REGION, review.reviewing_region, "withdraw")
     return _move(review, "withdraw", FlagStatus.DISMISSED, actor, at, _reason(reason, "withdraw"), None)
 
 

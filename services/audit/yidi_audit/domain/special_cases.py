@@ -12,6 +12,10 @@ complex or multidisciplinary); seed 004 (二) puts 特病单议受理及评审�
     open --reject (treatment region, reasons)--> rejected
     open --a newer version of the claim arrives--> superseded (system)
 
+For a 省本级 claim (a provincial hospital's cross-region case in the province-level pool, seed 000 二(一) 纳入
+省本级统筹区DIP付费年度预算和医保支付管理) the pool region's bureau is the treatment region's: it decides, and its
+quota counts the hospital's claims in that pool (`CaseClaim.reviewing_region`).
+
 One case per claim version (its id derives from both). Every step is kept as a history line with who
 (token subject and role, never a name) and when.
 """
@@ -66,6 +70,13 @@ class CaseClaim:
     total_cost: Decimal  # T
     basic_fund_payment: Decimal  # F: what the fund pays for the case priced per item (FundDue = max(0, F + T - T))
     case_kind: str
+    pool_region: str | None = None  # 省本级: the pool region, whose bureau decides within its quota
+
+    @property
+    def reviewing_region(self) -> str:
+        """The bureau that reviews the claim as its treatment region (就医地): the pool region of a 省本级 claim
+        (seed 000 二(一): 纳入省本级统筹区…医保支付管理), else the treatment region."""
+        return self.pool_region or self.treatment_region
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,8 +225,8 @@ def check_quota(claim: CaseClaim, use: QuotaUse, limit: QuotaLimit, period: str)
 def decide(case: SpecialCase, decision: str, reasons: Sequence[str], *, by: str, role: str, region: str,
            at: datetime) -> SpecialCase:
     """The treatment region's bureau approves or rejects an open case (quota checked by the caller first)."""
-    if region != case.claim.treatment_region or role != "bureau":
-        raise WrongActor(f"deciding needs the bureau of the claim's treatment region {case.claim.treatment_region}, "
+    if region != case.claim.reviewing_region or role != "bureau":
+        raise WrongActor(f"deciding needs the bureau of the claim's treatment region {case.claim.reviewing_region}, "
                          f"{by} acts as {role} {region}")
     if case.status is not CaseStatus.OPEN:
         raise InvalidTransition(f"case {case.case_id} is {case.status.value}, not open")

@@ -35,7 +35,7 @@ class PricedClaim:
 async def audit_priced_claims(tx: Transaction[AuditRepository], priced: Sequence[PricedClaim], config: AuditConfig,
                               now: datetime) -> None:
     """A batch with one statement per step; `now` is when new flags are raised and stored ones carried or closed."""
-    claims = [with_norms(p.facts, config.norms_for(p.facts.treatment_region)) for p in priced]
+    claims = [with_norms(p.facts, config.norms_for(p.facts.reviewing_region)) for p in priced]
     look_back = timedelta(days=config.history_days() + 1)
     since: dict[str, datetime] = {}
     for claim in claims:
@@ -52,10 +52,10 @@ async def audit_priced_claims(tx: Transaction[AuditRepository], priced: Sequence
             continue  # a newer version of this claim was audited already
         history[claim.claim_id] = stored[claim.claim_id] = claim
         stays = list(history.values())
-        findings = audit_claim(claim, stays, config.for_region(claim.treatment_region))
+        findings = audit_claim(claim, stays, config.for_region(claim.reviewing_region))
         for later in stays:
             if later.claim_id != claim.claim_id and later.adm_time >= claim.dscg_time:
-                findings += audit_claim(later, stays, config.for_region(later.treatment_region))
+                findings += audit_claim(later, stays, config.for_region(later.reviewing_region))
         for finding in findings:
             found.setdefault(finding.flag_id, finding)
             correlation.setdefault(finding.flag_id, p.correlation_id)

@@ -23,7 +23,7 @@ class NewFlag:
 
 @dataclass(frozen=True, slots=True)
 class Scope:
-    """Whose flags and requests a reader sees: a bureau's region (as treatment or insured region), a
+    """Whose flags and requests a reader sees: a bureau's region (as treatment, insured or 省本级 pool region), a
     hospital's own, or everything (province, analyst). Build it with `of_region`, `of_hospital` or `EVERYTHING`."""
     region: str | None = None
     hospital: str | None = None
@@ -42,12 +42,13 @@ class Scope:
     def of_hospital(cls, hospital: str) -> "Scope":
         return cls(hospital=hospital)
 
-    def admits(self, *, treatment_region: str, insured_region: str, hospital_code: str) -> bool:
+    def admits(self, *, treatment_region: str, insured_region: str, hospital_code: str,
+               pool_region: str | None = None) -> bool:
         if self.everything:
             return True
         if self.hospital is not None:
             return hospital_code == self.hospital
-        return self.region in (treatment_region, insured_region)
+        return self.region in (treatment_region, insured_region, pool_region)
 
 
 Scope.EVERYTHING = Scope(everything=True)
@@ -119,18 +120,19 @@ class AuditRepository(Protocol):
     async def open_cases(self, claim_ids: Sequence[str]) -> list[SpecialCase]:
         """The open cases of these claims, locked until the transaction ends."""
 
-    async def lock_quota(self, treatment_region: str, hospital_code: str, period: str) -> None:
+    async def lock_quota(self, region: str, hospital_code: str, period: str) -> None:
         """Until the transaction ends: one decision at a time per hospital and period."""
 
-    async def quota_use(self, treatment_region: str, hospital_code: str, period: str, start: datetime,
+    async def quota_use(self, region: str, hospital_code: str, period: str, start: datetime,
                         end: datetime) -> QuotaUse:
-        """The hospital's claims discharged in [start, end) with Σ F, and its approved cases of the period."""
+        """The hospital's claims discharged in [start, end) whose reviewing region (a 省本级 claim's pool region,
+        else the treatment region) is `region`, with Σ F, and its approved cases of the period there."""
 
     async def list_cases(self, *, scope: Scope, region: str | None, hospital: str | None, status: str | None,
                          period: str | None, limit: int, offset: int) -> list[SpecialCase]: ...
 
-    async def cases_discharged(self, treatment_region: str, start: datetime, end: datetime) -> list[SpecialCase]:
-        """The region's cases of claims discharged in [start, end)."""
+    async def cases_discharged(self, region: str, start: datetime, end: datetime) -> list[SpecialCase]:
+        """The cases the region reviews (as for quota_use) of claims discharged in [start, end)."""
 
-    async def claim_totals(self, treatment_region: str, start: datetime, end: datetime) -> dict[str, tuple[int, Decimal]]:
-        """hospital -> (claims, Σ F) of the region's claims discharged in [start, end)."""
+    async def claim_totals(self, region: str, start: datetime, end: datetime) -> dict[str, tuple[int, Decimal]]:
+        """hospital -> (claims, Σ F) of the claims the region reviews (as for quota_use) discharged in [start, end)."""

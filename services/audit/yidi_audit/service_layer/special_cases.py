@@ -43,6 +43,7 @@ def case_claim(facts: ClaimFacts) -> CaseClaim:
         claim_id=facts.claim_id, version=facts.version, setl_id=facts.setl_id, hospital_code=facts.hospital_code,
         treatment_region=facts.treatment_region, insured_region=facts.insured_region, dscg_time=facts.dscg_time,
         total_cost=facts.total_cost, basic_fund_payment=facts.basic_fund_payment, case_kind=facts.case_kind,
+        pool_region=facts.pool_region,
     )
 
 
@@ -62,7 +63,7 @@ async def apply(tx: Transaction[AuditRepository], claim_id: str, reasons: Sequen
     if problems:
         raise ApplicationRefused(problems)
     case = sc.open_case(claim, Origin.HOSPITAL, reasons, documents, by=by, role="hospital", at=at,
-                        period=params_for(claim.treatment_region).period)
+                        period=params_for(claim.reviewing_region).period)
     if not await tx.repo.insert_cases([case]):
         raise CaseExists(f"a case for claim {claim_id} version {claim.version} was opened meanwhile")
     return case
@@ -80,7 +81,7 @@ async def refer_priced_claims(tx: Transaction[AuditRepository], referrals: Seque
                 closed = sc.supersede(case, corrected[case.claim.claim_id], now)
                 await tx.repo.save_case(closed, closed.history[len(case.history):])
     cases = [sc.open_case(r.claim, r.origin, [r.reason], [], by="system", role="system", at=now,
-                          period=params_for(r.claim.treatment_region).period)
+                          period=params_for(r.claim.reviewing_region).period)
              for r in referrals if corrected.get(r.claim.claim_id, r.claim.version) == r.claim.version]
     if cases:
         await tx.repo.insert_cases(cases)
@@ -101,9 +102,9 @@ async def decide(tx: Transaction[AuditRepository], case_id: str, decision: str, 
     figures = None
     if decided.status is sc.CaseStatus.APPROVED:
         hospital = case.claim.hospital_code
-        await tx.repo.lock_quota(case.claim.treatment_region, hospital, period)
+        await tx.repo.lock_quota(case.claim.reviewing_region, hospital, period)
         start, end = sc.period_bounds(period)
-        use = await tx.repo.quota_use(case.claim.treatment_region, hospital, period, start, end)
+        use = await tx.repo.quota_use(case.claim.reviewing_region, hospital, period, start, end)
         figures = sc.check_quota(case.claim, use, params.limit_for(hospital), period)
     await tx.repo.save_case(decided, decided.history[len(case.history):])
     tx.emit(special_case_decided(decided))
