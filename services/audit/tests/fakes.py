@@ -14,6 +14,7 @@ from yidi_audit.domain.claims import ClaimFacts
 from yidi_audit.domain.corrections import FlagChange
 from yidi_audit.domain.findings import AuditFinding
 from yidi_audit.domain.review import Review
+from yidi_audit.domain.rules.score_drift import DipCase
 from yidi_audit.domain.special_cases import CaseStatus, QuotaUse, SpecialCase, Step
 from yidi_audit.service_layer.repository import NewFlag, Scope
 
@@ -69,6 +70,12 @@ class FakeAuditRepository:
 
     async def claim_facts(self, claim_id: str) -> ClaimFacts | None:
         return self.claims.get(claim_id)
+
+    async def dip_cases(self, region: str, hospital_code: str, start: datetime, end: datetime) -> list[DipCase]:
+        return [DipCase(c.claim_id, c.principal_diagnosis, c.dip_type, c.dip_score, c.dscg_time)
+                for c in self.claims.values()
+                if c.reviewing_region == region and c.hospital_code == hospital_code and start <= c.dscg_time < end
+                and c.payment_method == "DIP" and c.dip_type is not None and c.dip_score is not None]
 
     async def load_assistance(self, request_id: str, *, for_update: bool = False) -> AssistanceRequest | None:
         return self.requests.get(request_id)

@@ -75,5 +75,6 @@ def claim_facts(message: PaymentPriced) -> ClaimFacts:
         dip_severity=g.dip_severity or 0,
         severity_coefficient=p.severity_coefficient,
         cost_ratio=p.cost_ratio,
+        dip_score=p.weight if g.payment_method == "DIP" else None,
         pool_region=p.pool.treat_admdvs if p.pool and p.pool.treat_admdvs != c.treat_admdvs else None,
     )

@@ -15,6 +15,7 @@ from ..domain.assistance import AssistanceRequest
 from ..domain.claims import ClaimFacts
 from ..domain.corrections import FlagChange
 from ..domain.review import Review
+from ..domain.rules.score_drift import DipCase
 from ..domain.special_cases import CaseStatus, QuotaUse, SpecialCase, Step
 from ..service_layer.repository import NewFlag, Scope
 from .records import from_json, to_json
@@ -144,6 +145,16 @@ class PostgresAuditRepository:
         stored = await self.conn.scalar(text("SELECT facts FROM audit_claims WHERE claim_id = :claim_id"),
                                         {"claim_id": claim_id})
         return from_json(ClaimFacts, stored) if stored is not None else None
+
+    async def dip_cases(self, region: str, hospital_code: str, start: datetime, end: datetime) -> list[DipCase]:
+        rows = await self.conn.execute(
+            text("SELECT claim_id, facts->>'principal_diagnosis' AS diagnosis, facts->>'dip_type' AS dip_type, "
+                 "facts->>'dip_score' AS score, dscg_time FROM audit_claims "
+                 "WHERE COALESCE(pool_admdvs, treat_admdvs) = :region AND hospital_code = :hospital "
+                 "AND dscg_time >= :start AND dscg_time < :end AND facts->>'payment_method' = 'DIP' "
+                 "AND facts->>'dip_type' IS NOT NULL AND facts->>'dip_score' IS NOT NULL"),
+            {"region": region, "hospital": hospital_code, "start": start, "end": end})
+        return [DipCase(r.claim_id, r.diagnosis, r.dip_type, Decimal(r.score), r.dscg_time) for r in rows]
 
     async def save_assistance(self, request: AssistanceRequest) -> None:
         await self.conn.execute(

@@ -50,6 +50,7 @@ class ClaimFacts:
     dip_severity: int = 0  # DIP 疾病严重程度 level the grouper assigned (0: none)
     severity_coefficient: Decimal | None = None  # what pricing multiplied the points by for it
     cost_ratio: Decimal | None = None  # T / the type's mean cost (DIP) or T / S (DRG), as priced
+    dip_score: Decimal | None = None  # DIP: the type's score D_g as priced
     pool_region: str | None = None  # 省本级: the pool region the claim is priced and cleared in, if not treatment_region
 
     @property

@@ -1,7 +1,7 @@
 """Rule parameters per treatment region: province defaults, sparse region overrides, one TOML file.
 
 The treatment region audits its cases with its own standards (seed 001 (八)), so a claim is
-audited with `config.for_region(claim.treatment_region)`. File layout (see demo/audit/rules.toml):
+audited with `config.for_region(claim.reviewing_region)` (a 省本级 claim's pool region, else its treatment region). File layout (see demo/audit/rules.toml):
 
     [province.self_pay]          # province-wide values, over the built-in defaults
     max_share = 0.10
@@ -30,6 +30,7 @@ from .special_cases import QuotaLimit, QuotaPeriod
 from .rules.cost_shifting import Params as CostShiftingParams
 from .rules.early_discharge import Params as EarlyDischargeParams
 from .rules.lowered_admission import Params as LoweredAdmissionParams
+from .rules.score_drift import Params as ScoreDriftParams
 from .rules.self_pay import Params as SelfPayParams
 from .rules.split_admission import Params as SplitAdmissionParams
 from .rules.symptom_principal import Params as SymptomPrincipalParams
@@ -75,6 +76,7 @@ class AuditParams(BaseModel):
     early_discharge: EarlyDischargeParams = EarlyDischargeParams()
     self_pay: SelfPayParams = SelfPayParams()
     symptom_principal: SymptomPrincipalParams = SymptomPrincipalParams()
+    score_drift: ScoreDriftParams = ScoreDriftParams()
     special_cases: SpecialCaseParams = SpecialCaseParams()
 
     @property

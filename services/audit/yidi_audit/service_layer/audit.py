@@ -6,6 +6,11 @@ the claim's stored flags are carried to its current version, reopened, or closed
 longer shows them (domain.corrections), so a finding has one flag and is deducted once. A version
 superseded inside the batch raises nothing; an older version arriving late changes nothing; a re-run
 raises and changes nothing twice.
+
+Hospital patterns (AUD-DIP-SCORE-DRIFT) are checked after the batch's claims are stored, over the stored cases
+of each hospital and period the batch's DIP claims fall in: one flag per hospital and period, raised once
+(a later batch of the same period leaves a stored flag as it is). It is about no claim, so it is not published
+as audit-flag.raised (whose readers follow claims); bureaus read it at GET /v1/flags?rule_id=AUD-DIP-SCORE-DRIFT.
 """
 from __future__ import annotations
 
@@ -22,6 +27,7 @@ from ..domain.findings import AuditFinding
 from ..domain.norms import with_norms
 from ..domain.params import AuditConfig
 from ..domain.review import Review, open_review
+from ..domain.rules import score_drift
 from .events import flag_raised
 from .repository import AuditRepository, NewFlag
 
@@ -60,6 +66,7 @@ async def audit_priced_claims(tx: Transaction[AuditRepository], priced: Sequence
             found.setdefault(finding.flag_id, finding)
             correlation.setdefault(finding.flag_id, p.correlation_id)
     await tx.repo.store_claims(list(stored.values()))
+    patterns = await hospital_patterns(tx, list(stored.values()), config)
     current: dict[str, int] = {}  # claim id -> its latest version
     for history in histories.values():
         for c in history.values():
@@ -80,8 +87,28 @@ async def audit_priced_claims(tx: Transaction[AuditRepository], priced: Sequence
         raised.update(f.flag_id for f in outcome.raised)
         changes += outcome.changed
     new = [f for f in found.values() if f.flag_id in raised]
-    new_flags = await tx.repo.insert_flags([NewFlag(f, open_review(f, now)) for f in new])
+    new_flags = await tx.repo.insert_flags([NewFlag(f, open_review(f, now)) for f in [*new, *patterns]])
     await tx.repo.update_flags(changes)
     for finding in new:
         if finding.flag_id in new_flags:
             tx.emit(flag_raised(finding, correlation[finding.flag_id]))
+
+
+async def hospital_patterns(tx: Transaction[AuditRepository], claims: Sequence[ClaimFacts],
+                            config: AuditConfig) -> list[AuditFinding]:
+    """AUD-DIP-SCORE-DRIFT for each hospital and period of the claims' DIP cases, over the stored cases."""
+    checks: dict[tuple[str, str, str], tuple[ClaimFacts, score_drift.Windows, score_drift.Params]] = {}
+    for claim in claims:
+        params = config.for_region(claim.reviewing_region).score_drift
+        if not params.enabled or claim.payment_method != "DIP" or claim.dip_type is None or claim.dip_score is None:
+            continue
+        window = score_drift.windows(claim.dscg_time, params)
+        checks.setdefault((claim.reviewing_region, claim.hospital_code, window.period), (claim, window, params))
+    found: list[AuditFinding] = []
+    for (region, hospital, _), (claim, window, params) in sorted(checks.items()):
+        cases = await tx.repo.dip_cases(region, hospital, min(window.baseline_start, window.start),
+                                        max(window.baseline_end, window.end))
+        found += score_drift.evaluate(hospital_code=hospital, treatment_region=claim.treatment_region,
+                                      reviewing_region=region, pool_region=claim.pool_region, window=window,
+                                      cases=cases, params=params)
+    return found
