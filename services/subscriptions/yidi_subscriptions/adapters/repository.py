@@ -136,11 +136,13 @@ class PostgresSubscriptionRepository:
 
     async def lease_due(self, limit: int, lease_seconds: float) -> list[DueDelivery]:
         rows = (await self.conn.execute(text(
-            "WITH heads AS (SELECT DISTINCT ON (subscription_id, ordering_key) id, status, next_attempt_at, leased_until "
+            "WITH heads AS (SELECT DISTINCT ON (subscription_id, ordering_key) id "
             "  FROM deliveries WHERE status <> 'delivered' ORDER BY subscription_id, ordering_key, id) "
             "SELECT d.id, d.subscription_id, d.position, d.attempts FROM deliveries d JOIN heads h ON h.id = d.id "
             "JOIN subscriptions s ON s.id = d.subscription_id "
-            "WHERE h.status = 'pending' AND h.next_attempt_at <= now() AND (h.leased_until IS NULL OR h.leased_until < now()) "
+            # conditions on d, not h: PostgreSQL checks them again on the row it locks, so a delivery another
+            # replica leased or sent since this statement's snapshot is skipped, never sent twice
+            "WHERE d.status = 'pending' AND d.next_attempt_at <= now() AND (d.leased_until IS NULL OR d.leased_until < now()) "
             "AND s.status = 'active' ORDER BY d.id LIMIT :n FOR UPDATE OF d SKIP LOCKED"), {"n": limit})).all()
         if not rows:
             return []
