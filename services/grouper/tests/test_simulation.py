@@ -70,7 +70,7 @@ class _Pricing:
         if self.down:
             raise PricingUnavailable("pricing at http://pricing did not answer (ConnectError)")
         self.asked.append(cases)
-        return [{"error": "no weight for XX99"} if case["group_code"] == "XX99" else {"pricing": {
+        return [{"error": "no weight for XX99"} if case["grouping"]["drg"] == "XX99" else {"pricing": {
             "case_kind": "normal", "basis": "weight", "weight": "1.0000", "rate": "1000.00", "coefficient": "1.00",
             "standard": "1000.00", "payment": "1000.00", "fund_due": "600.00", "explanation": ["basis=weight"]}}
             for case in cases]
@@ -111,7 +111,9 @@ async def test_one_list_is_grouped_and_priced_nothing_kept(client):
     assert case["qc"] == {"passed": True, "problems": []}
     assert "grouped ES35" in case["explanation"] and any("difference 900.00" in line for line in case["explanation"])
     assert "certno" not in answer.text and "甲" not in answer.text
-    assert client.pricing.asked[0][0]["group_code"] == "ES35"
+    # pricing is given the grouper's whole outcome (DIP category and severity priced as in the chain)
+    assert (client.pricing.asked[0][0]["grouping"]["drg"], client.pricing.asked[0][0]["grouping"]["status"]) == (
+        "ES35", "grouped")
     listing = await client.get("/v1/settlement-lists", headers=H1)
     assert listing.json()["items"] == []  # nothing kept
 

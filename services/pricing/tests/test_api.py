@@ -68,3 +68,34 @@ def test_a_batch_is_priced_case_by_case(client):
     assert "X" in failed["error"] and "pricing" not in failed
     assert (third["pricing"]["payment"], third["pricing"]["fund_due"]) == ("30000.00", "18000.00")
     assert client.post("/v1/price/batch", json={"cases": [a_list()] * 1001}).status_code == 422
+
+
+def a_dip_list(grouping: dict | None = None, **request) -> dict:
+    # 新余 360500 of the fixture: D1 (C = 1.20), type K80.1:51.2301 D = 1000, mean 10 000, V_p = 10; T 12 000, F 8 000
+    body = copy.deepcopy(EXAMPLE)
+    body["setlinfo"].update(fixmedins_code="D1", treat_admdvs="360500", insu_admdvs="360100", setl_period="2026-03")
+    body["iteminfo"] = [{"med_chrgitm_type": "01", "amt": "12000.00"}]
+    body["payinfo"] = {"funds": [{"fund_pay_type": "310100", "fund_payamt": "8000.00"}], "psn_selfpay": "4000.00"}
+    if grouping is not None:
+        request["grouping"] = {"payment_method": "DIP", "scheme": "新余 DIP", "status": "grouped",
+                               "dip_type": "K80.1:51.2301", **grouping}
+    return {"settlement_list": body, **request}
+
+
+@pytest.mark.parametrize("request_body, payment, due", [
+    # the type alone: P = 1000 × 1.2 = 1200 -> 12000.00; FundDue = 8000 + 12000 − 12000 = 8000.00
+    (a_dip_list(group_code="K80.1:51.2301"), "12000.00", "8000.00"),
+    # the grouper's outcome with severity level 2 (× 1.2): P = 1000 × 1.2 × 1.2 = 1440 -> 14400.00; due 10400.00
+    (a_dip_list({"dip_severity": 2, "complications": ["J96.000"]}), "14400.00", "10400.00"),
+    # a 中医优势 case: C = 1 at every level: P = 1000 -> 10000.00; due 6000.00
+    (a_dip_list({"dip_category": "tcm"}), "10000.00", "6000.00"),
+])
+def test_the_groupers_whole_outcome_prices_dip_category_and_severity(client, request_body, payment, due):
+    for answer in (client.post("/v1/price", json=request_body).json(),
+                   client.post("/v1/price/batch", json={"cases": [request_body]}).json()["results"][0]["pricing"]):
+        assert (answer["payment"], answer["fund_due"]) == (payment, due)
+
+
+def test_a_group_code_that_contradicts_the_grouping_is_refused_naming_it(client):
+    answer = client.post("/v1/price", json=a_dip_list({"dip_severity": 1}, group_code="K80.1:51.2302"))
+    assert answer.status_code == 422 and "differs from the grouping's group K80.1:51.2301" in answer.text

@@ -22,8 +22,8 @@ class PricingUnavailable(Exception):
 
 class Pricer(Protocol):
     async def price(self, cases: list[dict]) -> list[dict]:
-        """Each {"settlement_list", "grouping_status", "group_code"} priced in order: {"pricing": …} or
-        {"error": …}. Raises PricingUnavailable."""
+        """Each {"settlement_list", "grouping"} (the grouper's whole outcome, so DIP category and severity are
+        priced as in the chain) priced in order: {"pricing": …} or {"error": …}. Raises PricingUnavailable."""
 
 
 async def simulate_lists(grouper: Grouper, pricer: Pricer, lists: list[SettlementList],
@@ -35,8 +35,7 @@ async def simulate_lists(grouper: Grouper, pricer: Pricer, lists: list[Settlemen
         checked.append((sl, problems, grouper.group(sl)))
     to_price = [(index, sl, grouping) for index, (sl, problems, grouping) in enumerate(checked) if not problems]
     answers = await pricer.price([{
-        "settlement_list": sl.model_dump(mode="json"), "grouping_status": grouping.status,
-        "group_code": grouping.dip_type if grouping.payment_method == "DIP" else grouping.drg,
+        "settlement_list": sl.model_dump(mode="json"), "grouping": grouping.model_dump(mode="json"),
     } for _, sl, grouping in to_price]) if to_price else []
     priced = {index: answer for (index, _, _), answer in zip(to_price, answers, strict=True)}
     cases = []

@@ -38,10 +38,16 @@ def case_inputs(claim: ClaimFacts, grouping: GroupingOutcome) -> CaseInputs:
 
 
 def case_inputs_of_list(
-    settlement: SettlementList, grouping_status: GroupingStatus, group_code: str | None
+    settlement: SettlementList, grouping_status: GroupingStatus, group_code: str | None,
+    grouping: GroupingOutcome | None = None,
 ) -> CaseInputs:
     """A hospital's list to simulate: nothing upstream decided its scope, so it is decided here by the
-    one shared rule. Its special_case_review flag is an application, not an approval: priced as any list."""
+    one shared rule. Its special_case_review flag is an application, not an approval: priced as any list.
+    With the grouper's whole outcome (`grouping`), its status, group and DIP category and severity are
+    taken as `case_inputs` takes them in the chain, so a simulation prices exactly as the chain does."""
+    if grouping is not None:
+        grouping_status = GroupingStatus(grouping.status)
+        group_code = grouping.dip_type if grouping.payment_method == "DIP" else grouping.drg
     info = settlement.setlinfo
     basic = settlement.basic_fund_payment
     return CaseInputs(
@@ -57,6 +63,8 @@ def case_inputs_of_list(
         los_days=info.act_ipt_days,
         grouping_status=grouping_status,
         group_code=group_code,
+        dip_category=grouping.dip_category if grouping is not None else None,
+        dip_severity=(grouping.dip_severity or 0) if grouping is not None else 0,
         settlement_month=info.setl_period,
         principal_diagnosis=settlement.principal_diagnosis.diag_code,
         departments=settlement.departments,
