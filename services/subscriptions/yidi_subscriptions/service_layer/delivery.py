@@ -73,9 +73,16 @@ class DeliveryWorker:
         self.engine, self.repository, self.send, self.metrics = engine, repository, send, metrics
         self.settings = settings
         self.draw = draw
-        self._slots = asyncio.Semaphore(settings.concurrency)
+        self._in_flight: set[asyncio.Task] = set()
 
     async def run(self) -> None:
+        try:
+            await self._rounds()
+        finally:
+            for task in self._in_flight:
+                task.cancel()  # their leases expire and another round sends them again
+
+    async def _rounds(self) -> None:
         backlog_at = 0.0
         while True:
             try:
@@ -108,11 +115,24 @@ class DeliveryWorker:
         return len(behind)
 
     async def send_due(self) -> int:
+        """Leases what is due, up to the free request slots, and sends it in the background: a slow
+        endpoint holds one slot, never the next round (nor other subscribers)."""
+        room = min(self.settings.batch, self.settings.concurrency - len(self._in_flight))
+        if room <= 0:
+            return 0
         async with transaction(self.engine, self.repository) as tx:
-            due = await tx.repo.lease_due(self.settings.batch, self.settings.lease_seconds)
-        if due:
-            await asyncio.gather(*[self._deliver(d) for d in due])
+            due = await tx.repo.lease_due(room, self.settings.lease_seconds)
+        for delivery in due:
+            task = asyncio.create_task(self._deliver_or_log(delivery))
+            self._in_flight.add(task)
+            task.add_done_callback(self._in_flight.discard)
         return len(due)
+
+    async def _deliver_or_log(self, due: DueDelivery) -> None:
+        try:
+            await self._deliver(due)
+        except Exception as exc:  # noqa: BLE001 - its outcome not recorded: the lease expires and it is sent again
+            log.warning("webhook delivery not recorded", delivery=due.id, error=repr(exc))
 
     async def _deliver(self, due: DueDelivery) -> None:
         subscription = due.subscription
@@ -121,8 +141,7 @@ class DeliveryWorker:
             retry_in = None
         else:
             body, headers = webhook_request(due, int(time.time()))
-            async with self._slots:
-                attempt = await self.send(subscription.url, body, headers)
+            attempt = await self.send(subscription.url, body, headers)
             retry_in = None if attempt.succeeded else self.settings.retry.delay(due.attempts + 1, self.draw())
         async with transaction(self.engine, self.repository) as tx:
             if attempt.succeeded:
