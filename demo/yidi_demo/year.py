@@ -2,7 +2,10 @@
 
 Year start: a prepayment to every hospital (预拨周转金) and each insured region's advance to the province.
 Each month: the month's discharges are posted (QC failures corrected by the hospital); the audit flags
-raised are reviewed (the treatment region proposes, the insured region confirms or disputes); every
+raised are reviewed (the treatment region proposes, the insured region confirms or disputes); from September,
+hospitals apply for 特例单议 of their costliest lists and the treatment region's bureau decides (approved within
+the quota, the version it issues priced per item; the year's first application and any beyond the quota
+rejected); every
 region's monthly run, the province's cross-region and cross-province runs; then the month's late lists
 and a few corrections of settled claims arrive, after their month's run, for the next run to settle.
 Year end: supplementary December runs, assessments, the annual run per region, a correction after it
@@ -30,12 +33,17 @@ POLICY_SHARE = 0.01  # clean lists made each of 手工报销, 优抚 and 急诊�
 CORRECTED_SHARE = 0.01  # settled claims the hospital corrects after the run
 CONFIRM_SHARE = 0.7  # of the flags reviewed, the insured region confirms; it disputes the rest
 PREPAYMENT_BY_LEVEL = {3: Decimal("200000.00"), 2: Decimal("80000.00"), 1: Decimal("30000.00")}
+SPECIAL_CASE_MONTHS = (9, 10, 11)  # late enough in the year for a hospital's claims to leave room in its quota
+SPECIAL_CASES_PER_MONTH = 2
+PLAIN_CASE_FIELDS = ("manual_reimbursement", "preferential_treatment", "emergency_fee", "dscg_caty",
+                     "special_case_review")  # lists with any of these are not special-case candidates
 
 
 @dataclass
 class YearLog:
     months: list[list] = field(default_factory=list)
     flags: dict[str, int] = field(default_factory=lambda: {"confirmed": 0, "disputed": 0})
+    special_cases: dict[str, int] = field(default_factory=lambda: {"applied": 0, "approved": 0, "rejected": 0})
     unanswered: int = 0
     stuck: bool = False
 
@@ -69,7 +77,8 @@ def _review_flags(rng: random.Random, log: YearLog) -> None:
                       headers=tokens.headers(Role.PROVINCE)).json()["items"]
     for flag in flags:
         url = f"{audit}/v1/flags/{flag['flag_id']}"
-        treatment = tokens.headers(Role.BUREAU, region=flag["treat_admdvs"], user=f"auditor-{flag['treat_admdvs']}")
+        reviewing = flag.get("pool_admdvs") or flag["treat_admdvs"]  # a 省本级 claim's pool region reviews it
+        treatment = tokens.headers(Role.BUREAU, region=reviewing, user=f"auditor-{reviewing}")
         insured = tokens.headers(Role.BUREAU, region=flag["insu_admdvs"], user=f"reviewer-{flag['insu_admdvs']}")
         proposed = httpx.post(f"{url}/propose", json={"reason": "demo review", "amount": flag["suspected_amount"]},
                               headers=treatment, timeout=30)
@@ -82,6 +91,52 @@ def _review_flags(rng: random.Random, log: YearLog) -> None:
             decided = httpx.post(f"{url}/dispute", json={"reason": "the record backs the stay"}, headers=insured,
                                  timeout=30)
             log.flags["disputed"] += decided.status_code == 200
+
+
+def special_case_candidates(accepted: list[dict], lists_by_claim: dict[str, dict], count: int) -> list[tuple[str, dict]]:
+    """The `count` costliest plain lists of the month (no policy case, no bed-day stay, not flagged by the
+    hospital already), one per hospital: (claim id, list)."""
+    plain = []
+    for body in accepted:
+        sl = lists_by_claim.get(body["claim_id"])
+        if sl and not any(sl["setlinfo"].get(f) for f in PLAIN_CASE_FIELDS):
+            plain.append((sum(Decimal(i["amt"]) for i in sl["iteminfo"]), body["claim_id"], sl))
+    chosen, hospitals = [], set()
+    for _, claim_id, sl in sorted(plain, key=lambda c: (-c[0], c[1])):
+        if sl["setlinfo"]["fixmedins_code"] not in hospitals and len(chosen) < count:
+            hospitals.add(sl["setlinfo"]["fixmedins_code"])
+            chosen.append((claim_id, sl))
+    return chosen
+
+
+def _special_cases(candidates: list[tuple[str, dict]], log: YearLog) -> set[str]:
+    """Each hospital applies for its claim; the treatment region's bureau rejects the year's first application
+    and approves the others within the hospital's quota (a 409 for the quota becomes a rejection). Returns the
+    claims applied for."""
+    audit = service_url("audit")
+    applied = set()
+    for claim_id, sl in candidates:
+        info = sl["setlinfo"]
+        hospital = tokens.headers(Role.HOSPITAL, hospital=info["fixmedins_code"], user=f"his-{info['fixmedins_code']}")
+        case = httpx.post(f"{audit}/v1/special-cases", headers=hospital, timeout=30, json={
+            "claim_id": claim_id, "reasons": ["高费用病例, 多学科联合诊疗"], "documents": [f"doc://mdt/{claim_id}"]})
+        if case.status_code != 201:  # a case opened already (pricing's referral), or paid per item already
+            continue
+        applied.add(claim_id)
+        log.special_cases["applied"] += 1
+        region = case.json()["pool_admdvs"] or info["treat_admdvs"]  # a 省本级 claim's pool region decides
+        bureau = tokens.headers(Role.BUREAU, region=region, user=f"auditor-{region}")
+        url = f"{audit}/v1/special-cases/{case.json()['case_id']}/decision"
+        decision = None
+        if log.special_cases["applied"] > 1:
+            decision = httpx.post(url, json={"decision": "approve", "reasons": ["专家评议通过"]}, headers=bureau,
+                                  timeout=30)
+        if decision is None or decision.status_code == 409:
+            reason = "超出协商比例" if decision is not None else "费用虽高, 属常规诊疗, 不纳入特例单议"
+            decision = httpx.post(url, json={"decision": "reject", "reasons": [reason]}, headers=bureau, timeout=30)
+        if decision.status_code == 200:
+            log.special_cases[decision.json()["status"]] += 1
+    return applied
 
 
 def _corrections_of(accepted: list[dict], lists_by_claim: dict[str, dict], rng: random.Random) -> list[tuple[str, dict]]:
@@ -132,10 +187,14 @@ async def settle_year(config: ProvinceConfig, engine, year: int, seed: int, log:
         for sl in workload.lists + [sl for _, sl in workload.corrections]:  # a QC failure's corrected list last
             lists_by_claim[claim_id_for(sl["setlinfo"]["fixmedins_code"], sl["setlinfo"]["setl_id"])] = sl
         accepted = await _settle(pending[0] + on_time, pending[1] + fixes, log, f"posting {month}")
+        special = set()
+        if m in SPECIAL_CASE_MONTHS:  # decided before the flags are reviewed, so they review the current versions
+            special = _special_cases(special_case_candidates(accepted, lists_by_claim, SPECIAL_CASES_PER_MONTH), log)
+            await _settle([], [], log, "approved special cases through the chain")
         _review_flags(rng, log)
         await _settle([], [], log, "deductions to clearing")
         totals = _runs(regions, month)
-        corrected = _corrections_of(accepted, lists_by_claim, rng)
+        corrected = _corrections_of([a for a in accepted if a["claim_id"] not in special], lists_by_claim, rng)
         log.months.append([month, len(on_time) + len(pending[0]), len(pending[0]), len(pending[1]),
                            totals["paid"], totals["cross"], totals["national"]])
         pending = (late, corrected)
