@@ -4,26 +4,39 @@
 against Keycloak (JWKS, issuer, audience, expiry); `make token ROLE=… REGION=… HOSPITAL=…` prints one.
 It signs with an RSA key kept in .local/dev-issuer/key.pem (made on first use) and hands a token to
 anyone who asks: that is what makes it a development issuer.
+
+For browsers (the dashboard) it speaks the OpenID Connect authorization-code flow with PKCE (S256), as
+Keycloak does: `GET /authorize` shows a page of development users (one per role and scope of the
+regional configuration) to pick, without a password; picking one redirects to the client's redirect URI
+with a one-time code, and `POST /token` (form, grant_type=authorization_code) exchanges the code and its
+code_verifier for an access token (audience yidi) and an ID token (audience the client, with its nonce).
 """
 from __future__ import annotations
 
 import argparse
+import base64
 import hashlib
+import html
+import secrets
 import sys
 import time
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from fastapi import FastAPI
-from pydantic import BaseModel
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+from pydantic import BaseModel, ValidationError
 
 from . import Role
 
 AUDIENCE = "yidi"
 TOKEN_SECONDS = 8 * 3600
+CODE_SECONDS = 60  # an authorization code not exchanged within this is refused
 
 
 class DevIssuer:
@@ -48,7 +61,8 @@ class DevIssuer:
         return {"keys": [{**jwk, "kid": self.kid, "use": "sig", "alg": "RS256"}]}
 
     def token(self, role: Role | str, *, region: str | None = None, hospital: str | None = None,
-              user: str | None = None, seconds: int = TOKEN_SECONDS, audience: str = AUDIENCE) -> str:
+              user: str | None = None, seconds: int = TOKEN_SECONDS, audience: str = AUDIENCE,
+              nonce: str | None = None) -> str:
         now = int(time.time())
         claims = {"iss": self.issuer, "aud": audience, "sub": user or f"dev-{role}-{region or hospital or 'all'}",
                   "iat": now, "exp": now + seconds, "jti": str(uuid.uuid4()), "yidi_role": str(role),
@@ -57,6 +71,8 @@ class DevIssuer:
             claims["admdvs"] = region
         if hospital:
             claims["fixmedins_code"] = hospital
+        if nonce:
+            claims["nonce"] = nonce
         return jwt.encode(claims, self.key, algorithm="RS256", headers={"kid": self.kid})
 
 
@@ -67,23 +83,186 @@ class TokenRequest(BaseModel):
     user: str | None = None
 
 
-def create_app(issuer: DevIssuer) -> FastAPI:
+@dataclass(frozen=True)
+class DevUser:
+    """A person the development sign-in page offers: a role and its scope."""
+
+    user: str
+    role: Role
+    label: str
+    region: str | None = None
+    hospital: str | None = None
+
+
+def development_users(config=None) -> list[DevUser]:
+    """The province, operations and an analyst; a bureau per region and a hospital per hospital of the
+    regional configuration (yidi_common.regional_config), when one is given."""
+    users = [DevUser("dev-province", Role.PROVINCE, "省医保中心")]
+    if config is not None:
+        regions = {ry.region: ry.name for ry in config.region_years.values()}
+        users += [DevUser(f"dev-bureau-{code}", Role.BUREAU, f"{name}医保局", region=code)
+                  for code, name in sorted(regions.items())]
+        users += [DevUser(f"dev-hospital-{h.code}", Role.HOSPITAL, h.name, region=h.region, hospital=h.code)
+                  for h in sorted(config.hospitals.values(), key=lambda h: h.code)]
+    return users + [DevUser("dev-ops", Role.OPS, "运维"), DevUser("dev-analyst", Role.ANALYST, "分析人员（去标识）")]
+
+
+@dataclass(frozen=True)
+class _Grant:
+    user: DevUser
+    client_id: str
+    redirect_uri: str
+    code_challenge: str
+    nonce: str | None
+    expires: float
+
+
+def s256(verifier: str) -> str:
+    """PKCE's S256 code challenge of a code verifier (RFC 7636 4.2)."""
+    return base64.urlsafe_b64encode(hashlib.sha256(verifier.encode("ascii")).digest()).rstrip(b"=").decode("ascii")
+
+
+class AuthorizationError(Exception):
+    """An OAuth error answered as {"error", "error_description"} (RFC 6749 5.2)."""
+
+    def __init__(self, error: str, description: str) -> None:
+        super().__init__(description)
+        self.error, self.description = error, description
+
+
+class AuthorizationCodes:
+    """One-time codes of the authorization-code flow, in memory: each is exchanged once, within
+    CODE_SECONDS, by the client and redirect URI it was issued to, with the verifier of its challenge."""
+
+    def __init__(self) -> None:
+        self._grants: dict[str, _Grant] = {}
+
+    def issue(self, user: DevUser, *, client_id: str, redirect_uri: str, code_challenge: str,
+              nonce: str | None) -> str:
+        now = time.monotonic()
+        self._grants = {c: g for c, g in self._grants.items() if g.expires > now}
+        code = secrets.token_urlsafe(32)
+        self._grants[code] = _Grant(user, client_id, redirect_uri, code_challenge, nonce, now + CODE_SECONDS)
+        return code
+
+    def redeem(self, code: str, *, client_id: str, redirect_uri: str, code_verifier: str) -> _Grant:
+        grant = self._grants.pop(code, None)  # used once, whatever follows
+        if grant is None or grant.expires <= time.monotonic():
+            raise AuthorizationError("invalid_grant", "unknown, used or expired code")
+        if (client_id, redirect_uri) != (grant.client_id, grant.redirect_uri):
+            raise AuthorizationError("invalid_grant", "the code was issued to another client or redirect_uri")
+        if not secrets.compare_digest(s256(code_verifier), grant.code_challenge):
+            raise AuthorizationError("invalid_grant", "code_verifier does not match the code_challenge")
+        return grant
+
+
+AUTHORIZE_PARAMETERS = ("client_id", "redirect_uri", "state", "code_challenge", "code_challenge_method", "nonce",
+                        "scope", "response_type")
+
+
+def _authorize_problems(params: dict[str, str]) -> list[str]:
+    problems = [f"{name} is required" for name in ("client_id", "redirect_uri", "state", "code_challenge")
+                if not params.get(name)]
+    if params.get("response_type") != "code":
+        problems.append("response_type must be code")
+    if params.get("code_challenge_method") != "S256":
+        problems.append("code_challenge_method must be S256 (PKCE)")
+    redirect = urlsplit(params.get("redirect_uri", ""))
+    if redirect.scheme not in ("http", "https") or not redirect.netloc or redirect.fragment:
+        problems.append("redirect_uri must be an absolute http(s) URI without a fragment")
+    return problems
+
+
+def _sign_in_page(users: list[DevUser], params: dict[str, str]) -> str:
+    hidden = "".join(f'<input type="hidden" name="{k}" value="{html.escape(params.get(k, ""))}">'
+                     for k in AUTHORIZE_PARAMETERS)
+    rows = "".join(
+        f"<tr><td>{html.escape(u.role)}</td><td>{html.escape(u.region or '')}</td>"
+        f"<td>{html.escape(u.hospital or '')}</td><td>{html.escape(u.label)}</td>"
+        f'<td><form method="post" action="authorize">{hidden}'
+        f'<button name="user" value="{html.escape(u.user)}">以 {html.escape(u.user)} 登录</button></form></td></tr>'
+        for u in users)
+    return f"""<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>开发环境登录（DEVELOPMENT）</title>
+<style>body{{font-family:sans-serif;margin:2em}} .dev{{background:#b00020;color:#fff;padding:1em;font-weight:bold}}
+table{{border-collapse:collapse}} td,th{{border:1px solid #ccc;padding:.3em .6em;text-align:left}}</style></head>
+<body><div class="dev">开发环境令牌签发者 · DEVELOPMENT token issuer — 不用于生产，无需密码。生产环境使用 Keycloak。</div>
+<h1>选择开发用户登录 {html.escape(params.get("client_id", ""))}</h1>
+<table><thead><tr><th>角色 role</th><th>地区 region</th><th>医院 hospital</th><th>名称</th><th></th></tr></thead>
+<tbody>{rows}</tbody></table></body></html>"""
+
+
+def create_app(issuer: DevIssuer, users: list[DevUser] | None = None) -> FastAPI:
     app = FastAPI(title="Yidi DEVELOPMENT token issuer (not for production)",
                   description="Signs a token for anyone who asks. Production: Keycloak, deploy/keycloak/.")
+    users = users if users is not None else development_users()
+    by_name = {u.user: u for u in users}
+    codes = AuthorizationCodes()
 
     @app.get("/.well-known/openid-configuration")
     async def discovery() -> dict:
         return {"issuer": issuer.issuer, "jwks_uri": f"{issuer.issuer}/jwks", "token_endpoint": f"{issuer.issuer}/token",
-                "id_token_signing_alg_values_supported": ["RS256"]}
+                "authorization_endpoint": f"{issuer.issuer}/authorize", "response_types_supported": ["code"],
+                "grant_types_supported": ["authorization_code"], "code_challenge_methods_supported": ["S256"],
+                "token_endpoint_auth_methods_supported": ["none"], "subject_types_supported": ["public"],
+                "scopes_supported": ["openid", "profile"], "id_token_signing_alg_values_supported": ["RS256"]}
 
     @app.get("/jwks")
     async def jwks() -> dict:
         return issuer.jwks()
 
+    @app.get("/authorize", response_class=HTMLResponse)
+    async def authorize_page(request: Request) -> HTMLResponse:
+        """The development sign-in page: pick a user (no password)."""
+        params = {k: v for k, v in request.query_params.items() if k in AUTHORIZE_PARAMETERS}
+        if problems := _authorize_problems(params):
+            raise HTTPException(400, detail={"title": "invalid authorization request", "problems": problems})
+        return HTMLResponse(_sign_in_page(users, params))
+
+    @app.post("/authorize")
+    async def authorize_pick(request: Request) -> RedirectResponse:
+        form = {k: v[0] for k, v in parse_qs((await request.body()).decode()).items()}
+        if problems := _authorize_problems(form):
+            raise HTTPException(400, detail={"title": "invalid authorization request", "problems": problems})
+        user = by_name.get(form.get("user", ""))
+        if user is None:
+            raise HTTPException(400, detail={"title": "no such development user", "user": form.get("user")})
+        code = codes.issue(user, client_id=form["client_id"], redirect_uri=form["redirect_uri"],
+                           code_challenge=form["code_challenge"], nonce=form.get("nonce") or None)
+        separator = "&" if urlsplit(form["redirect_uri"]).query else "?"
+        return RedirectResponse(f"{form['redirect_uri']}{separator}{urlencode({'code': code, 'state': form['state']})}",
+                                status_code=303)
+
     @app.post("/token")
-    async def token(body: TokenRequest) -> dict:
-        return {"access_token": issuer.token(body.role, region=body.region, hospital=body.hospital, user=body.user),
-                "token_type": "Bearer", "expires_in": TOKEN_SECONDS}
+    async def token(request: Request) -> JSONResponse:
+        """JSON {role, region, hospital, user}: a token for anyone who asks (scripts, `make token`); a form
+        with grant_type=authorization_code: the code flow's exchange (code, redirect_uri, client_id,
+        code_verifier) for an access token and an ID token."""
+        if not request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+            try:
+                body = TokenRequest.model_validate_json(await request.body())
+            except ValidationError as e:
+                raise HTTPException(422, detail=e.errors(include_url=False, include_context=False)) from None
+            return JSONResponse({"access_token": issuer.token(body.role, region=body.region, hospital=body.hospital,
+                                                              user=body.user),
+                                 "token_type": "Bearer", "expires_in": TOKEN_SECONDS})
+        form = {k: v[0] for k, v in parse_qs((await request.body()).decode()).items()}
+        try:
+            if form.get("grant_type") != "authorization_code":
+                raise AuthorizationError("unsupported_grant_type", "grant_type must be authorization_code")
+            missing = [k for k in ("code", "redirect_uri", "client_id", "code_verifier") if not form.get(k)]
+            if missing:
+                raise AuthorizationError("invalid_request", f"missing {', '.join(missing)}")
+            grant = codes.redeem(form["code"], client_id=form["client_id"], redirect_uri=form["redirect_uri"],
+                                 code_verifier=form["code_verifier"])
+        except AuthorizationError as e:
+            return JSONResponse({"error": e.error, "error_description": e.description}, status_code=400)
+        u = grant.user
+        scope = {"region": u.region if u.role is Role.BUREAU else None,
+                 "hospital": u.hospital if u.role is Role.HOSPITAL else None, "user": u.user}
+        return JSONResponse({
+            "access_token": issuer.token(u.role, **scope), "token_type": "Bearer", "expires_in": TOKEN_SECONDS,
+            "id_token": issuer.token(u.role, **scope, audience=grant.client_id, nonce=grant.nonce),
+            "scope": "openid profile"}, headers={"Cache-Control": "no-store"})
 
     @app.get("/healthz")
     async def healthz() -> dict:
@@ -119,7 +298,18 @@ def main() -> None:
 
     port = int(settings.oidc_issuer.rsplit(":", 1)[-1].split("/")[0])
     print("DEVELOPMENT token issuer: not for production", file=sys.stderr)
-    uvicorn.run(create_app(issuer), host="127.0.0.1", port=port, log_level="warning")
+    uvicorn.run(create_app(issuer, development_users(_configuration(settings))), host="127.0.0.1", port=port, log_level="warning")
+
+
+def _configuration(settings):
+    """The regional configuration whose regions and hospitals the sign-in page offers (None: unreadable)."""
+    from ..regional_config import load_config
+
+    try:
+        return load_config(settings.yidi_config_dir)
+    except Exception as e:  # the issuer still serves the province, operations and analysts
+        print(f"no regional configuration for the sign-in page: {e}", file=sys.stderr)
+        return None
 
 
 if __name__ == "__main__":
