@@ -1,0 +1,106 @@
+"""What every page shares: the templates, the signed-in session (or a redirect to sign in), cookies, flash
+messages and the CSRF check of POST forms."""
+from __future__ import annotations
+
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+from urllib.parse import quote
+
+from fastapi import HTTPException, Request
+from fastapi.responses import RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from yidi_common.regional_config import load_config
+from yidi_common.settings import get_settings
+
+from ..adapters.sessions import Session
+from ..domain import views
+from ..domain.signin import csrf_matches, sign, unsign
+from ..service_layer import signin
+from ..settings import dashboard_settings
+
+PACKAGE = Path(__file__).resolve().parents[1]
+SESSION_COOKIE, LOGIN_COOKIE, FLASH_COOKIE = "yidi_session", "yidi_login", "yidi_flash"
+templates = Jinja2Templates(directory=PACKAGE / "templates")
+templates.env.filters.update(yuan=views.yuan, percent=views.percent)
+templates.env.globals.update(LABELS=views.LABELS, STAGES=views.STAGES, STEPS=views.STEPS, FLAG_STATUSES=views.FLAG_STATUSES, ALERT_LEVELS=views.ALERT_LEVELS,
+                             ROLES=views.ROLES, ACTIONS=views.ACTIONS)
+
+
+class NeedsSignIn(Exception):
+    def __init__(self, next_path: str) -> None:
+        self.next_path = next_path
+
+
+async def needs_sign_in(request: Request, exc: NeedsSignIn) -> RedirectResponse:
+    return RedirectResponse(f"/auth/login?next={quote(exc.next_path, safe='')}", status_code=303)
+
+
+def signing_key(request: Request) -> bytes:
+    return request.app.state.signing_key
+
+
+def set_cookie(response: Response, name: str, value: str, *, max_age: int | None = None, path: str = "/") -> None:
+    response.set_cookie(name, value, max_age=max_age, path=path, httponly=True, samesite="lax",
+                        secure=dashboard_settings().cookie_secure)
+
+
+async def signed_in(request: Request) -> Session:
+    """The caller's session, else a redirect to sign in and back here."""
+    session_id = unsign(signing_key(request), SESSION_COOKIE, request.cookies.get(SESSION_COOKIE))
+    session = await signin.current(request.app.state.sessions, session_id)
+    if session is None:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        raise NeedsSignIn(target)
+    return session
+
+
+async def form_of(request: Request, session: Session) -> dict[str, str]:
+    """A POST form's fields, once its CSRF token is the session's (else 403)."""
+    from urllib.parse import parse_qs
+
+    form = {k: v[0] for k, v in parse_qs((await request.body()).decode(), keep_blank_values=True).items()}
+    if not csrf_matches(session.csrf, form.get("csrf")):
+        raise HTTPException(403, detail={"title": "the form's CSRF token is missing or not this session's"})
+    return form
+
+
+def flash(response: Response, request: Request, message: str, ok: bool) -> None:
+    set_cookie(response, FLASH_COOKIE, sign(signing_key(request), FLASH_COOKIE, f"{'ok' if ok else 'error'}:{message}"),
+               max_age=60)
+
+
+def render(request: Request, template: str, session: Session | None, status_code: int = 200, **context) -> Response:
+    shown = unsign(signing_key(request), FLASH_COOKIE, request.cookies.get(FLASH_COOKIE))
+    kind, _, text = (shown or "").partition(":")
+    response = templates.TemplateResponse(request, template, {
+        "session": session, "principal": session.principal if session else None, "csrf": session.csrf if session else "",
+        "flash": {"ok": kind == "ok", "text": text} if shown else None, "regions": regions(), "hospitals": hospitals(),
+        "path": request.url.path, **context}, status_code=status_code)
+    if shown:
+        response.delete_cookie(FLASH_COOKIE, path="/")
+    return response
+
+
+@lru_cache
+def _configuration():
+    try:
+        return load_config(get_settings().yidi_config_dir)
+    except Exception:  # the pages then show codes without names
+        return None
+
+
+def regions() -> dict[str, str]:
+    """Region code -> name, from the regional configuration."""
+    config = _configuration()
+    return {} if config is None else dict(sorted({ry.region: ry.name for ry in config.region_years.values()}.items()))
+
+
+def hospitals() -> dict[str, str]:
+    config = _configuration()
+    return {} if config is None else {code: h.name for code, h in sorted(config.hospitals.items())}
+
+
+def this_year() -> int:
+    return date.today().year
