@@ -24,6 +24,7 @@ from yidi_common.auth import InvalidToken, Role, principal_of
 from yidi_common.events import registry
 from yidi_common.events.registry import EVENT_TYPES, SERVICES, all_topics, dead_letter_topic, topic_for
 from yidi_common.settings import SERVICE_PORTS, Settings
+from yidi_dashboard.settings import BACKENDS, DashboardSettings
 
 ROOT = Path(__file__).resolve().parents[1]
 K8S = ROOT / "deploy" / "k8s"
@@ -37,6 +38,7 @@ def _yaml_documents(path: Path) -> list[dict]:
 def _read_by_services(name: str) -> bool:
     """An environment variable some part of the stack reads."""
     settings = {field.upper() for field in Settings.model_fields}
+    settings |= {f"DASHBOARD_{field.upper()}" for field in DashboardSettings.model_fields}
     per_service = {f"{s.upper()}_{suffix}" for s in SERVICES for suffix in ("PORT", "DATABASE_URL")}
     # read from os.environ directly: YIDI_NAMESPACE (yidi_common.events.registry), YIDI_DATA_KEY (the grouper's keyring)
     return name in settings | per_service | {"YIDI_NAMESPACE", "YIDI_DATA_KEY"} or name.startswith("OTEL_")
@@ -286,6 +288,16 @@ def realm() -> dict:
     return json.loads((KEYCLOAK / "yidi-realm.json").read_text())
 
 
+def test_the_dashboard_reaches_each_backend_by_its_service_and_keeps_its_cookies_to_tls():
+    env = _env(_pod(K8S / "dashboard.yaml"))
+    for backend in BACKENDS:
+        docs = {d["kind"]: d for d in _yaml_documents(K8S / f"{backend}.yaml")}
+        port, = [p["port"] for p in docs["Service"]["spec"]["ports"]]
+        assert env[f"DASHBOARD_{backend.upper()}_URL"] == f"http://{docs['Service']['metadata']['name']}:{port}"
+    assert env["DASHBOARD_COOKIE_SECURE"] == "true" and urlsplit(env["DASHBOARD_PUBLIC_URL"]).scheme == "https"
+    assert env["DASHBOARD_SESSION_KEY"] == {"secretKeyRef": {"name": "yidi-dashboard-session", "key": "key"}}
+
+
 def _keycloak() -> dict:
     return {d["kind"]: d for d in _yaml_documents(KEYCLOAK / "keycloak.yaml")}
 
@@ -374,37 +386,52 @@ def test_every_client_gets_tokens_for_the_yidi_audience(realm):
 
 
 def test_example_users_get_tokens_the_services_read_as_their_role_and_scope(realm):
-    """Each example person through yidi-portal, the HIS service account through yidi-his: the token
-    `principal_of` makes of it has the user's one role, region (admdvs) and hospital."""
+    """Each example person through the client they sign in with (hospital staff: yidi-dashboard; the others
+    yidi-portal), the HIS service account through yidi-his: the token `principal_of` makes of it has the
+    user's one role, region (admdvs) and hospital (fixmedins_code)."""
     users = _by(realm["users"], "username")
     his = users.pop("service-account-yidi-his")
     assert his["serviceAccountClientId"] == "yidi-his"
     hospital = principal_of(_access_token(realm, "yidi-his", his))
     assert hospital.role is Role.HOSPITAL and hospital.hospital and hospital.user == his["username"]
-    seen = {Role.HOSPITAL}
+    seen = set()
     for name, user in users.items():
         role, = _yidi_roles(realm, user)  # principal_of takes the first: one role per person
-        principal = principal_of(_access_token(realm, "yidi-portal", user))
+        client = "yidi-dashboard" if role == Role.HOSPITAL else "yidi-portal"
+        principal = principal_of(_access_token(realm, client, user))
         assert principal.role == role and principal.user == name
         assert principal.region == user.get("attributes", {}).get("admdvs", [None])[0]
+        assert principal.hospital == user.get("attributes", {}).get("fixmedins_code", [None])[0]
         seen.add(principal.role)
+        if role in (Role.HOSPITAL, Role.BUREAU, Role.PROVINCE):  # the dashboard's people
+            assert principal_of(_access_token(realm, "yidi-dashboard", user)) == principal
+        else:
+            with pytest.raises(InvalidToken):
+                principal_of(_access_token(realm, "yidi-dashboard", user))
     assert seen == set(Role)
-    # the portal cannot make a hospital token: hospitals come in through their HIS client only
+    # the portal cannot make a hospital token: hospitals come in through their HIS client or the dashboard
     with pytest.raises(InvalidToken):
         principal_of(_access_token(realm, "yidi-portal", {"username": "h", "realmRoles": ["hospital"],
                                                           "attributes": {"fixmedins_code": ["H1"]}}))
 
 
-def test_the_his_client_uses_client_credentials_and_the_portal_authorization_code_with_pkce(realm):
+def test_the_his_client_uses_client_credentials_and_the_browser_clients_authorization_code_with_pkce(realm):
     clients = _by(realm["clients"], "clientId")
-    his, portal = clients.pop("yidi-his"), clients.pop("yidi-portal")
+    his, portal, dashboard = clients.pop("yidi-his"), clients.pop("yidi-portal"), clients.pop("yidi-dashboard")
     assert not clients
     assert his["serviceAccountsEnabled"] and not his["publicClient"]
     assert not (his["standardFlowEnabled"] or his["implicitFlowEnabled"] or his["directAccessGrantsEnabled"])
-    assert portal["publicClient"] and portal["standardFlowEnabled"]
-    assert portal["attributes"]["pkce.code.challenge.method"] == "S256"
-    assert not (portal["implicitFlowEnabled"] or portal["directAccessGrantsEnabled"] or portal["serviceAccountsEnabled"])
-    assert "offline_access" not in portal["defaultClientScopes"] + portal["optionalClientScopes"]
+    for browser in (portal, dashboard):
+        assert browser["publicClient"] and browser["standardFlowEnabled"]
+        assert browser["attributes"]["pkce.code.challenge.method"] == "S256"
+        assert not (browser["implicitFlowEnabled"] or browser["directAccessGrantsEnabled"]
+                    or browser["serviceAccountsEnabled"])
+        assert "offline_access" not in browser["defaultClientScopes"] + browser["optionalClientScopes"]
+    # the dashboard's redirect URI is the one it sends (DASHBOARD_PUBLIC_URL + /auth/callback, deploy/k8s)
+    assert dashboard["clientId"] == DashboardSettings.model_fields["client_id"].default
+    env = _env(_pod(K8S / "dashboard.yaml"))
+    assert dashboard["redirectUris"] == [f"{env['DASHBOARD_PUBLIC_URL']}/auth/callback"]
+    assert dashboard["attributes"]["post.logout.redirect.uris"] == f"{env['DASHBOARD_PUBLIC_URL']}/auth/signed-out"
 
 
 def test_the_realm_holds_no_secret_and_only_placeholder_passwords_to_change(realm):

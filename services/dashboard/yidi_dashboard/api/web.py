@@ -2,6 +2,7 @@
 messages and the CSRF check of POST forms."""
 from __future__ import annotations
 
+import base64
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -67,12 +68,18 @@ async def form_of(request: Request, session: Session) -> dict[str, str]:
 
 
 def flash(response: Response, request: Request, message: str, ok: bool) -> None:
-    set_cookie(response, FLASH_COOKIE, sign(signing_key(request), FLASH_COOKIE, f"{'ok' if ok else 'error'}:{message}"),
-               max_age=60)
+    """A message for the next page (after a form's redirect), in a short-lived signed cookie (base64: UTF-8)."""
+    encoded = base64.urlsafe_b64encode(f"{'ok' if ok else 'error'}:{message}".encode()).decode("ascii")
+    set_cookie(response, FLASH_COOKIE, sign(signing_key(request), FLASH_COOKIE, encoded), max_age=60)
+
+
+def _flashed(request: Request) -> str | None:
+    encoded = unsign(signing_key(request), FLASH_COOKIE, request.cookies.get(FLASH_COOKIE))
+    return base64.urlsafe_b64decode(encoded).decode() if encoded else None
 
 
 def render(request: Request, template: str, session: Session | None, status_code: int = 200, **context) -> Response:
-    shown = unsign(signing_key(request), FLASH_COOKIE, request.cookies.get(FLASH_COOKIE))
+    shown = _flashed(request)
     kind, _, text = (shown or "").partition(":")
     response = templates.TemplateResponse(request, template, {
         "session": session, "principal": session.principal if session else None, "csrf": session.csrf if session else "",
