@@ -17,7 +17,10 @@ SERVICES := grouper pricing budget audit clearing subscriptions reports dashboar
 help:  ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
 
-install: .venv/.synced  ## install uv, Python deps, Java 17 + Maven, PostgreSQL if missing
+install: .venv/.synced  ## install uv, Python deps, Java 17 + Maven, Chromium + a CJK font, PostgreSQL if missing
+	@# the dashboard's browser test: Debian's Chromium (Playwright drives it; its own download is not used) and CJK glyphs
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null && fc-list :lang=zh 2>/dev/null | grep -q . || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver fonts-noto-cjk >/dev/null)
 
 .venv/.synced: pyproject.toml libs/common/pyproject.toml $(wildcard services/*/pyproject.toml) uv.lock
 	@command -v java >/dev/null && command -v mvn >/dev/null || \

@@ -15,6 +15,7 @@ from decimal import Decimal
 import httpx
 
 from yidi_common.auth import Role
+from yidi_common.auth.issuer import development_users
 from yidi_common.regional_config import load_config
 from yidi_common.settings import SERVICE_PORTS, get_settings
 from yidi_grouper.adapters.grouping_engine import GroupingEngine
@@ -92,6 +93,18 @@ def summarise(regions: list[str], year: int, log: YearLog) -> bool:
     return closes and Decimal(tb["difference"]) == 0
 
 
+def print_dashboard(config, out=sys.stdout) -> None:
+    """The dashboard's address and, per role, the development user to pick on the issuer's sign-in page."""
+    users = development_users(config)
+    print(f"\ndashboard (stays running): {service_url('dashboard')}", file=out)
+    print(f"  sign in on the DEVELOPMENT issuer's page ({get_settings().oidc_issuer}/authorize, no password): "
+          "pick the user", file=out)
+    for role, label in ((Role.BUREAU, "a bureau"), (Role.HOSPITAL, "a hospital"), (Role.PROVINCE, "the province")):
+        user = next(u for u in users if u.role is role)
+        print(f"  {label:<13} {user.user:<30} {user.label}", file=out)
+    print("  (every region's bureau and every hospital is on the page; Keycloak in a deployment)", file=out)
+
+
 async def main_async(args) -> int:
     settings = get_settings()
     started = time.monotonic()
@@ -105,6 +118,7 @@ async def main_async(args) -> int:
     print(f"\nfinished in {time.monotonic() - started:.1f} s; the stack keeps running:")
     for service in SERVICE_PORTS:
         print(f"  {service:<9} {service_url(service)}/docs")
+    print_dashboard(config)
     print("  stop it with `make down`; see what runs with `make status`")
     if log.stuck:
         print("NOT OK: claims did not reach the ledger or a rejection (see `make status`, .local/run/*.log and "
