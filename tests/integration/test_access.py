@@ -4,6 +4,10 @@ Each operation says who may call it (`x-yidi-roles`); the table checks it: no to
 does not admit 403, an admitted role in scope neither (nor a 5xx), and a bureau asking for another
 region's books 403. Path parameters are filled with in-scope values; bodies may be refused (422):
 this test is about who gets in, the services' own tests about what they answer.
+
+The dashboard's HTML pages are left out of its OpenAPI document (they are not an API): a page opens only
+with a dashboard session (signed in through the issuer), so without one, and with a bearer token of any
+role, each answers a redirect to sign in; its forms refuse a POST without the session's CSRF token.
 """
 from __future__ import annotations
 
@@ -15,7 +19,7 @@ import pytest
 from yidi_common.auth import Role
 from yidi_demo import tokens
 
-SERVICES = ("grouper", "pricing", "budget", "audit", "clearing", "subscriptions", "reports")
+SERVICES = ("grouper", "pricing", "budget", "audit", "clearing", "subscriptions", "reports", "dashboard")
 # the pull feed's long poll and event stream end within a second here, so that each call answers
 SERVICE_ENV = {"subscriptions": {"SUBSCRIPTIONS_LONG_POLL_MAX_SECONDS": "1", "SUBSCRIPTIONS_STREAM_MAX_SECONDS": "1"}}
 HOSPITAL = "H36010000001"  # a hospital of 南昌 (360100)
@@ -69,3 +73,19 @@ def test_every_route_admits_exactly_its_roles(services):
                 if status != 403:
                     problems.append(f"{name} {method} {path}: bureau 360400 on 360100's books got {status}")
     assert checked >= 30 and not problems, "\n".join(problems)
+
+
+def test_the_dashboards_pages_need_a_session_not_a_bearer_token(services):
+    from yidi_dashboard.api.pages import PAGES
+
+    url = services["dashboard"].url
+    paths = {path for path, _, _ in _operations(url)}
+    assert not paths & set(PAGES) and "/auth/login" not in paths  # pages are not API operations
+    for path in PAGES:
+        for headers in ({"Authorization": ""}, *(tokens.headers(role, **SCOPE.get(role, {})) for role in Role)):
+            answer = httpx.get(f"{url}{path}", headers=headers, follow_redirects=False, timeout=30)
+            assert answer.status_code == 303 and answer.headers["location"].startswith("/auth/login?next="), \
+                (path, headers, answer.status_code)
+    for form in ("/flags/F-NONE/confirm", "/objections", "/auth/logout"):
+        answer = httpx.post(f"{url}{form}", headers=tokens.headers(Role.PROVINCE), follow_redirects=False, timeout=30)
+        assert answer.status_code == 303 and answer.headers["location"].startswith("/auth/login"), form

@@ -39,7 +39,10 @@ from yidi_grouper.adapters.grouping_engine import GroupingEngine
 
 from .harness import wait_until
 
-SERVICES = ("grouper", "pricing", "budget", "audit", "clearing", "subscriptions", "reports")
+# the dashboard's HTML pages are not API operations: they are left out of its OpenAPI document (its operations
+# here are the operations routes every service has); test_access checks each page needs a session, and
+# test_dashboard_browser what the pages show
+SERVICES = ("grouper", "pricing", "budget", "audit", "clearing", "subscriptions", "reports", "dashboard")
 # the pull feed's long poll and event stream end within a second here (a stream is otherwise endless)
 SERVICE_ENV = {"subscriptions": {"SUBSCRIPTIONS_LONG_POLL_MAX_SECONDS": "1", "SUBSCRIPTIONS_STREAM_MAX_SECONDS": "1"}}
 MAX_EXAMPLES = 10  # per operation, round and generation mode
