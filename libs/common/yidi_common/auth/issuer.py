@@ -298,18 +298,19 @@ def main() -> None:
 
     port = int(settings.oidc_issuer.rsplit(":", 1)[-1].split("/")[0])
     print("DEVELOPMENT token issuer: not for production", file=sys.stderr)
-    uvicorn.run(create_app(issuer, development_users(_configuration(settings))), host="127.0.0.1", port=port, log_level="warning")
+    uvicorn.run(create_app(issuer, configured_users(settings)), host="127.0.0.1", port=port, log_level="warning")
 
 
-def _configuration(settings):
-    """The regional configuration whose regions and hospitals the sign-in page offers (None: unreadable)."""
+def configured_users(settings) -> list[DevUser]:
+    """The sign-in page's users for the regional configuration of YIDI_CONFIG_DIR (without one: the
+    province, operations and an analyst)."""
     from ..regional_config import load_config
 
     try:
-        return load_config(settings.yidi_config_dir)
+        return development_users(load_config(settings.yidi_config_dir))
     except Exception as e:  # the issuer still serves the province, operations and analysts
         print(f"no regional configuration for the sign-in page: {e}", file=sys.stderr)
-        return None
+        return development_users()
 
 
 if __name__ == "__main__":
