@@ -240,9 +240,15 @@ def check_statements(d: Dashboard, stack, headers: dict, region: str) -> None:
     reports = api(stack, "reports", "/v1/reports", headers)
     if reports.status_code != 200:
         return _refused(d, reports)
-    items = reports.json()
-    items = items.get("items", []) if isinstance(items, dict) else items
-    assert d.page.locator("#reports tbody tr[data-report]").count() == len(items)
+    items = reports.json()["items"]
+    shown = [(r.get_attribute("data-kind"), r.get_attribute("data-period")) for r in d.page.locator("#reports tbody tr[data-kind]").all()]
+    assert shown == [(r["kind"], r["period"]) for r in items]
+    generated = [r for r in items if r["id"]]
+    if generated:  # a report downloads through the dashboard exactly as the reports service serves it
+        with d.page.expect_download() as download:
+            d.page.locator(f"#reports a[href='/downloads/reports/{generated[0]['id']}.xlsx']").click()
+        direct = api(stack, "reports", f"/v1/reports/{generated[0]['id']}.xlsx", headers)
+        assert Path(download.value.path()).read_bytes() == direct.content
 
 
 def check_objections(d: Dashboard, stack, headers: dict) -> None:
@@ -250,19 +256,34 @@ def check_objections(d: Dashboard, stack, headers: dict) -> None:
     answer = api(stack, "reports", "/v1/objections", headers)
     if answer.status_code != 200:
         return _refused(d, answer)
-    items = answer.json()
-    items = items.get("items", []) if isinstance(items, dict) else items
-    assert d.page.locator("#objections tbody tr[data-objection]").count() == len(items)
+    items = answer.json()["items"]
+    assert [r.get_attribute("data-objection") for r in d.page.locator("#objections tbody tr[data-objection]").all()] \
+        == [o["id"] for o in items]
 
 
 def check_indicators(d: Dashboard, stack, headers: dict, **scope) -> None:
-    d.open("/indicators", "indicators")
-    answer = api(stack, "reports", "/v1/indicators/series", headers, metric="cmi", **scope,
-                 **{"from": f"{YEAR}-01", "to": f"{YEAR}-12"})
-    if answer.status_code != 200:
-        return _refused(d, answer)
-    plotted = json.loads(d.page.locator("#indicator-data").inner_text())
-    assert plotted["cmi"] == answer.json()  # the series the chart plots is the API's
+    d.open(f"/indicators?region={scope['region']}" if "region" in scope else "/indicators", "indicators")
+    months = {"from": f"{YEAR}-01", "to": f"{YEAR}-12"}
+    answers = {m: api(stack, "reports", "/v1/indicators/series", headers, metric=m, **scope, **months)
+               for m in ("cmi", "time_index", "cost_index")}
+    if answers["cmi"].status_code != 200:
+        return _refused(d, answers["cmi"])
+    for metric, answer in answers.items():
+        for p in answer.json()["points"]:
+            if not p["cases"]:
+                continue
+            row = f"#series tr[data-period='{p['period']}'][data-origin='{p['origin']}']"
+            assert d.cell(row, "cases") == str(p["cases"])
+            assert d.cell(row, metric) == (p["value"] if p["value"] is not None else "—"), (p, metric)
+    assert d.page.locator("#series tbody tr[data-period]").count() == \
+        sum(1 for p in answers["cmi"].json()["points"] if p["cases"])
+    rows = api(stack, "reports", "/v1/indicators", headers, level="hospital", period=str(YEAR), **scope).json()["items"]
+    assert d.page.locator("#indicators tbody tr[data-hospital]").count() == len(rows)
+    for r in rows:
+        row = f"#indicators tr[data-hospital='{r['hospital']}'][data-origin='{r['origin']}']"
+        assert d.cell(row, "cases") == str(r["cases"])
+        assert d.cell(row, "avg_cost") == (fen(r["avg_cost"]) if r["avg_cost"] is not None else "—")
+        assert d.cell(row, "deductions_amount") == fen(r["deductions_amount"])
 
 
 def test_a_bureau_sees_its_region_and_reviews_a_flag_through_the_page(stack, scope, browser):
@@ -370,5 +391,43 @@ def test_pages_need_a_session_and_forms_their_csrf_token(stack, scope, browser):
         forged = d.page.request.post(f"{url}/flags/{scope['flag']['flag_id']}/dispute",
                                      form={"reason": "x", "csrf": "forged"})
         assert forged.status == 403
+    finally:
+        d.close()
+
+
+def test_a_hospital_objects_to_a_flag_and_its_bureau_decides_through_the_pages(stack, scope, browser):
+    province = tokens.headers(Role.PROVINCE)
+    raised = api(stack, "audit", "/v1/flags", province, status="raised", limit=1000).json()["items"]
+    flag = next(f for f in raised if f["flag_id"] != scope["flag"]["flag_id"])
+    hospital, region = flag["hospital_code"], flag["treat_admdvs"]
+    d = Dashboard(browser, stack["dashboard"].url, f"dev-hospital-{hospital}", "hospital")
+    try:
+        page = d.open("/objections")
+        form = page.locator("#new-objection")
+        form.locator("select[name=kind]").select_option("flag")
+        form.locator("input[name=target]").fill(flag["flag_id"])
+        form.locator("textarea[name=reason]").fill("该病例符合入院指征，附病程记录")
+        form.locator("button").click()
+        page.wait_for_load_state("networkidle")
+        assert "异议已提交" in page.locator(".flash.ok").inner_text(), d.problems()
+        filed, = [o for o in api(stack, "reports", "/v1/objections", tokens.headers(Role.HOSPITAL, hospital=hospital))
+                  .json()["items"] if o["target"]["id"] == flag["flag_id"]]
+        assert filed["status"] == "open" and filed["hospital"] == hospital
+        assert d.cell(f"#objections tr[data-objection='{filed['id']}']", "status") == "待处理"
+    finally:
+        d.close()
+    d = Dashboard(browser, stack["dashboard"].url, f"dev-bureau-{region}", "bureau")
+    try:
+        page = d.open("/objections")
+        row = page.locator(f"#objections tr[data-objection='{filed['id']}']")
+        row.locator("input[name=reasons]").fill("核实病程记录，异议成立")
+        row.get_by_role("button", name="接受").click()
+        page.wait_for_load_state("networkidle")
+        assert "已接受" in page.locator(".flash.ok").inner_text(), d.problems()
+        decided = api(stack, "reports", "/v1/objections", tokens.headers(Role.BUREAU, region=region)).json()["items"]
+        decided, = [o for o in decided if o["id"] == filed["id"]]
+        assert (decided["status"], decided["decision_reasons"]) == ("accepted", "核实病程记录，异议成立")
+        assert d.cell(f"#objections tr[data-objection='{filed['id']}']", "status") == "已接受"
+        d.shot("objection-decided")
     finally:
         d.close()

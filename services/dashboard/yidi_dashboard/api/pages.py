@@ -63,9 +63,9 @@ async def indicators_page(request: Request, region: str | None = None, start: st
     end = end if end and re.fullmatch(r"\d{4}-\d{2}", end) else f"{year}-12"
     hospital = session.principal.hospital
     region = None if hospital else default_region(session, region)
-    data = await pages.indicators(api, session, region, hospital, start, end)
+    data = await pages.indicators(api, session, region, hospital, start, end, end[:4])
     return render(request, "indicators.html", session, title="CMI 与消耗指数", region=region, hospital=hospital,
-                  start=start, end=end, **data)
+                  start=start, end=end, year=end[:4], **data)
 
 
 @router.get("/claims")
@@ -157,8 +157,7 @@ async def objections_page(request: Request, session: Session = Depends(signed_in
 async def object_to(request: Request, session: Session = Depends(signed_in), api: Backends = Depends(backends)) -> Response:
     """A hospital's objection, posted to the reports service as the hospital."""
     form = await form_of(request, session)
-    body = {k: form[k] for k in ("subject_kind", "subject_id", "item", "reason") if form.get(k)}
-    answer = await api.post("reports", "/v1/objections", session.access_token, body)
+    answer = await pages.file_objection(api, session, form)
     response = RedirectResponse("/objections", status_code=303)
     flash(response, request, "异议已提交" if answer.ok else answer.message, answer.ok)
     return response
@@ -169,8 +168,17 @@ async def decide_objection(request: Request, objection_id: str = Path(max_length
                            session: Session = Depends(signed_in), api: Backends = Depends(backends)) -> Response:
     """The bureau accepts or rejects an objection (with its reasons), as the bureau."""
     form = await form_of(request, session)
-    body = {"decision": form.get("decision"), "reason": form.get("reason", "")}
-    answer = await api.post("reports", f"/v1/objections/{objection_id}/decision", session.access_token, body)
+    answer = await pages.decide_objection(api, session, objection_id, form)
     response = RedirectResponse("/objections", status_code=303)
-    flash(response, request, f"异议 {objection_id} 已处理" if answer.ok else answer.message, answer.ok)
+    decided = {"accepted": "已接受", "rejected": "已驳回"}.get(form.get("decision") or "", "已处理")
+    flash(response, request, f"异议 {objection_id[:8]} {decided}" if answer.ok else answer.message, answer.ok)
     return response
+
+
+@router.get("/downloads/indicators/{level}/{period}.csv")
+async def indicators_download(request: Request, level: str = Path(pattern="^(hospital|region|group)$"),
+                              period: str = Path(pattern=r"^\d{4}(-\d{2}|-Q[1-4])?$"), region: str | None = None,
+                              session: Session = Depends(signed_in), api: Backends = Depends(backends)) -> Response:
+    answer = await api.download("reports", "/v1/indicators", session.access_token, level=level, period=period,
+                                format="csv", **({"region": region} if region else {}))
+    return _file(request, answer, f"indicators-{level}-{period}.csv")

@@ -26,7 +26,9 @@ SESSION_COOKIE, LOGIN_COOKIE, FLASH_COOKIE = "yidi_session", "yidi_login", "yidi
 templates = Jinja2Templates(directory=PACKAGE / "templates")
 templates.env.filters.update(yuan=views.yuan, percent=views.percent)
 templates.env.globals.update(LABELS=views.LABELS, STAGES=views.STAGES, STEPS=views.STEPS, FLAG_STATUSES=views.FLAG_STATUSES, ALERT_LEVELS=views.ALERT_LEVELS,
-                             ROLES=views.ROLES, ACTIONS=views.ACTIONS)
+                             ROLES=views.ROLES, ACTIONS=views.ACTIONS,
+                             REPORT_KINDS=views.REPORT_KINDS, OBJECTION_STATUSES=views.OBJECTION_STATUSES,
+                             OBJECTION_TARGETS=views.OBJECTION_TARGETS, ORIGINS=views.ORIGINS)
 
 
 class NeedsSignIn(Exception):

@@ -12,6 +12,11 @@ FLAG_STATUSES = {"raised": "待初审", "proposed": "已提出", "confirmed": "�
                  "dismissed": "已撤销", "closed": "已关闭"}
 ALERT_LEVELS = {"notice": "提示", "warning": "预警", "critical": "严重"}
 ALERT_ORDER = ("notice", "warning", "critical")
+REPORT_KINDS = {"monthly-notice": "月告知", "quarterly-announcement": "季公告", "annual-report": "年通报",
+                "problem-list": "问题清单"}
+OBJECTION_STATUSES = {"open": "待处理", "accepted": "已接受", "rejected": "已驳回"}
+OBJECTION_TARGETS = {"notice": "月告知条目", "statement": "结算单条目", "flag": "审核疑点"}
+ORIGINS = {"local": "本地", "cross": "异地"}
 ROLES = {"bureau": "医保局", "hospital": "医院", "province": "省医保中心", "ops": "运维", "analyst": "分析人员"}
 ACTIONS = {"propose": "提出扣款", "withdraw": "撤销疑点", "confirm": "确认扣款", "dispute": "提出异议",
            "resolve": "裁决争议"}

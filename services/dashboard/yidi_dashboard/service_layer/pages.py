@@ -83,24 +83,52 @@ async def statements(backends: Backends, session: Session, region: str, month: s
     monthly, reports = await asyncio.gather(backends.get("clearing", f"/v1/clearing/monthly/{region}/{month}", token),
                                             backends.get("reports", "/v1/reports", token))
     return {"monthly": monthly.data if monthly.ok else None,
-            "reports": (reports.data.get("items", []) if isinstance(reports.data, dict) else reports.data or [])
-            if reports.ok else [], "problems": _problems(monthly, reports)}
+            "reports": reports.data["items"] if reports.ok else [], "problems": _problems(monthly, reports)}
 
 
 async def objections(backends: Backends, session: Session) -> dict:
     """异议申诉: the objections in the caller's scope."""
     listing = await backends.get("reports", "/v1/objections", session.access_token)
-    items = (listing.data.get("items", []) if isinstance(listing.data, dict) else listing.data or []) if listing.ok else []
-    return {"items": items, "problems": _problems(listing)}
+    return {"items": listing.data["items"] if listing.ok else [], "problems": _problems(listing)}
+
+
+async def file_objection(backends: Backends, session: Session, form: dict) -> Answer:
+    target = {"kind": form.get("kind"), "id": form.get("target")}
+    if form.get("item"):
+        target["item"] = form["item"]
+    return await backends.post("reports", "/v1/objections", session.access_token,
+                               {"target": target, "reason": form.get("reason", "")})
+
+
+async def decide_objection(backends: Backends, session: Session, objection_id: str, form: dict) -> Answer:
+    return await backends.post("reports", f"/v1/objections/{objection_id}/decision", session.access_token,
+                               {"decision": form.get("decision"), "reasons": form.get("reasons", "")})
+
+
+METRICS = ("cmi", "time_index", "cost_index")
 
 
 async def indicators(backends: Backends, session: Session, region: str | None, hospital: str | None,
-                     start: str, end: str) -> dict:
-    """CMI 与消耗指数: CMI, the time and the cost consumption index of the region (or hospital) over time."""
+                     start: str, end: str, year: str) -> dict:
+    """CMI 与消耗指数: the monthly points of CMI and the time and cost consumption indices (local and
+    cross-region), and the year's indicators per hospital."""
     token = session.access_token
-    series = await asyncio.gather(*[
-        backends.get("reports", "/v1/indicators/series", token, region=region, hospital=hospital, metric=metric,
-                     **{"from": start, "to": end})
-        for metric in ("cmi", "time_index", "cost_index")])
-    found = {metric: answer.data for metric, answer in zip(("cmi", "time_index", "cost_index"), series) if answer.ok}
-    return {"series": found, "problems": _problems(*series)}
+    *series, table = await asyncio.gather(
+        *[backends.get("reports", "/v1/indicators/series", token, region=region, hospital=hospital, metric=metric,
+                       **{"from": start, "to": end}) for metric in METRICS],
+        backends.get("reports", "/v1/indicators", token, level="hospital", period=year, region=region,
+                     hospital=hospital))
+    return {"series": {m: a.data["points"] for m, a in zip(METRICS, series) if a.ok},
+            "points": points_by_month(METRICS, [a.data["points"] if a.ok else [] for a in series]),
+            "rows": table.data["items"] if table.ok else [], "problems": _problems(*series, table)}
+
+
+def points_by_month(metrics: tuple[str, ...], series: list[list[dict]]) -> list[dict]:
+    """One row per month and origin with each metric's value and the cases."""
+    rows: dict[tuple[str, str], dict] = {}
+    for metric, points in zip(metrics, series):
+        for p in points:
+            row = rows.setdefault((p["period"], p["origin"]), {"period": p["period"], "origin": p["origin"],
+                                                               "cases": p.get("cases")})
+            row[metric] = p["value"]
+    return [rows[k] for k in sorted(rows)]

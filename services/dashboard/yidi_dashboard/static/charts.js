@@ -48,18 +48,24 @@
         }) };
     },
     "indicator-lines": function (d) {
-      var names = { cmi: "CMI（病例组合指数）", time_index: "时间消耗指数", cost_index: "费用消耗指数" };
-      var points = function (s) { return (s && (s.points || s.series || s.items)) || []; };
-      var periods = [];
-      Object.keys(d).forEach(function (m) { points(d[m]).forEach(function (p) { if (periods.indexOf(p.period) < 0) periods.push(p.period); }); });
+      var names = { cmi: "CMI", time_index: "时间消耗指数", cost_index: "费用消耗指数" };
+      var periods = [], series = [];
+      Object.keys(d.series).forEach(function (m) {
+        d.series[m].forEach(function (p) { if (periods.indexOf(p.period) < 0) periods.push(p.period); });
+      });
       periods.sort();
-      return { color: palette, title: { text: "CMI 与消耗指数走势", left: "center", textStyle: { fontSize: 14 } },
-        tooltip: { trigger: "axis" }, legend: { top: 26 }, grid: { left: 60, right: 30, top: 70, bottom: 40 },
-        xAxis: { type: "category", data: periods }, yAxis: { type: "value", scale: true },
-        series: Object.keys(d).map(function (m) {
-          var byPeriod = {}; points(d[m]).forEach(function (p) { byPeriod[p.period] = num(p.value); });
-          return { name: names[m] || m, type: "line", data: periods.map(function (p) { return byPeriod[p] === undefined ? null : byPeriod[p]; }) };
-        }) };
+      Object.keys(d.series).forEach(function (m) {
+        Object.keys(d.origins).forEach(function (origin) {
+          var byPeriod = {};
+          d.series[m].forEach(function (p) { if (p.origin === origin) byPeriod[p.period] = num(p.value); });
+          series.push({ name: names[m] + "（" + d.origins[origin] + "）", type: "line", connectNulls: true,
+            lineStyle: { type: origin === "local" ? "solid" : "dashed" },
+            data: periods.map(function (p) { return byPeriod[p] === undefined ? null : byPeriod[p]; }) });
+        });
+      });
+      return { color: palette, title: { text: "CMI 与消耗指数走势（实线本地，虚线异地）", left: "center", textStyle: { fontSize: 14 } },
+        tooltip: { trigger: "axis" }, legend: { top: 26 }, grid: { left: 60, right: 30, top: 80, bottom: 40 },
+        xAxis: { type: "category", data: periods }, yAxis: { type: "value", scale: true }, series: series };
     }
   };
   document.addEventListener("DOMContentLoaded", function () {
