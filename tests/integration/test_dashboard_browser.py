@@ -397,8 +397,6 @@ def test_pages_need_a_session_and_forms_their_csrf_token(stack, scope, browser):
 
 def test_a_hospital_objects_to_a_flag_and_its_bureau_decides_through_the_pages(stack, scope, browser):
     province = tokens.headers(Role.PROVINCE)
-    if api(stack, "reports", "/v1/objections", province).status_code == 404:
-        pytest.skip("the reports service has no objections yet (issue 16 item 3, branch wt/reports)")
     raised = api(stack, "audit", "/v1/flags", province, status="raised", limit=1000).json()["items"]
     flag = next(f for f in raised if f["flag_id"] != scope["flag"]["flag_id"])
     hospital, region = flag["hospital_code"], flag["treat_admdvs"]
