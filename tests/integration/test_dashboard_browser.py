@@ -11,7 +11,6 @@ clearing first. Where a service answers a role 403 (a hospital's budget, say), t
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import re
 import secrets
