@@ -30,7 +30,8 @@ from decimal import Decimal
 
 from pydantic import Field
 
-from yidi_common.money import ZERO, to_fen
+from yidi_common.claims import fund_due
+from yidi_common.money import to_fen
 
 from ..claims import ClaimFacts
 from ..findings import AuditFinding, Severity, finding, ratio
@@ -76,7 +77,7 @@ def evaluate(claim: ClaimFacts, history: Iterable[ClaimFacts], params: Params) -
     if claim.total_cost > params.max_cost_ratio * lower_cost or claim.los > params.max_los_ratio * lower_los:
         return []
     lower_payment = to_fen(claim.payment * lower_cost / avg_cost)
-    lower_fund_due = max(ZERO, to_fen(claim.basic_fund_payment + lower_payment - claim.total_cost))
+    lower_fund_due = fund_due(claim.total_cost, claim.basic_fund_payment, lower_payment)
     return [
         finding(
             RULE_ID,
@@ -116,7 +117,7 @@ def evaluate_dip(claim: ClaimFacts, params: Params) -> list[AuditFinding]:
     ):
         return []
     unadjusted_payment = to_fen(claim.payment / coefficient)
-    unadjusted_fund_due = max(ZERO, to_fen(claim.basic_fund_payment + unadjusted_payment - claim.total_cost))
+    unadjusted_fund_due = fund_due(claim.total_cost, claim.basic_fund_payment, unadjusted_payment)
     return [
         finding(
             RULE_ID,
