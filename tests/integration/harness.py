@@ -198,3 +198,22 @@ async def drop_namespace(kafka: str, database: str, namespace: str) -> None:
             await conn.execute(f'DROP DATABASE "{name["datname"]}" WITH (FORCE)')
     finally:
         await conn.close()
+
+
+SETTLED = frozenset({"posted", "rejected"})
+
+
+async def drained(services: dict[str, ServiceProcess], *, settled: frozenset[str] | None = SETTLED,
+                  headers: dict[str, str] | None = None) -> bool:
+    """No consumer lag and no unpublished outbox row in any of the services, and, unless settled is None,
+    every claim the grouper holds in one of the settled stages (lag None: a consumer not yet holding its
+    partitions)."""
+    async with httpx.AsyncClient(timeout=10, headers=headers) as client:
+        for proc in services.values():
+            p = (await client.get(f"{proc.url}/v1/ops/progress")).json()
+            if p["consumer_lag"] != 0 or p["outbox_pending"]:
+                return False
+        if settled is None:
+            return True
+        listing = await client.get(f"{services['grouper'].url}/v1/settlement-lists", params={"limit": 1})
+    return set(listing.json()["stage_counts"]) <= settled

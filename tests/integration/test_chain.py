@@ -18,7 +18,7 @@ from yidi_demo.workload import generate
 from yidi_grouper.adapters.grouping_engine import GroupingEngine
 from yidi_grouper.domain.intake import claim_id_for
 
-from .harness import wait_until
+from .harness import drained, wait_until
 
 SERVICES = ("grouper", "pricing", "budget", "audit", "clearing")
 
@@ -52,16 +52,6 @@ async def _post(client: httpx.AsyncClient, path: str, body: dict) -> httpx.Respo
     return await client.post(path, json=body)
 
 
-async def _drained(chain) -> bool:
-    async with httpx.AsyncClient(timeout=10) as client:
-        for proc in chain.values():
-            p = (await client.get(f"{proc.url}/v1/ops/progress")).json()
-            if p["consumer_lag"] != 0 or p["outbox_pending"]:  # None: not yet holding its partitions
-                return False
-        counts = (await client.get(f"{chain['grouper'].url}/v1/settlement-lists", params={"limit": 1})).json()["stage_counts"]
-    return set(counts) <= {"posted", "rejected"}
-
-
 async def test_lists_travel_the_chain_and_end_balanced_in_the_ledger(chain, workload):
     grouper, clearing = chain["grouper"].url, chain["clearing"].url
     async with httpx.AsyncClient(base_url=grouper, timeout=30) as client:
@@ -81,12 +71,12 @@ async def test_lists_travel_the_chain_and_end_balanced_in_the_ledger(chain, work
         conflict = await _post(client, "/v1/settlement-lists", altered)
         assert conflict.status_code == 409
 
-        await wait_until(lambda: _drained(chain), timeout=180, what="the chain to drain")
+        await wait_until(lambda: drained(chain), timeout=180, what="the chain to drain")
         fixes = [(claim_id_for(sl["setlinfo"]["fixmedins_code"], sl["setlinfo"]["setl_id"]), sl)
                  for _, sl in workload.corrections]
         fixed = await asyncio.gather(*[_post(client, f"/v1/settlement-lists/{cid}/corrections", sl) for cid, sl in fixes])
         assert [f.json()["version"] for f in fixed] == [2] * len(fixes)
-        await wait_until(lambda: _drained(chain), timeout=180, what="the corrections to drain")
+        await wait_until(lambda: drained(chain), timeout=180, what="the corrections to drain")
 
         counts = (await client.get("/v1/settlement-lists", params={"limit": 1})).json()["stage_counts"]
         valid_claims = workload.expected["valid"]
@@ -141,7 +131,7 @@ async def test_services_killed_mid_stream_apply_every_claim_exactly_once(chain, 
         assert [a.status_code for a in answers] == [202] * len(lists)
         chain["pricing"].start()
         chain["clearing"].start()
-        await wait_until(lambda: _drained(chain), timeout=240, what="the chain to drain after the kills")
+        await wait_until(lambda: drained(chain), timeout=240, what="the chain to drain after the kills")
 
     before_balances = {a["account"]: Decimal(a["balance"]) for a in before}
     async with httpx.AsyncClient(base_url=chain["clearing"].url, timeout=30) as client:
@@ -179,7 +169,6 @@ async def test_annual_clearing_publishes_final_rates_to_the_budget_view(chain):
             assert (await client.get(f"{clearing}/v1/clearing/{run}")).status_code == 404
 
 
-
 async def test_seeded_violations_are_flagged_once_and_clean_lists_never(chain):
     from yidi_common.settings import get_settings
 
@@ -194,10 +183,10 @@ async def test_seeded_violations_are_flagged_once_and_clean_lists_never(chain):
     async with httpx.AsyncClient(base_url=chain["grouper"].url, timeout=30) as client:
         answers = await asyncio.gather(*[_post(client, "/v1/settlement-lists", sl) for sl in w.lists])
         assert {a.status_code for a in answers} == {202}
-        await wait_until(lambda: _drained(chain), timeout=180, what="the chain to drain")
+        await wait_until(lambda: drained(chain), timeout=180, what="the chain to drain")
         fixes = [(claim_id_for(sl["setlinfo"]["fixmedins_code"], sl["setlinfo"]["setl_id"]), sl) for _, sl in w.corrections]
         await asyncio.gather(*[_post(client, f"/v1/settlement-lists/{cid}/corrections", sl) for cid, sl in fixes])
-        await wait_until(lambda: _drained(chain), timeout=180, what="the corrections to drain")
+        await wait_until(lambda: drained(chain), timeout=180, what="the corrections to drain")
         flags = (await client.get(f"{chain['audit'].url}/v1/flags", params={"limit": 1000})).json()["items"]
     flagged = sorted((claim_of[f["claim_id"]], f["rule_id"]) for f in flags if f["claim_id"] in claim_of)
     missing = sorted(set(w.seeded.items()) - set(flagged))

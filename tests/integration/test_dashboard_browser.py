@@ -27,7 +27,7 @@ from yidi_demo import tokens
 from yidi_demo.workload import generate
 from yidi_grouper.adapters.grouping_engine import GroupingEngine
 
-from .harness import wait_until
+from .harness import drained, wait_until
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 
@@ -74,15 +74,7 @@ def scope(stack) -> dict:
                 for sl in w.lists])
             assert {a.status_code for a in answers} == {202}
 
-            async def drained() -> bool:
-                for name in CHAIN:
-                    p = (await client.get(f"{stack[name].url}/v1/ops/progress", headers=province)).json()
-                    if p["consumer_lag"] != 0 or p["outbox_pending"]:
-                        return False
-                counts = (await client.get(f"{stack['grouper'].url}/v1/settlement-lists", headers=province)).json()
-                return set(counts["stage_counts"]) <= {"posted", "rejected"}
-
-            await wait_until(drained, timeout=180, what="the workload to drain")
+            await wait_until(lambda: drained({n: stack[n] for n in CHAIN}, headers=province), timeout=180, what="the workload to drain")
             flags = (await client.get(f"{stack['audit'].url}/v1/flags", params={"status": "raised", "limit": 1000},
                                       headers=province)).json()["items"]
             local = [f for f in flags if f["treat_admdvs"] == f["insu_admdvs"] and Decimal(f["suspected_amount"]) > 0]

@@ -31,7 +31,7 @@ from yidi_demo.workload import generate
 from yidi_grouper.adapters.grouping_engine import GroupingEngine
 from yidi_grouper.domain.intake import claim_id_for
 
-from .harness import produce, read_topic, wait_until
+from .harness import drained, produce, read_topic, wait_until
 
 SERVICES = ("grouper", "pricing", "budget", "audit", "clearing")
 NO_TOKEN = {"Authorization": ""}
@@ -73,15 +73,6 @@ def _samples(scraped: dict, name: str, **labels: str) -> dict[frozenset, float]:
     return {k: v for (n, k), v in scraped.items() if n == name and set(labels.items()) <= k}
 
 
-async def _drained(chain) -> bool:
-    async with httpx.AsyncClient(timeout=10) as client:
-        for proc in chain.values():
-            p = (await client.get(f"{proc.url}/v1/ops/progress")).json()
-            if p["consumer_lag"] != 0 or p["outbox_pending"]:
-                return False
-    return True
-
-
 async def test_one_trace_spans_intake_to_ledger_and_metrics_count_every_event(chain, lists):
     his_spans = {}
     async with httpx.AsyncClient(base_url=chain["grouper"].url, timeout=30) as client:
@@ -90,7 +81,7 @@ async def test_one_trace_spans_intake_to_ledger_and_metrics_count_every_event(ch
             answer = await client.post("/v1/settlement-lists", json=sl, headers={"traceparent": his.traceparent})
             assert answer.status_code == 202, answer.text
             his_spans[claim_id_for(sl["setlinfo"]["fixmedins_code"], sl["setlinfo"]["setl_id"])] = his
-    await wait_until(lambda: _drained(chain), timeout=120, what="the chain to drain")
+    await wait_until(lambda: drained(chain, settled=None), timeout=120, what="the chain to drain")
 
     kafka = chain["grouper"].env["KAFKA_BOOTSTRAP_SERVERS"]
     by_type = {t: await read_topic(kafka, topic_for(t))

@@ -42,7 +42,7 @@ from yidi_demo.workload import generate
 from yidi_grouper.adapters.grouping_engine import GroupingEngine
 from yidi_grouper.domain.intake import claim_id_for
 
-from .harness import REPO, produce, wait_until
+from .harness import REPO, drained, produce, wait_until
 
 SERVICES = ("grouper", "pricing", "budget", "audit", "clearing")
 LOCAL_PG = ("127.0.0.1", 55432)
@@ -155,16 +155,6 @@ def chain(start_service):
     return {s: start_service(s, name=f"pii-{s}") for s in SERVICES}
 
 
-async def _drained(chain) -> bool:
-    async with httpx.AsyncClient(timeout=10) as client:
-        for proc in chain.values():
-            p = (await client.get(f"{proc.url}/v1/ops/progress")).json()
-            if p["consumer_lag"] != 0 or p["outbox_pending"]:
-                return False
-        counts = (await client.get(f"{chain['grouper'].url}/v1/settlement-lists", params={"limit": 1})).json()
-    return set(counts["stage_counts"]) <= {"posted", "rejected"}
-
-
 async def _post_until_answered(client: httpx.AsyncClient, path: str, body: dict, deadline: float) -> httpx.Response:
     """As a HIS does: a post that got no answer, or a 5xx, is sent again (the same list: idempotent)."""
     while True:
@@ -242,13 +232,13 @@ async def test_no_id_number_or_name_in_logs_topics_or_dead_letters_after_a_datab
         statuses = [a.status_code for a in answers]
         assert statuses.count(422) == workload.expected["malformed"], Counter(statuses)
         assert statuses.count(202) == len(workload.lists) - workload.expected["malformed"], Counter(statuses)
-        await wait_until(lambda: _drained(chain), timeout=240, what="the chain to drain after the restart")
+        await wait_until(lambda: drained(chain), timeout=240, what="the chain to drain after the restart")
         fixes = [(claim_id_for(sl["setlinfo"]["fixmedins_code"], sl["setlinfo"]["setl_id"]), sl)
                  for _, sl in workload.corrections]
         fixed = await asyncio.gather(*[_post_until_answered(client, f"/v1/settlement-lists/{cid}/corrections", sl,
                                                             time.monotonic() + 120) for cid, sl in fixes])
         assert {f.status_code for f in fixed} == {202}
-        await wait_until(lambda: _drained(chain), timeout=240, what="the corrections to drain")
+        await wait_until(lambda: drained(chain), timeout=240, what="the corrections to drain")
 
     found: list[Found] = []
     # 1. the services' logs (what they wrote during the restart included)

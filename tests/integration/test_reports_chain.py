@@ -20,7 +20,7 @@ from yidi_demo.workload import generate
 from yidi_grouper.adapters.grouping_engine import GroupingEngine
 from yidi_grouper.domain.intake import claim_id_for
 
-from .harness import wait_until
+from .harness import drained, wait_until
 
 SERVICES = ("grouper", "pricing", "audit", "reports")
 FOUR = Decimal("0.0001")
@@ -41,16 +41,6 @@ def workload():
                     duplicate_share=0, correction_share=0, violation_share=0)
 
 
-async def _drained(chain) -> bool:
-    async with httpx.AsyncClient(timeout=10) as client:
-        for proc in chain.values():
-            p = (await client.get(f"{proc.url}/v1/ops/progress")).json()
-            if p["consumer_lag"] != 0 or p["outbox_pending"]:
-                return False
-        counts = (await client.get(f"{chain['grouper'].url}/v1/settlement-lists", params={"limit": 1})).json()["stage_counts"]
-    return set(counts) <= {"priced", "rejected"}
-
-
 def _ratio(a, b) -> str:
     return str((Decimal(a) / Decimal(b)).quantize(FOUR, rounding=ROUND_HALF_UP))
 
@@ -60,7 +50,7 @@ async def test_region_indicators_match_the_posted_lists(chain, workload):
     async with httpx.AsyncClient(base_url=grouper, timeout=30) as client:
         answers = await asyncio.gather(*[client.post("/v1/settlement-lists", json=sl) for sl in workload.lists])
         assert {a.status_code for a in answers} == {202}
-        await wait_until(lambda: _drained(chain), timeout=180, what="the lists to be priced or rejected")
+        await wait_until(lambda: drained(chain, settled=frozenset({"priced", "rejected"})), timeout=180, what="the lists to be priced or rejected")
         views = {}
         for sl in workload.lists:
             info = sl["setlinfo"]

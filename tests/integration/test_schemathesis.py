@@ -37,7 +37,7 @@ from yidi_demo import tokens
 from yidi_demo.workload import generate
 from yidi_grouper.adapters.grouping_engine import GroupingEngine
 
-from .harness import wait_until
+from .harness import drained, wait_until
 
 # the dashboard's HTML pages are not API operations: they are left out of its OpenAPI document (its operations
 # here are the operations routes every service has); test_access checks each page needs a session, and
@@ -104,15 +104,7 @@ async def known(services) -> dict[str, str]:
         claim = next(a.json()["claim_id"] for sl, a in zip(w.lists, answers)
                      if sl["setlinfo"]["fixmedins_code"] == HOSPITAL and sl["setlinfo"]["insu_admdvs"] == REGION)
 
-        async def drained() -> bool:
-            for proc in services.values():
-                p = (await client.get(f"{proc.url}/v1/ops/progress")).json()
-                if p["consumer_lag"] != 0 or p["outbox_pending"]:
-                    return False
-            counts = (await client.get(f"{services['grouper'].url}/v1/settlement-lists")).json()["stage_counts"]
-            return set(counts) <= {"posted", "rejected"}
-
-        await wait_until(drained, timeout=120, what="the workload to drain")
+        await wait_until(lambda: drained(services, headers=province), timeout=120, what="the workload to drain")
         monthly = await client.post(f"{services['clearing'].url}/v1/clearing/monthly/{REGION}/{MONTH}")
         assert monthly.status_code == 200, monthly.text
         flags = (await client.get(f"{services['audit'].url}/v1/flags")).json()["items"]

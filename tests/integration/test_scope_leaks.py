@@ -31,7 +31,7 @@ from yidi_demo.workload import generate
 from yidi_grouper.adapters.grouping_engine import GroupingEngine
 from yidi_grouper.domain.intake import claim_id_for
 
-from .harness import wait_until
+from .harness import drained, wait_until
 
 SERVICES = ("grouper", "pricing", "budget", "audit", "clearing")
 TREATING = ("360100", "360700")  # the two regions whose hospitals post lists
@@ -187,16 +187,6 @@ def chain(start_service, config_dir):
     return {s: start_service(s, name=f"scope-{s}", YIDI_CONFIG_DIR=str(config_dir)) for s in SERVICES}
 
 
-async def _drained(chain) -> bool:
-    async with httpx.AsyncClient(timeout=10, headers=_province()) as client:
-        for proc in chain.values():
-            p = (await client.get(f"{proc.url}/v1/ops/progress")).json()
-            if p["consumer_lag"] != 0 or p["outbox_pending"]:
-                return False
-        listing = await client.get(f"{chain['grouper'].url}/v1/settlement-lists", params={"limit": 1})
-    return set(listing.json()["stage_counts"]) <= {"posted", "rejected"}
-
-
 @pytest.fixture(scope="module")
 async def settled(chain, seeded, config_dir):
     """The workload through the whole chain, then every clearing run of the month and year, as the province.
@@ -208,12 +198,12 @@ async def settled(chain, seeded, config_dir):
         answers = await asyncio.gather(*[client.post("/v1/settlement-lists", json=sl, headers=hospital(sl))
                                          for sl in seeded.lists])
         assert {a.status_code for a in answers} == {202}, [a.text for a in answers if a.status_code != 202][:3]
-        await wait_until(lambda: _drained(chain), timeout=180, what="the chain to drain")
+        await wait_until(lambda: drained(chain, headers=_province()), timeout=180, what="the chain to drain")
         fixed = await asyncio.gather(*[client.post(f"/v1/settlement-lists/{cid}/corrections", json=sl,
                                                    headers=hospital(sl))
                                        for cid, sl in seeded.corrections])
         assert {f.status_code for f in fixed} <= {202}, [f.text for f in fixed if f.status_code != 202][:3]
-        await wait_until(lambda: _drained(chain), timeout=180, what="the corrections to drain")
+        await wait_until(lambda: drained(chain, headers=_province()), timeout=180, what="the corrections to drain")
         counts = (await client.get("/v1/settlement-lists", params={"limit": 1})).json()["stage_counts"]
         assert counts == {"posted": len(seeded.claims)}, counts
 

@@ -30,7 +30,7 @@ from yidi_demo.workload import generate
 from yidi_grouper.adapters.grouping_engine import GroupingEngine
 from yidi_grouper.domain.intake import claim_id_for
 
-from .harness import read_topic, wait_until
+from .harness import drained, read_topic, wait_until
 
 CHAIN = ("grouper", "pricing", "budget", "audit", "clearing")
 BUREAUS = ("360100", "360700", "360400")
@@ -164,16 +164,6 @@ async def _subscribe(client, url: str, headers: dict, types) -> dict:
     return made
 
 
-async def _drained(stack) -> bool:
-    async with httpx.AsyncClient(timeout=10, headers=_province()) as client:
-        for proc in stack.values():
-            p = (await client.get(f"{proc.url}/v1/ops/progress")).json()
-            if p["consumer_lag"] != 0 or p["outbox_pending"]:
-                return False
-        counts = (await client.get(f"{stack['grouper'].url}/v1/settlement-lists", params={"limit": 1})).json()
-    return set(counts["stage_counts"]) <= {"posted", "rejected"}
-
-
 def _verified(received: list[Received], *secrets: str) -> None:
     for r in received:
         for secret in secrets:
@@ -230,13 +220,13 @@ async def test_each_subscriber_gets_exactly_its_scope(stack, receiver, workload)
         answers = await asyncio.gather(*[client.post("/v1/settlement-lists", json=sl, headers=tokens.headers(
             Role.HOSPITAL, hospital=sl["setlinfo"]["fixmedins_code"])) for sl in workload.lists])
         assert {a.status_code for a in answers} == {202}
-        await wait_until(lambda: _drained(stack), timeout=180, what="the chain to drain")
+        await wait_until(lambda: drained(stack, headers=_province()), timeout=180, what="the chain to drain")
         fixed = await asyncio.gather(*[client.post(
             f"/v1/settlement-lists/{claim_id_for(sl['setlinfo']['fixmedins_code'], sl['setlinfo']['setl_id'])}/corrections",
             json=sl, headers=tokens.headers(Role.HOSPITAL, hospital=sl["setlinfo"]["fixmedins_code"]))
             for _, sl in workload.corrections])
         assert {f.status_code for f in fixed} <= {202}
-        await wait_until(lambda: _drained(stack), timeout=180, what="the corrections to drain")
+        await wait_until(lambda: drained(stack, headers=_province()), timeout=180, what="the corrections to drain")
 
     published = [e for t in EVENT_TYPES for e in await read_topic(stack["grouper"].env["KAFKA_BOOTSTRAP_SERVERS"],
                                                                      topic_for(t))]
