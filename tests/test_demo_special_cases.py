@@ -22,10 +22,11 @@ LISTS = {
     "c4": a_list("H36010000002", "20000.00"),
     "c5": a_list("H36010000003", "20000.00", dscg_caty="A15"),  # a bed-day stay: never
     "c6": a_list("H36040000001", "9000.00"),
+    "c7": a_list("H36040000002", "59000.00", "1000.01"),  # above SPECIAL_CASE_MAX_COST (60 000): never
 }
 
 
-def test_the_costliest_plain_lists_one_per_hospital():
+def test_the_costliest_plain_lists_under_the_cap_one_per_hospital():
     accepted = [{"claim_id": c} for c in LISTS] + [{"claim_id": "unknown"}]
     assert [c for c, _ in special_case_candidates(accepted, LISTS, 3)] == ["c2", "c4", "c6"]
     assert [c for c, _ in special_case_candidates(accepted, LISTS, 1)] == ["c2"]

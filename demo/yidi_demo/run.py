@@ -60,8 +60,8 @@ def summarise(regions: list[str], year: int, log: YearLog) -> bool:
     flags = _get("audit", "/v1/flags", limit=1)["summary"]
     _table("Audit flags by rule and status", ["rule", "status", "flags", "suspected yuan"],
            [[f["rule_id"], f["status"], f["flags"], Decimal(f["suspected"])] for f in flags])
-    _table("特例单议: hospitals' applications and the treatment regions' decisions", ["applied", "approved", "rejected"],
-           [[log.special_cases["applied"], log.special_cases["approved"], log.special_cases["rejected"]]])
+    _table("特例单议: hospitals' applications and the treatment regions' decisions", ["applied", "referred by pricing", "approved", "rejected"],
+           [[log.special_cases[k] for k in ("applied", "referred", "approved", "rejected")]])
     alerts = _get("budget", "/v1/alerts")["alerts"]
     by_level = Counter((a["budget_kind"], a["level"]) for a in alerts)
     _table("Budget alerts (each level once per budget and year)", ["budget", "level", "alerts"],

@@ -35,6 +35,7 @@ CONFIRM_SHARE = 0.7  # of the flags reviewed, the insured region confirms; it di
 PREPAYMENT_BY_LEVEL = {3: Decimal("200000.00"), 2: Decimal("80000.00"), 1: Decimal("30000.00")}
 SPECIAL_CASE_MONTHS = (9, 10, 11)  # late enough in the year for a hospital's claims to leave room in its quota
 SPECIAL_CASES_PER_MONTH = 2
+SPECIAL_CASE_MAX_COST = Decimal("60000")  # costlier lists would pass a hospital's 5 % fund quota on their own
 PLAIN_CASE_FIELDS = ("manual_reimbursement", "preferential_treatment", "emergency_fee", "dscg_caty",
                      "special_case_review")  # lists with any of these are not special-case candidates
 
@@ -43,7 +44,8 @@ PLAIN_CASE_FIELDS = ("manual_reimbursement", "preferential_treatment", "emergenc
 class YearLog:
     months: list[list] = field(default_factory=list)
     flags: dict[str, int] = field(default_factory=lambda: {"confirmed": 0, "disputed": 0})
-    special_cases: dict[str, int] = field(default_factory=lambda: {"applied": 0, "approved": 0, "rejected": 0})
+    special_cases: dict[str, int] = field(default_factory=lambda: {"applied": 0, "referred": 0, "approved": 0,
+                                                                                 "rejected": 0})
     unanswered: int = 0
     stuck: bool = False
 
@@ -94,13 +96,14 @@ def _review_flags(rng: random.Random, log: YearLog) -> None:
 
 
 def special_case_candidates(accepted: list[dict], lists_by_claim: dict[str, dict], count: int) -> list[tuple[str, dict]]:
-    """The `count` costliest plain lists of the month (no policy case, no bed-day stay, not flagged by the
-    hospital already), one per hospital: (claim id, list)."""
+    """The `count` costliest plain lists of the month up to SPECIAL_CASE_MAX_COST (no policy case, no bed-day
+    stay, not flagged by the hospital already), one per hospital: (claim id, list)."""
     plain = []
     for body in accepted:
         sl = lists_by_claim.get(body["claim_id"])
-        if sl and not any(sl["setlinfo"].get(f) for f in PLAIN_CASE_FIELDS):
-            plain.append((sum(Decimal(i["amt"]) for i in sl["iteminfo"]), body["claim_id"], sl))
+        cost = sum(Decimal(i["amt"]) for i in sl["iteminfo"]) if sl else Decimal(0)
+        if sl and cost <= SPECIAL_CASE_MAX_COST and not any(sl["setlinfo"].get(f) for f in PLAIN_CASE_FIELDS):
+            plain.append((cost, body["claim_id"], sl))
     chosen, hospitals = [], set()
     for _, claim_id, sl in sorted(plain, key=lambda c: (-c[0], c[1])):
         if sl["setlinfo"]["fixmedins_code"] not in hospitals and len(chosen) < count:
@@ -137,6 +140,26 @@ def _special_cases(candidates: list[tuple[str, dict]], log: YearLog) -> set[str]
         if decision.status_code == 200:
             log.special_cases[decision.json()["status"]] += 1
     return applied
+
+
+def _decide_referrals(log: YearLog) -> None:
+    """The cases pricing referred (a DIP case above the special-review multiple, seed 003 三(二)): each region's
+    bureau approves them within the hospital's quota and rejects the rest, which stay paid as outliers."""
+    audit = service_url("audit")
+    province = tokens.headers(Role.PROVINCE)
+    referred = httpx.get(f"{audit}/v1/special-cases", params={"status": "open", "limit": 1000}, headers=province,
+                         timeout=30).json()["items"]
+    for case in referred:
+        region = case["pool_admdvs"] or case["treat_admdvs"]
+        bureau = tokens.headers(Role.BUREAU, region=region, user=f"auditor-{region}")
+        url = f"{audit}/v1/special-cases/{case['case_id']}/decision"
+        decision = httpx.post(url, json={"decision": "approve", "reasons": ["专家评议通过"]}, headers=bureau, timeout=30)
+        if decision.status_code == 409:
+            decision = httpx.post(url, json={"decision": "reject", "reasons": ["超出协商比例"]}, headers=bureau,
+                                  timeout=30)
+        if decision.status_code == 200:
+            log.special_cases["referred"] += 1
+            log.special_cases[decision.json()["status"]] += 1
 
 
 def _corrections_of(accepted: list[dict], lists_by_claim: dict[str, dict], rng: random.Random) -> list[tuple[str, dict]]:
@@ -190,6 +213,7 @@ async def settle_year(config: ProvinceConfig, engine, year: int, seed: int, log:
         special = set()
         if m in SPECIAL_CASE_MONTHS:  # decided before the flags are reviewed, so they review the current versions
             special = _special_cases(special_case_candidates(accepted, lists_by_claim, SPECIAL_CASES_PER_MONTH), log)
+            _decide_referrals(log)
             await _settle([], [], log, "approved special cases through the chain")
         _review_flags(rng, log)
         await _settle([], [], log, "deductions to clearing")
