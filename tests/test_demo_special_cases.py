@@ -63,7 +63,7 @@ def test_the_first_is_rejected_the_others_approved_within_the_quota(monkeypatch)
     log = YearLog()
     chosen = [(c, LISTS[c]) for c in ("c1", "c4", "c2", "c6")]
     assert year._special_cases(chosen, log) == {"c1", "c2", "c6"}
-    assert log.special_cases == {"applied": 3, "approved": 1, "rejected": 2}
+    assert log.special_cases == {"applied": 3, "referred": 0, "approved": 1, "rejected": 2}
     assert audit.calls == [
         ("special-cases", None, "hospital", "H36070000001"),
         ("special-cases/case-c1/decision", "reject", "bureau", "360700"),  # the year's first: rejected
