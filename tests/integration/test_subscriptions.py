@@ -1,7 +1,8 @@
 """Subscriptions on real Kafka and PostgreSQL (issue 15, items 1-2): webhook receivers of three bureaus, the
 province and a hospital get exactly the events of their scope (none outside it), signed per Standard
 Webhooks (verified with the `standardwebhooks` library); a receiver failing a claim's deliveries gets them
-in that claim's order; failed deliveries are listed and redelivered; pause, resume, replay, secret
+in that claim's order; a batched subscriber gets the same events as JSON arrays (CloudEvents batched mode),
+each claim's in order; failed deliveries are listed and redelivered; pause, resume, replay, secret
 rotation, the pull feed (long poll) and server-sent events. Two replicas of the service run side by side.
 
 What each caller should receive is worked out from outside the service: every event read from the Kafka
@@ -52,6 +53,12 @@ class Received:
     def event(self) -> dict:
         return orjson.loads(self.body)
 
+    @property
+    def events(self) -> list[dict]:
+        """The request's events: the one of structured mode or the array of batched mode."""
+        body = orjson.loads(self.body)
+        return body if isinstance(body, list) else [body]
+
 
 @dataclass
 class Receiver:
@@ -63,7 +70,7 @@ class Receiver:
 
     def accepted(self, path: str) -> list[dict]:
         with self.lock:
-            return [r.event for r in self.requests[path] if r.answered == 200]
+            return [e for r in self.requests[path] if r.answered == 200 for e in r.events]
 
     def serve(self) -> ThreadingHTTPServer:
         receiver = self
@@ -156,8 +163,9 @@ def _hospital() -> dict:
     return tokens.headers(Role.HOSPITAL, hospital=HOSPITAL)
 
 
-async def _subscribe(client, url: str, headers: dict, types) -> dict:
-    answer = await client.post("/v1/subscriptions", json={"url": url, "types": list(types)}, headers=headers)
+async def _subscribe(client, url: str, headers: dict, types, batch_size: int = 1) -> dict:
+    answer = await client.post("/v1/subscriptions", json={"url": url, "types": list(types), "batch_size": batch_size},
+                               headers=headers)
     assert answer.status_code == 201, answer.text
     made = answer.json()
     assert made["secret"].startswith("whsec_")
@@ -168,8 +176,12 @@ def _verified(received: list[Received], *secrets: str) -> None:
     for r in received:
         for secret in secrets:
             Webhook(secret).verify(r.body, r.headers)  # raises unless one of the signatures is this secret's
-        assert r.headers["content-type"] == "application/cloudevents+json"
-        assert r.headers["webhook-id"] == r.event["id"]
+        if isinstance(orjson.loads(r.body), list):
+            assert r.headers["content-type"] == "application/cloudevents-batch+json"
+            assert r.headers["webhook-id"].startswith("batch_")
+        else:
+            assert r.headers["content-type"] == "application/cloudevents+json"
+            assert r.headers["webhook-id"] == r.event["id"]
 
 
 async def test_each_subscriber_gets_exactly_its_scope(stack, receiver, workload):
@@ -190,6 +202,7 @@ async def test_each_subscriber_gets_exactly_its_scope(stack, receiver, workload)
         made = {f"bureau-{r}": await _subscribe(client, f"{receiver.base}/bureau-{r}", _bureau(r), EVENT_TYPES)
                 for r in BUREAUS}
         made["province"] = await _subscribe(client, f"{receiver.base}/province", _province(), EVENT_TYPES)
+        made["batched"] = await _subscribe(client, f"{receiver.base}/batched", _province(), EVENT_TYPES, batch_size=25)
         made["hospital"] = await _subscribe(client, f"{receiver.base}/hospital", _hospital(), OUTCOMES)
         made["paused"] = await _subscribe(client, f"{receiver.base}/paused", _hospital(), OUTCOMES)
         assert (await client.post(f"/v1/subscriptions/{made['paused']['id']}/pause", headers=_hospital())).json() == {
@@ -247,7 +260,7 @@ async def test_each_subscriber_gets_exactly_its_scope(stack, receiver, workload)
         return out
 
     expected = {f"bureau-{r}": in_scope_of(region=r) for r in BUREAUS}
-    expected["province"] = set(by_id)
+    expected["province"] = expected["batched"] = set(by_id)
     expected["hospital"] = in_scope_of(hospital=HOSPITAL)
     expected["flaky"] = expected["bureau-360700"]
     for name, ids in expected.items():
@@ -270,6 +283,14 @@ async def test_each_subscriber_gets_exactly_its_scope(stack, receiver, workload)
         assert not any(b'"certno"' in r.body or b'"psn_name"' in r.body for r in receiver.requests[f"/{name}"])
         _verified(receiver.requests[f"/{name}"][:50], made[name]["secret"])
     assert receiver.accepted("/paused") == []
+
+    # the batched subscriber: arrays of up to 25 events, each claim's events in log order
+    batches = [r.events for r in receiver.requests["/batched"]]
+    assert max(len(b) for b in batches) > 1 and max(len(b) for b in batches) <= 25
+    by_claim = defaultdict(list)
+    for event in receiver.accepted("/batched"):
+        by_claim[event["subject"]].append(event["position"])
+    assert all(p == sorted(p) for p in by_claim.values())
 
     # the flaky receiver: each of the claim's events refused 3 times, and still in the claim's order
     flaky = [r for r in receiver.requests["/flaky"] if r.event["subject"] == flaky_claim]

@@ -16,7 +16,7 @@ def configure_logging(service: str, level: str = "INFO", fmt: str = "json") -> s
     root.setLevel(level)
     if not any(isinstance(h, _MaskedStderr) for h in root.handlers):
         root.addHandler(_MaskedStderr())
-    for noisy in ("aiokafka", "kafka", "uvicorn.access"):
+    for noisy in ("aiokafka", "kafka", "uvicorn.access", "httpx", "httpcore"):  # httpx logs each request at INFO
         logging.getLogger(noisy).setLevel(logging.WARNING)
     structlog.configure(
         processors=[

@@ -16,11 +16,11 @@ def test_the_specifications_example_signature():
                      b'{"test": 2432232314}') == "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
 
 
-def test_a_delivery_verifies_with_the_standardwebhooks_library(monkeypatch):
+def test_a_delivery_verifies_with_the_standardwebhooks_library(webhook_clock):
     secret = secret_of(bytes(range(32)))
     assert secret == "whsec_" + base64.b64encode(bytes(range(32))).decode()
     headers = webhook_headers([secret], "e1", 1764547200, BODY)
-    monkeypatch.setattr("standardwebhooks.webhooks.datetime", _FrozenAt(1764547200))
+    webhook_clock(1764547200)
     assert Webhook(secret).verify(BODY, headers) == {"specversion": "1.0", "id": "e1", "type": "payment.priced",
                                                       "data": {"claim": {"claim_id": "C1"}}}
     with pytest.raises(WebhookVerificationError):
@@ -29,25 +29,12 @@ def test_a_delivery_verifies_with_the_standardwebhooks_library(monkeypatch):
         Webhook(secret_of(bytes(32))).verify(BODY, headers)  # another secret
 
 
-def test_while_a_rotated_secret_overlaps_both_sign_and_either_verifies(monkeypatch):
+def test_while_a_rotated_secret_overlaps_both_sign_and_either_verifies(webhook_clock):
     old, new = secret_of(b"o" * 32), secret_of(b"n" * 32)
     headers = webhook_headers([new, old], "e1", 1764547200, BODY)
     assert len(headers["webhook-signature"].split(" ")) == 2
-    monkeypatch.setattr("standardwebhooks.webhooks.datetime", _FrozenAt(1764547200))
+    webhook_clock(1764547200)
     for secret in (old, new):
         Webhook(secret).verify(BODY, headers)
     with pytest.raises(WebhookVerificationError):
         Webhook(secret_of(b"x" * 32)).verify(BODY, headers)
-
-
-class _FrozenAt:
-    """standardwebhooks checks the timestamp against its clock (5 minutes' tolerance): fixed here."""
-
-    def __init__(self, timestamp: int):
-        from datetime import datetime, timezone
-
-        self._now = datetime.fromtimestamp(timestamp, tz=timezone.utc)
-        self.fromtimestamp = datetime.fromtimestamp
-
-    def now(self, tz=None):
-        return self._now

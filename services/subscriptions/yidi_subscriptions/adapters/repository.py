@@ -14,7 +14,8 @@ from ..service_layer.repository import Delivery, DueDelivery, LoggedEvent, NewEv
 # and a reader that has seen position n never later finds a smaller one it had not seen
 APPEND_LOCK = int.from_bytes(hashlib.sha256(b"subscriptions:event-log").digest()[:8], "big", signed=True)
 
-_SUBSCRIPTION_COLUMNS = "id, owner_role, owner_region, owner_hospital, created_by, url, types, status, scanned_to, created_at"
+_SUBSCRIPTION_COLUMNS = ("id, owner_role, owner_region, owner_hospital, created_by, url, types, status, scanned_to, "
+                         "created_at, batch_size")
 
 
 def _scope_sql(scope: Scope) -> tuple[str, dict]:
@@ -28,7 +29,7 @@ def _scope_sql(scope: Scope) -> tuple[str, dict]:
 
 def _subscription(row) -> Subscription:
     return Subscription(row.id, Scope(row.owner_role, row.owner_region, row.owner_hospital), row.created_by, row.url,
-                        tuple(row.types), row.status, row.scanned_to, row.created_at)
+                        tuple(row.types), row.status, row.scanned_to, row.created_at, row.batch_size)
 
 
 def _event(row) -> LoggedEvent:
@@ -74,9 +75,10 @@ class PostgresSubscriptionRepository:
         s = subscription
         await self.conn.execute(text(
             "INSERT INTO subscriptions (id, owner_role, owner_region, owner_hospital, created_by, url, types, status, "
-            "scanned_to) VALUES (:id, :role, :region, :hospital, :by, :url, :types, :status, :scanned_to)"),
+            "scanned_to, batch_size) VALUES (:id, :role, :region, :hospital, :by, :url, :types, :status, :scanned_to, :batch)"),
             {"id": s.id, "role": s.scope.role, "region": s.scope.region, "hospital": s.scope.hospital,
-             "by": s.created_by, "url": s.url, "types": list(s.types), "status": s.status, "scanned_to": s.scanned_to})
+             "by": s.created_by, "url": s.url, "types": list(s.types), "status": s.status, "scanned_to": s.scanned_to,
+             "batch": s.batch_size})
         await self.conn.execute(text("INSERT INTO subscription_secrets (subscription_id, secret) VALUES (:id, :secret)"),
                                 {"id": s.id, "secret": secret})
 
@@ -163,11 +165,18 @@ class PostgresSubscriptionRepository:
         return [DueDelivery(r.id, subscriptions[r.subscription_id], r.attempts, events[r.position],
                             tuple(secrets.get(r.subscription_id, ()))) for r in rows]
 
-    async def delivered(self, delivery_id: int, status: int) -> None:
+    async def release(self, delivery_ids: list[int]) -> None:
+        await self.conn.execute(text("UPDATE deliveries SET leased_until = NULL WHERE id = ANY(:ids)"),
+                                {"ids": delivery_ids})
+
+    async def delivered(self, deliveries: list[tuple[int, int]]) -> None:
+        if not deliveries:
+            return
         await self.conn.execute(text(
             "UPDATE deliveries SET status = 'delivered', attempts = attempts + 1, delivered_at = now(), "
-            "leased_until = NULL, last_status = :status, last_error = NULL WHERE id = :id"),
-            {"id": delivery_id, "status": status})
+            "leased_until = NULL, last_status = a.status, last_error = NULL "
+            "FROM unnest(CAST(:ids AS bigint[]), CAST(:statuses AS int[])) AS a(id, status) WHERE deliveries.id = a.id"),
+            {"ids": [d for d, _ in deliveries], "statuses": [s for _, s in deliveries]})
 
     async def attempt_failed(self, delivery_id: int, attempts: int, retry_in: float | None, status: int | None,
                              error: str) -> None:

@@ -37,6 +37,10 @@ class SubscriptionRequest(BaseModel):
 
     url: str = Field(max_length=2048, description="http(s) endpoint that receives each event by POST")
     types: list[str] = Field(max_length=50, description="event types (the AsyncAPI document's channels)")
+    batch_size: int = Field(1, ge=1, le=500, description=(
+        "events one request may carry: 1 (the default) sends each event alone (CloudEvents structured mode); "
+        "above 1, a JSON array of events (CloudEvents batched mode, application/cloudevents-batch+json), "
+        "for endpoints that receive many events a second"))
 
 
 class ReplayRequest(BaseModel):
@@ -64,7 +68,7 @@ def _url_problems(url: str) -> list[dict]:
 def _view(s: Subscription) -> dict:
     return {"id": s.id, "url": s.url, "types": list(s.types), "status": s.status,
             "scope": {"role": s.scope.role, "region": s.scope.region, "hospital": s.scope.hospital},
-            "created_by": s.created_by, "created_at": s.created_at, "scanned_to": s.scanned_to}
+            "created_by": s.created_by, "created_at": s.created_at, "scanned_to": s.scanned_to, "batch_size": s.batch_size}
 
 
 def _delivery_view(d: Delivery) -> dict:
@@ -104,7 +108,7 @@ async def subscribe(request: Request, body: SubscriptionRequest,
     if problems:
         return unprocessable(problems)
     async with transaction(_engine(request), PostgresSubscriptionRepository) as tx:
-        made = await use_cases.subscribe(tx, scope, caller.user, body.url, body.types)
+        made = await use_cases.subscribe(tx, scope, caller.user, body.url, body.types, body.batch_size)
     return {**_view(made.subscription), "secret": made.secret}
 
 

@@ -2,7 +2,9 @@
 and sends those due, at least once, in order per claim, retrying with backoff. Safe with several
 replicas: a subscription's scan is locked while it runs (FOR UPDATE SKIP LOCKED) and a delivery is
 leased by the replica sending it; only the oldest undelivered delivery of a (subscription, claim) is
-ever due, so a claim's events reach a subscriber in the order of the log."""
+ever due, so a claim's events reach a subscriber in the order of the log. Outcomes are recorded in one
+transaction per round (a delivery sent but not yet recorded stays leased; lost with a crash, it is sent
+again when its lease expires: at least once)."""
 from __future__ import annotations
 
 import asyncio
@@ -41,6 +43,13 @@ class Attempt:
 Send = Callable[[str, bytes, dict[str, str]], Awaitable[Attempt]]
 
 
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    due: DueDelivery
+    attempt: Attempt
+    retry_in: float | None  # seconds before the next attempt; None: succeeded, or failed for good
+
+
 class DeliveryMetrics(Protocol):
     def delivered(self, subscription_id: str, event_time: datetime) -> None: ...
 
@@ -58,13 +67,27 @@ class WorkerSettings:
     poll_seconds: float
 
 
-def webhook_request(due: DueDelivery, now: int) -> tuple[bytes, dict[str, str]]:
-    """The CloudEvents HTTP binding, structured mode: the event (envelope + position) is the body,
-    application/cloudevents+json; signed per Standard Webhooks with every secret in force."""
-    envelope = orjson.loads(due.event.body)
-    body = orjson.dumps(with_position(envelope, due.event.position))
-    return body, {"content-type": "application/cloudevents+json",
-                  **webhook_headers(list(due.secrets), envelope["id"], now, body)}
+def webhook_request(dues: list[DueDelivery], now: int) -> tuple[bytes, dict[str, str]]:
+    """The CloudEvents HTTP binding, signed per Standard Webhooks with every secret in force. One delivery:
+    structured mode, the event (envelope + position) is the body, application/cloudevents+json, and the
+    webhook id is the event's. Several (a subscription with batch_size above 1): batched mode, a JSON array
+    of events in log order, application/cloudevents-batch+json, the webhook id naming the deliveries."""
+    envelopes = [with_position(orjson.loads(d.event.body), d.event.position) for d in dues]
+    if len(dues) == 1:
+        body, kind, message_id = orjson.dumps(envelopes[0]), "application/cloudevents+json", envelopes[0]["id"]
+    else:
+        body, kind = orjson.dumps(envelopes), "application/cloudevents-batch+json"
+        message_id = f"batch_{dues[0].id}_{len(dues)}_{dues[-1].id}"
+    return body, {"content-type": kind, **webhook_headers(list(dues[0].secrets), message_id, now, body)}
+
+
+def requests_of(dues: list[DueDelivery]) -> list[list[DueDelivery]]:
+    """Due deliveries grouped into requests: per subscription, in log order, up to its batch size each."""
+    by_subscription: dict[str, list[DueDelivery]] = {}
+    for due in sorted(dues, key=lambda d: d.event.position):
+        by_subscription.setdefault(due.subscription.id, []).append(due)
+    return [group[i:i + group[0].subscription.batch_size]
+            for group in by_subscription.values() for i in range(0, len(group), group[0].subscription.batch_size)]
 
 
 class DeliveryWorker:
@@ -74,6 +97,8 @@ class DeliveryWorker:
         self.settings = settings
         self.draw = draw
         self._in_flight: set[asyncio.Task] = set()
+        self._outcomes: list[Outcome] = []
+        self._wake = asyncio.Event()  # an outcome to record: the next round starts now, not after the poll
 
     async def run(self) -> None:
         try:
@@ -86,6 +111,7 @@ class DeliveryWorker:
         backlog_at = 0.0
         while True:
             try:
+                recorded = await self.record_outcomes()
                 scanned = await self.fan_out()
                 sent = await self.send_due()
                 if time.monotonic() - backlog_at > 5:
@@ -96,10 +122,14 @@ class DeliveryWorker:
                 raise
             except Exception as exc:  # noqa: BLE001 - the database away for a moment: try again shortly
                 log.warning("delivery worker retry", error=repr(exc))
-                scanned = sent = 0
+                recorded = scanned = sent = 0
                 await asyncio.sleep(1.0)
-            if not scanned and not sent:
-                await asyncio.sleep(self.settings.poll_seconds)
+            if not recorded and not scanned and not sent:
+                self._wake.clear()
+                try:
+                    await asyncio.wait_for(self._wake.wait(), self.settings.poll_seconds)
+                except TimeoutError:
+                    pass
 
     async def fan_out(self) -> int:
         """Deliveries for the events each subscription has not scanned yet; how many subscriptions advanced."""
@@ -115,43 +145,64 @@ class DeliveryWorker:
         return len(behind)
 
     async def send_due(self) -> int:
-        """Leases what is due, up to the free request slots, and sends it in the background: a slow
-        endpoint holds one slot, never the next round (nor other subscribers)."""
-        room = min(self.settings.batch, self.settings.concurrency - len(self._in_flight))
-        if room <= 0:
+        """Leases what is due and sends it in the background, one request per free slot: a slow endpoint
+        holds one slot, never the next round (nor other subscribers). Deliveries beyond the free slots are
+        released at once, for the next round."""
+        free = self.settings.concurrency - len(self._in_flight)
+        if free <= 0:
             return 0
         async with transaction(self.engine, self.repository) as tx:
-            due = await tx.repo.lease_due(room, self.settings.lease_seconds)
-        for delivery in due:
-            task = asyncio.create_task(self._deliver_or_log(delivery))
+            requests = requests_of(await tx.repo.lease_due(self.settings.batch, self.settings.lease_seconds))
+            if len(requests) > free:
+                await tx.repo.release([d.id for request in requests[free:] for d in request])
+                requests = requests[:free]
+        for request in requests:
+            task = asyncio.create_task(self._deliver_or_log(request))
             self._in_flight.add(task)
             task.add_done_callback(self._in_flight.discard)
-        return len(due)
+        return sum(len(r) for r in requests)
 
-    async def _deliver_or_log(self, due: DueDelivery) -> None:
+    async def _deliver_or_log(self, dues: list[DueDelivery]) -> None:
         try:
-            await self._deliver(due)
+            await self._deliver(dues)
         except Exception as exc:  # noqa: BLE001 - its outcome not recorded: the lease expires and it is sent again
-            log.warning("webhook delivery not recorded", delivery=due.id, error=repr(exc))
+            log.warning("webhook delivery not recorded", deliveries=[d.id for d in dues], error=repr(exc))
 
-    async def _deliver(self, due: DueDelivery) -> None:
-        subscription = due.subscription
-        if not subscription.scope.admits(due.event.type, due.event.about):  # never: the scan filtered it
-            attempt = Attempt(None, "outside the subscription's scope: not sent")
-            retry_in = None
-        else:
-            body, headers = webhook_request(due, int(time.time()))
+    async def _deliver(self, dues: list[DueDelivery]) -> None:
+        subscription = dues[0].subscription
+        outside = [d for d in dues if not subscription.scope.admits(d.event.type, d.event.about)]
+        for due in outside:  # never: the scan filtered them
+            self._outcomes.append(Outcome(due, Attempt(None, "outside the subscription's scope: not sent"), None))
+        inside = [d for d in dues if d not in outside]
+        if inside:
+            body, headers = webhook_request(inside, int(time.time()))
             attempt = await self.send(subscription.url, body, headers)
-            retry_in = None if attempt.succeeded else self.settings.retry.delay(due.attempts + 1, self.draw())
-        async with transaction(self.engine, self.repository) as tx:
-            if attempt.succeeded:
-                await tx.repo.delivered(due.id, attempt.status)
+            for due in inside:
+                retry_in = None if attempt.succeeded else self.settings.retry.delay(due.attempts + 1, self.draw())
+                self._outcomes.append(Outcome(due, attempt, retry_in))
+        self._wake.set()
+
+    async def record_outcomes(self) -> int:
+        """The outcomes of the deliveries sent since the last round, in one transaction; how many."""
+        outcomes, self._outcomes = self._outcomes, []
+        if not outcomes:
+            return 0
+        try:
+            async with transaction(self.engine, self.repository) as tx:
+                await tx.repo.delivered([(o.due.id, o.attempt.status) for o in outcomes if o.attempt.succeeded])
+                for o in outcomes:
+                    if not o.attempt.succeeded:
+                        await tx.repo.attempt_failed(o.due.id, o.due.attempts + 1, o.retry_in, o.attempt.status,
+                                                     o.attempt.error or f"HTTP {o.attempt.status}")
+        except BaseException:
+            self._outcomes[:0] = outcomes  # recorded next round (or, after a crash, sent again)
+            raise
+        for o in outcomes:
+            subscription = o.due.subscription
+            if o.attempt.succeeded:
+                self.metrics.delivered(subscription.id, o.due.event.time)
             else:
-                await tx.repo.attempt_failed(due.id, due.attempts + 1, retry_in, attempt.status,
-                                             attempt.error or f"HTTP {attempt.status}")
-        if attempt.succeeded:
-            self.metrics.delivered(subscription.id, due.event.time)
-        else:
-            self.metrics.failed(subscription.id, final=retry_in is None)
-            log.info("webhook delivery failed", subscription=subscription.id, delivery=due.id,
-                     attempts=due.attempts + 1, status=attempt.status, retry_in=retry_in)
+                self.metrics.failed(subscription.id, final=o.retry_in is None)
+                log.info("webhook delivery failed", subscription=subscription.id, delivery=o.due.id,
+                         attempts=o.due.attempts + 1, status=o.attempt.status, retry_in=o.retry_in)
+        return len(outcomes)

@@ -38,6 +38,7 @@ class Subscription:
     status: str
     scanned_to: int  # the event log's positions up to here are turned into deliveries
     created_at: datetime
+    batch_size: int = 1  # events one request may carry; above 1, CloudEvents batched mode
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +105,11 @@ class SubscriptionRepository(Protocol):
         """Deliveries due now, each the oldest undelivered of its (subscription, claim), of active
         subscriptions, leased for lease_seconds so that no other replica sends them meanwhile."""
 
-    async def delivered(self, delivery_id: int, status: int) -> None: ...
+    async def release(self, delivery_ids: list[int]) -> None:
+        """Ends the leases of deliveries not sent after all (due again at once)."""
+
+    async def delivered(self, deliveries: list[tuple[int, int]]) -> None:
+        """Each (delivery id, HTTP status) acknowledged: delivered, its lease ended."""
 
     async def attempt_failed(self, delivery_id: int, attempts: int, retry_in: float | None, status: int | None,
                              error: str) -> None:

@@ -38,11 +38,13 @@ class Subscribed:
 
 
 async def subscribe(tx: Transaction[SubscriptionRepository], scope: Scope, user: str, url: str,
-                    types: list[str]) -> Subscribed:
-    """A webhook for events of these types in the scope, from the next event on (replay reaches earlier ones)."""
+                    types: list[str], batch_size: int = 1) -> Subscribed:
+    """A webhook for events of these types in the scope, from the next event on (replay reaches earlier ones);
+    batch_size above 1: up to that many events per request (CloudEvents batched mode)."""
     subscription = Subscription(id=f"sub_{uuid.uuid4().hex}", scope=scope, created_by=user, url=url,
                                 types=tuple(dict.fromkeys(types)), status="active",
-                                scanned_to=await tx.repo.last_position(), created_at=datetime.now(timezone.utc))
+                                scanned_to=await tx.repo.last_position(), created_at=datetime.now(timezone.utc),
+                                batch_size=batch_size)
     secret = new_secret()
     await tx.repo.create(subscription, secret)
     return Subscribed(subscription, secret)
