@@ -7,7 +7,7 @@ from .api.documents import router as documents
 from .api.feed import router as feed
 from .api.subscriptions import router as subscriptions
 from .consumers.handlers import make_handlers
-from .service_layer.delivery import DeliveryWorker, WorkerSettings
+from .service_layer.delivery import DeliveryWorker, Retention, WorkerSettings
 from .settings import get_subscription_settings
 
 
@@ -17,7 +17,9 @@ async def deliver_webhooks(runtime: ServiceRuntime) -> None:
     sender = HttpSender(settings.delivery_timeout_seconds)
     worker = DeliveryWorker(runtime.engine, PostgresSubscriptionRepository, sender, PrometheusDeliveryMetrics(),
                             WorkerSettings(settings.retry, settings.delivery_batch, settings.delivery_concurrency,
-                                           settings.lease_seconds, settings.poll_seconds))
+                                           settings.lease_seconds, settings.poll_seconds,
+                                           Retention(settings.delivered_retention_days, settings.event_log_retention_days,
+                                                     settings.prune_interval_seconds)))
     try:
         await worker.run()
     finally:

@@ -19,6 +19,10 @@ class SubscriptionSettings(BaseSettings):
     delivery_concurrency: int = 32  # requests in flight per replica
     lease_seconds: float = 60.0  # a delivery leased by a replica that died is sent again after this
     poll_seconds: float = 0.2  # how often an idle worker looks for new events and due deliveries
+    delivered_retention_days: float = 7.0  # acknowledged deliveries stay listed this long, then go
+    event_log_retention_days: float = 90.0  # the window of replay and the pull feed; older events go once no
+    # delivery holds them (failed ones keep theirs) and every subscription has scanned past them
+    prune_interval_seconds: float = 3600.0  # how often the worker prunes
     secret_overlap_seconds: float = 86400.0  # a rotated secret keeps signing (beside the new one) this long
     long_poll_max_seconds: float = 30.0  # GET /v1/events?wait= is cut to this
     stream_max_seconds: float = 300.0  # an SSE stream ends after this; the client reconnects with Last-Event-ID

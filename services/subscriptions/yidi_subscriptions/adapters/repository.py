@@ -207,6 +207,17 @@ class PostgresSubscriptionRepository:
                 "delivered_at = NULL WHERE id = :d"), {"d": delivery_id})
         return previous
 
+    async def prune(self, delivered_before: datetime, logged_before: datetime, limit: int) -> tuple[int, int]:
+        deliveries = (await self.conn.execute(text(
+            "DELETE FROM deliveries WHERE id IN (SELECT id FROM deliveries WHERE status = 'delivered' "
+            "AND delivered_at < :before ORDER BY id LIMIT :n)"), {"before": delivered_before, "n": limit})).rowcount
+        events = (await self.conn.execute(text(
+            "DELETE FROM event_log WHERE position IN (SELECT position FROM event_log e WHERE recorded_at < :before "
+            "  AND position <= (SELECT coalesce(min(scanned_to), 9223372036854775807) FROM subscriptions) "
+            "  AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.position = e.position) ORDER BY position LIMIT :n)"),
+            {"before": logged_before, "n": limit})).rowcount
+        return deliveries, events
+
     async def backlog(self) -> dict[str, int]:
         rows = (await self.conn.execute(text(
             "SELECT s.id, count(d.id) AS n FROM subscriptions s LEFT JOIN deliveries d "

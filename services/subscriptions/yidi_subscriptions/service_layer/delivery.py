@@ -12,7 +12,7 @@ import random
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from typing import Protocol
 
 import orjson
@@ -28,6 +28,7 @@ from .repository import DueDelivery
 
 log = structlog.get_logger()
 SCAN_WINDOW = 5000  # log positions a subscription's scan covers per round
+PRUNE_BATCH = 10_000  # rows one pruning statement removes (short transactions beside the deliveries)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,12 +60,26 @@ class DeliveryMetrics(Protocol):
 
 
 @dataclass(frozen=True, slots=True)
+class Retention:
+    """How long acknowledged deliveries and logged events are kept, and how often the worker prunes."""
+
+    delivered_days: float
+    event_log_days: float
+    interval_seconds: float
+
+    def cutoffs(self, now: datetime) -> tuple[datetime, datetime]:
+        """(deliveries acknowledged before, events recorded before): what may go at `now`."""
+        return now - timedelta(days=self.delivered_days), now - timedelta(days=self.event_log_days)
+
+
+@dataclass(frozen=True, slots=True)
 class WorkerSettings:
     retry: RetryPolicy
     batch: int
     concurrency: int
     lease_seconds: float
     poll_seconds: float
+    retention: Retention | None = None
 
 
 def webhook_request(dues: list[DueDelivery], now: int) -> tuple[bytes, dict[str, str]]:
@@ -108,9 +123,13 @@ class DeliveryWorker:
                 task.cancel()  # their leases expire and another round sends them again
 
     async def _rounds(self) -> None:
-        backlog_at = 0.0
+        backlog_at = pruned_at = 0.0
         while True:
             try:
+                retention = self.settings.retention
+                if retention is not None and time.monotonic() - pruned_at > retention.interval_seconds:
+                    await self.prune(retention)
+                    pruned_at = time.monotonic()
                 recorded = await self.record_outcomes()
                 scanned = await self.fan_out()
                 sent = await self.send_due()
@@ -130,6 +149,21 @@ class DeliveryWorker:
                     await asyncio.wait_for(self._wake.wait(), self.settings.poll_seconds)
                 except TimeoutError:
                     pass
+
+    async def prune(self, retention: Retention) -> tuple[int, int]:
+        """Acknowledged deliveries and logged events past their retention, in batches; (deliveries, events)."""
+        delivered_before, logged_before = retention.cutoffs(datetime.now(timezone.utc))
+        total = [0, 0]
+        while True:
+            async with transaction(self.engine, self.repository) as tx:
+                done = await tx.repo.prune(delivered_before, logged_before, PRUNE_BATCH)
+            total = [total[0] + done[0], total[1] + done[1]]
+            if max(done) < PRUNE_BATCH:
+                break
+        if any(total):
+            log.info("pruned", deliveries=total[0], events=total[1], delivered_before=delivered_before.isoformat(),
+                     logged_before=logged_before.isoformat())
+        return total[0], total[1]
 
     async def fan_out(self) -> int:
         """Deliveries for the events each subscription has not scanned yet; how many subscriptions advanced."""

@@ -120,5 +120,10 @@ class SubscriptionRepository(Protocol):
     async def redeliver(self, subscription_id: str, delivery_id: int) -> str | None:
         """Makes a failed or delivered delivery pending again, due now; its previous status (None: no such delivery)."""
 
+    async def prune(self, delivered_before: datetime, logged_before: datetime, limit: int) -> tuple[int, int]:
+        """Removes up to `limit` deliveries acknowledged before `delivered_before`, then up to `limit` events
+        recorded before `logged_before` that no delivery refers to and every subscription has scanned past.
+        Returns (deliveries, events) removed."""
+
     async def backlog(self) -> dict[str, int]:
         """Pending deliveries per subscription."""
