@@ -12,7 +12,7 @@ PY := .venv/bin/python
 SERVICES := grouper pricing budget audit clearing subscriptions reports dashboard
 
 .PHONY: help install infra infra-down up down status migrate topics demo test test-unit test-integration token \
-        bench bench-grouper bench-clearing clean
+        bench bench-grouper bench-clearing soak clean
 
 help:  ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -77,6 +77,9 @@ bench: up  ## end-to-end throughput and latency percentiles (BENCH_WARMUP, BENCH
 
 bench-grouper: infra  ## grouping kernel on one core, and the grouper through Kafka with 1 and 2 workers
 	@$(PY) services/grouper/bench/bench_grouper.py $(BENCH_ARGS)
+
+soak: install  ## 100,000 lists while services, the broker and PostgreSQL die at random (SOAK_LISTS, SOAK_CHAOS_SECONDS); own stack
+	@$(PY) -m yidi_demo.soak $(SOAK_ARGS)
 
 bench-clearing: install  ## annual clearing of 1,000,000 priced cases
 	@$(PY) services/clearing/bench/bench_clearing.py $(BENCH_ARGS)

@@ -6,7 +6,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 run=${YIDI_LOCAL_DIR:-$root/.local}/run
 mkdir -p "$run"
-declare -A PORT=([issuer]=8100 [grouper]=${GROUPER_PORT:-8101} [pricing]=${PRICING_PORT:-8102} [budget]=${BUDGET_PORT:-8103}
+declare -A PORT=([issuer]=${ISSUER_PORT:-8100} [grouper]=${GROUPER_PORT:-8101} [pricing]=${PRICING_PORT:-8102} [budget]=${BUDGET_PORT:-8103}
                  [audit]=${AUDIT_PORT:-8104} [clearing]=${CLEARING_PORT:-8105}
                  [subscriptions]=${SUBSCRIPTIONS_PORT:-8106} [dashboard]=${DASHBOARD_PORT:-8107} [reports]=${REPORTS_PORT:-8108})
 ALL=(issuer grouper pricing budget audit clearing subscriptions reports dashboard)  # issuer: the DEVELOPMENT token issuer (yidi_common.auth.issuer)
