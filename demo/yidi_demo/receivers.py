@@ -10,6 +10,7 @@ import asyncio
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import httptools
 import orjson
@@ -17,29 +18,34 @@ import orjson
 
 @dataclass
 class Inbox:
-    """What one subscriber received: each event id with when it first arrived, and how often."""
+    """What one subscriber received: each event id with when it first arrived, and how often; the delay from
+    each event's time (its CloudEvents `time`) to its first arrival."""
 
     first_seen: dict[str, float] = field(default_factory=dict)
+    delays: list[float] = field(default_factory=list)
     deliveries: int = 0
     duplicates: int = 0
     types: Counter = field(default_factory=Counter)
 
-    def record(self, event_id: str, event_type: str | None) -> None:
+    def record(self, event_id: str, event_type: str | None, event_time: str | None) -> None:
         self.deliveries += 1
         if event_id in self.first_seen:
             self.duplicates += 1
             return
-        self.first_seen[event_id] = time.time()
+        now = time.time()
+        self.first_seen[event_id] = now
         self.types[event_type or "?"] += 1
+        if event_time:
+            self.delays.append(now - datetime.fromisoformat(event_time).timestamp())
 
 
-def events_of(headers: dict[str, str], body: bytes) -> list[tuple[str, str | None]]:
-    """(id, type) of each CloudEvent in a request, whichever HTTP content mode carried it."""
+def events_of(headers: dict[str, str], body: bytes) -> list[tuple[str, str | None, str | None]]:
+    """(id, type, time) of each CloudEvent in a request, whichever HTTP content mode carried it."""
     if "ce-id" in headers:
-        return [(headers["ce-id"], headers.get("ce-type"))]
+        return [(headers["ce-id"], headers.get("ce-type"), headers.get("ce-time"))]
     data = orjson.loads(body) if body else None
     items = data if isinstance(data, list) else [data] if isinstance(data, dict) else []
-    return [(str(e["id"]), e.get("type")) for e in items if isinstance(e, dict) and "id" in e]
+    return [(str(e["id"]), e.get("type"), e.get("time")) for e in items if isinstance(e, dict) and "id" in e]
 
 
 class _Request(asyncio.Protocol):
@@ -106,9 +112,9 @@ class Receivers:
             self.failing[name] -= 1
             return 503
         try:
-            for event_id, event_type in events_of(headers, body):
-                inbox.record(event_id, event_type)
-        except (orjson.JSONDecodeError, KeyError, TypeError):
+            for event in events_of(headers, body):
+                inbox.record(*event)
+        except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
             return 400
         return 204
 
