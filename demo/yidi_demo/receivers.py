@@ -1,5 +1,7 @@
-"""Webhook receivers for the bench and the soak: one HTTP server, one path per subscriber, recording the
-CloudEvents each subscriber was delivered (binary mode `ce-*` headers, structured mode or a batch).
+"""Webhook receivers for the soak: one HTTP server, one path per subscriber. Each delivery is checked as a
+subscriber would check it, its Standard Webhooks signature against the subscription's secret (with the
+`standardwebhooks` library), then its CloudEvent (structured mode, as the subscriptions service sends) is
+recorded by id with its log position.
 
 Written on httptools like the load generator (client.py): it shares the cores the chain runs on, and a
 receiver that costs more CPU than the deliveries it counts would slow what it measures.
@@ -7,45 +9,30 @@ receiver that costs more CPU than the deliveries it counts would slow what it me
 from __future__ import annotations
 
 import asyncio
-import time
-from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
 
 import httptools
 import orjson
+from standardwebhooks import Webhook
+from standardwebhooks.webhooks import WebhookVerificationError
 
 
 @dataclass
 class Inbox:
-    """What one subscriber received: each event id with when it first arrived, and how often; the delay from
-    each event's time (its CloudEvents `time`) to its first arrival."""
+    """What one subscriber received: each event id once, with its log position; every delivery counted."""
 
-    first_seen: dict[str, float] = field(default_factory=dict)
-    delays: list[float] = field(default_factory=list)
+    webhook: Webhook | None = None  # the subscription's secret, known once it is made
+    positions: dict[str, int] = field(default_factory=dict)
     deliveries: int = 0
     duplicates: int = 0
-    types: Counter = field(default_factory=Counter)
+    bad_signatures: int = 0
 
-    def record(self, event_id: str, event_type: str | None, event_time: str | None) -> None:
+    def record(self, event_id: str, position: int) -> None:
         self.deliveries += 1
-        if event_id in self.first_seen:
+        if event_id in self.positions:
             self.duplicates += 1
-            return
-        now = time.time()
-        self.first_seen[event_id] = now
-        self.types[event_type or "?"] += 1
-        if event_time:
-            self.delays.append(now - datetime.fromisoformat(event_time).timestamp())
-
-
-def events_of(headers: dict[str, str], body: bytes) -> list[tuple[str, str | None, str | None]]:
-    """(id, type, time) of each CloudEvent in a request, whichever HTTP content mode carried it."""
-    if "ce-id" in headers:
-        return [(headers["ce-id"], headers.get("ce-type"), headers.get("ce-time"))]
-    data = orjson.loads(body) if body else None
-    items = data if isinstance(data, list) else [data] if isinstance(data, dict) else []
-    return [(str(e["id"]), e.get("type"), e.get("time")) for e in items if isinstance(e, dict) and "id" in e]
+        else:
+            self.positions[event_id] = position
 
 
 class _Request(asyncio.Protocol):
@@ -77,7 +64,8 @@ class _Request(asyncio.Protocol):
 
     def on_message_complete(self) -> None:
         status = self.server.handle(self.url.decode(), self.headers, b"".join(self.body))
-        reason = {204: b"No Content", 404: b"Not Found", 400: b"Bad Request", 503: b"Service Unavailable"}[status]
+        reason = {204: b"No Content", 400: b"Bad Request", 401: b"Unauthorized", 404: b"Not Found",
+                  503: b"Service Unavailable"}[status]
         self.transport.write(b"HTTP/1.1 %d %s\r\nContent-Length: 0\r\n\r\n" % (status, reason))
         if not self.parser.should_keep_alive():
             self.transport.close()
@@ -85,13 +73,12 @@ class _Request(asyncio.Protocol):
 
 
 class Receivers:
-    """`url(name)` is where subscriber `name` is delivered; `inboxes[name]` what it got. `failing[name] = n`
-    answers its next n requests with 503 (a receiver that is down for a while)."""
+    """`url(name)` is where subscriber `name` is delivered, `inboxes[name]` what it got; `expect(name, secret)`
+    arms its signature check (until then it answers 503, and the service tries again later)."""
 
     def __init__(self, names: list[str], host: str = "127.0.0.1") -> None:
         self.host = host
         self.inboxes = {n: Inbox() for n in names}
-        self.failing: Counter = Counter()
         self.port = 0
         self._server: asyncio.base_events.Server | None = None
 
@@ -103,17 +90,23 @@ class Receivers:
     def url(self, name: str) -> str:
         return f"http://{self.host}:{self.port}/r/{name}"
 
+    def expect(self, name: str, secret: str) -> None:
+        self.inboxes[name].webhook = Webhook(secret)
+
     def handle(self, path: str, headers: dict[str, str], body: bytes) -> int:
-        name = path.removeprefix("/r/").split("?")[0]
-        inbox = self.inboxes.get(name)
+        inbox = self.inboxes.get(path.removeprefix("/r/").split("?")[0])
         if inbox is None:
             return 404
-        if self.failing[name] > 0:
-            self.failing[name] -= 1
+        if inbox.webhook is None:
             return 503
         try:
-            for event in events_of(headers, body):
-                inbox.record(*event)
+            inbox.webhook.verify(body, headers, json_parse=False)
+        except WebhookVerificationError:
+            inbox.bad_signatures += 1
+            return 401
+        try:
+            event = orjson.loads(body)
+            inbox.record(str(event["id"]), int(event["position"]))
         except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
             return 400
         return 204

@@ -1,17 +1,20 @@
 """`make soak`: posts settlement lists while killing services, the broker and PostgreSQL at random, then
-checks that nothing was lost or applied twice.
+checks that nothing was lost or applied twice and that every webhook subscriber got its scope.
 
-It runs a stack of its own (PostgreSQL, Kafka and every service on free ports under .local/soak), never
-the one `make up` runs: it crashes its servers. During posting a chaos task waits a random time
-(exponential, mean SOAK_CHAOS_SECONDS), then does one of: SIGKILL a random service process (its supervisor
-restarts it), SIGKILL the broker and start it again after a few seconds, stop PostgreSQL immediately
-(a crash: no checkpoint, no goodbye to clients) and start it again. The HIS side posts as a HIS does:
-a list without an answer, or with a 5xx, is posted again. Each region's bureau and the province
-subscribe to every event type with a webhook.
+It runs a stack of its own (PostgreSQL, Kafka, the development issuer and every service on free ports
+under .local/soak), never the one `make up` runs: it crashes its servers. While lists are posted a chaos
+task waits a random time (exponential, mean --chaos-seconds), then does one of: SIGKILL a random service
+process (its supervisor restarts it), SIGKILL the broker and start it again after a few seconds, stop
+PostgreSQL immediately (a crash: no checkpoint, no goodbye to clients) and start it again; every kind at
+least once. The HIS side posts as a HIS does: a list without an answer, or with a 5xx, is posted again.
 
-It ends with, and exits 1 unless: every list accepted, one ledger entry per list (no claim without, none
-with two), a zero trial balance, and every subscriber holding every event of its scope at least once
-and none outside it (scope worked out here from the events' regions, not by the subscriptions service).
+Subscribers (webhooks, signatures verified): the bureau of every region the lists involve, the province
+and the hospital with the most lists. What each should hold is worked out here, not by the subscriptions
+service: every event read back from the Kafka topics, tied to its claim by its payload and each claim to
+its regions and hospital by the list that was posted (see `in_scope`).
+
+It ends with a table, and exits 1 unless: every list accepted, one ledger entry per list, a zero trial
+balance, and every subscriber holding every event of its scope at least once and none outside it.
 """
 from __future__ import annotations
 
@@ -45,14 +48,14 @@ from yidi_grouper.adapters.grouping_engine import GroupingEngine
 from yidi_grouper.domain.intake import claim_id_for
 
 from . import tokens
-from .client import post_all, wait_for_chain
+from .client import post_all, print_dead_letters, service_url, wait_for_chain
 from .receivers import Receivers
 from .workload import generate
 
 REPO = Path(__file__).resolve().parents[2]
 LOCAL = REPO / "deploy" / "local"
 SERVICES = ("grouper", "pricing", "budget", "audit", "clearing", "subscriptions", "reports", "dashboard")
-PROVINCE_SUBSCRIBER = "province"
+CHAOS_KINDS = ("service", "broker", "postgres")
 
 
 def _free_port(pair: bool = False) -> int:
@@ -73,9 +76,10 @@ def _free_port(pair: bool = False) -> int:
 
 @dataclass
 class Disruption:
-    at: float
+    at: float  # seconds from the first post
+    kind: str  # one of CHAOS_KINDS
     what: str
-    seconds_down: float
+    seconds: float  # until the victim was started again (a service: its supervisor restarts it)
 
 
 class SoakStack:
@@ -93,6 +97,8 @@ class SoakStack:
             "ISSUER_PORT": str(issuer), "OIDC_ISSUER": f"http://127.0.0.1:{issuer}",
             "DEV_ISSUER_KEY": str(state / "dev-issuer" / "key.pem"),
             "YIDI_NAMESPACE": "", "LOG_FORMAT": "json",
+            # a delivery whose outcome a crash lost (sent, not recorded) goes again after 15 s, not a minute
+            "SUBSCRIPTIONS_LEASE_SECONDS": os.environ.get("SUBSCRIPTIONS_LEASE_SECONDS", "15"),
             **{f"{s.upper()}_PORT": str(_free_port()) for s in SERVICES},
         }
 
@@ -141,7 +147,9 @@ class SoakStack:
         command = [str(bindir / "pg_ctl"), "-D", str(self.state / "postgres" / "data"), "-m", "immediate", "-w", "stop"]
         if os.geteuid() == 0:
             command = ["runuser", "-u", "postgres", "--", *command]
-        subprocess.run(command, check=True, capture_output=True, timeout=90)
+        stopped = subprocess.run(command, capture_output=True, text=True, timeout=90)
+        if stopped.returncode:
+            raise RuntimeError(f"pg_ctl stop failed: {stopped.stderr.strip()}")
         time.sleep(down)
         self._run(str(LOCAL / "postgres.sh"), "start")
 
@@ -186,52 +194,85 @@ async def chaos(stack: SoakStack, stop: asyncio.Event, mean_seconds: float, rng:
         else:
             await asyncio.to_thread(stack.crash_postgres, down)
             what = "crash postgres"
-        log.append(Disruption(round(t0 - start, 1), what, round(time.monotonic() - t0, 1)))
-        print(f"  chaos at {t0 - start:6.1f} s: {what} ({time.monotonic() - t0:.1f} s)", flush=True)
+        log.append(Disruption(round(t0 - start, 1), kind, what, round(time.monotonic() - t0, 1)))
+        print(f"soak {time.monotonic() - start:7.0f} s  chaos: {what} at {t0 - start:.0f} s, back after "
+              f"{time.monotonic() - t0:.1f} s", flush=True)
 
 
-# --- subscribers ---
+# --- subscribers and their scopes ---
 
-SCOPED_BY_CLAIM = {  # where an event type says which regions its claim concerns
-    "settlement-list.submitted": ("data", "settlement_list", "setlinfo"),
-    "settlement-list.rejected": ("data",),
-    "settlement-list.grouped": ("data", "claim"),
-    "payment.priced": ("data", "claim"),
-    "audit-flag.raised": ("data",),
-    "audit-flag.confirmed": ("data",),
-}
+# A hospital receives its own lists' outcomes (docs/security.md, "Subscriptions"); bureaus and the province
+# every event type.
+HOSPITAL_TYPES = ("settlement-list.rejected", "settlement-list.grouped", "payment.priced",
+                  "objection.decided", "special-case.decided")
 
 
-def regions_of(event: dict) -> set[str] | None:
-    """The regions whose bureaus an event concerns: its claim's treatment and insured regions; None when it
-    names no region (then only the province's subscriber should have it)."""
-    path = SCOPED_BY_CLAIM.get(event["type"])
-    if path is not None:
-        node = event
-        for key in path:
-            node = node.get(key) or {}
-        return {r for r in (node.get("treat_admdvs"), node.get("insu_admdvs")) if r}
+@dataclass(frozen=True)
+class Subscriber:
+    name: str
+    role: Role
+    region: str | None = None
+    hospital: str | None = None
+
+    @property
+    def types(self) -> tuple[str, ...]:
+        return HOSPITAL_TYPES if self.role == Role.HOSPITAL else tuple(EVENT_TYPES)
+
+    def headers(self) -> dict[str, str]:
+        return tokens.headers(self.role, region=self.region, hospital=self.hospital)
+
+
+def subscribers_for(lists: list[dict], regions: set[str]) -> list[Subscriber]:
+    """The bureau of each of the province's regions a list is treated or insured in, the province, and the
+    hospital that posted the most lists."""
+    involved = {r for sl in lists for r in (sl["setlinfo"]["treat_admdvs"], sl["setlinfo"]["insu_admdvs"])} & regions
+    busiest = Counter(sl["setlinfo"]["fixmedins_code"] for sl in lists).most_common(1)[0][0]
+    return [*(Subscriber(f"bureau-{r}", Role.BUREAU, region=r) for r in sorted(involved)),
+            Subscriber("province", Role.PROVINCE), Subscriber(f"hospital-{busiest}", Role.HOSPITAL, hospital=busiest)]
+
+
+def claim_of(event: dict) -> str | None:
     data = event.get("data") or {}
-    if event["type"] == "budget.alert":
-        return {data["region"]}
+    return data.get("claim_id") or (data.get("claim") or {}).get("claim_id")
+
+
+def in_scope(subscriber: Subscriber, event: dict, claims: dict[str, dict]) -> bool:
+    """Whether the subscriber should get the event, stated from the lists posted (claims: claim id -> the
+    list's setlinfo): the province everything; a bureau the events of claims treated or insured in its region
+    (an objection's decision: treated there), budget alerts and annual clearings of its region, and ledger
+    entries with a line on an account of its region (`<region>:…`, or the province's `province:…:<region>`;
+    an entry without lines, a claim with nothing to book, reaches none); a hospital the outcomes of its
+    own lists."""
+    if subscriber.role == Role.PROVINCE:
+        return True
+    if event["type"] not in subscriber.types:
+        return False
+    info = claims.get(claim_of(event) or "")
+    if subscriber.role == Role.HOSPITAL:
+        return info is not None and info["fixmedins_code"] == subscriber.hospital
+    data = event["data"]
     if event["type"] == "ledger.posted":
-        return {a["account"].split(":")[0] for a in data.get("lines", []) if a["account"][:2].isdigit()}
-    region = data.get("region") or data.get("treat_admdvs")
-    return {region} if region else None
+        return any(subscriber.region in line["account"].split(":") for line in data["lines"])
+    if info is not None:
+        regions = {info["treat_admdvs"]} if event["type"] == "objection.decided" else \
+            {info["treat_admdvs"], info["insu_admdvs"]}
+        return subscriber.region in regions
+    if event["type"] in ("budget.alert", "clearing.annual-cleared"):
+        return data["region"] == subscriber.region
+    return False
 
 
-async def subscribe(receivers: Receivers, regions: list[str]) -> dict[str, str]:
-    """Each region's bureau and the province subscribe to every event type; returns subscriber -> subscription id."""
-    url = f"http://127.0.0.1:{get_settings().service_port('subscriptions')}/v1/subscriptions"
+async def subscribe(receivers: Receivers, subscribers: list[Subscriber]) -> dict[str, str]:
+    """Each subscriber subscribes with its own token (its scope comes from it); returns name -> subscription id."""
     out = {}
-    async with httpx.AsyncClient(timeout=30) as client:
-        for name in [*regions, PROVINCE_SUBSCRIBER]:
-            caller = (tokens.headers(Role.PROVINCE) if name == PROVINCE_SUBSCRIBER
-                      else tokens.headers(Role.BUREAU, region=name))
-            answer = await client.post(url, json={"url": receivers.url(name), "types": list(EVENT_TYPES)},
-                                       headers=caller)
+    async with httpx.AsyncClient(base_url=service_url("subscriptions"), timeout=30) as client:
+        for s in subscribers:
+            answer = await client.post("/v1/subscriptions", json={"url": receivers.url(s.name), "types": list(s.types)},
+                                       headers=s.headers())
             answer.raise_for_status()
-            out[name] = answer.json()["id"]
+            made = answer.json()
+            receivers.expect(s.name, made["secret"])
+            out[s.name] = made["id"]
     return out
 
 
@@ -257,23 +298,52 @@ async def all_events(kafka: str) -> dict[str, dict]:
     return events
 
 
-def scope_check(events: dict[str, dict], receivers: Receivers, regions: list[str]) -> dict[str, dict]:
-    """Per subscriber: events of its scope it lacks, events outside its scope it got, duplicates."""
+async def deliveries_settled(subscriptions: dict[str, str], receivers: Receivers, expected: dict[str, set[str]]) -> bool:
+    """Every subscriber holds its scope, and the service has nothing more to send: each subscription has
+    scanned the whole log (up to the last position the province got) and has no pending or failed delivery."""
+    if any(not expected[name] <= inbox.positions.keys() for name, inbox in receivers.inboxes.items()):
+        return False
+    last = max(receivers.inboxes["province"].positions.values(), default=0)
+    async with httpx.AsyncClient(base_url=service_url("subscriptions"), timeout=30,
+                                 headers=tokens.headers(Role.PROVINCE)) as client:
+        for subscription_id in subscriptions.values():
+            if (await client.get(f"/v1/subscriptions/{subscription_id}")).json()["scanned_to"] < last:
+                return False
+            for status in ("pending", "failed"):
+                found = await client.get(f"/v1/subscriptions/{subscription_id}/deliveries",
+                                         params={"status": status, "limit": 1})
+                if found.json()["items"]:
+                    return False
+    return True
+
+
+async def wait_for_deliveries(subscriptions: dict[str, str], receivers: Receivers, expected: dict[str, set[str]],
+                              timeout: float, stall_seconds: float = 120) -> bool:
+    """Until deliveries_settled; gives up after timeout, or once nothing has arrived for stall_seconds."""
+    deadline, last, since = time.monotonic() + timeout, -1, time.monotonic()
+    while time.monotonic() < deadline and time.monotonic() - since < stall_seconds:
+        if await deliveries_settled(subscriptions, receivers, expected):
+            return True
+        if (now := sum(i.deliveries for i in receivers.inboxes.values())) != last:
+            last, since = now, time.monotonic()
+        await asyncio.sleep(2)
+    return False
+
+
+def scope_report(receivers: Receivers, expected: dict[str, set[str]]) -> dict[str, dict]:
     out = {}
-    for name in [*regions, PROVINCE_SUBSCRIBER]:
-        if name == PROVINCE_SUBSCRIBER:
-            expected = set(events)
-        else:
-            expected = {i for i, e in events.items() if name in (regions_of(e) or ())}
-        got = set(receivers.inboxes[name].first_seen)
-        out[name] = {"expected": len(expected), "received": len(got), "missing": len(expected - got),
-                     "outside_scope": len(got - expected), "duplicates": receivers.inboxes[name].duplicates}
+    for name, inbox in receivers.inboxes.items():
+        got = inbox.positions.keys()
+        out[name] = {"expected": len(expected[name]), "received": len(got), "missing": len(expected[name] - got),
+                     "outside_scope": len(got - expected[name]), "duplicates": inbox.duplicates,
+                     "bad_signatures": inbox.bad_signatures}
     return out
 
 
 # --- the ledger ---
 
 async def ledger_check(claims: set[str]) -> dict:
+    """Claim entries (not reversals) per posted list, and the trial balance of every line in the journal."""
     url = make_url(get_settings().service_database_url("clearing"))
     conn = await asyncpg.connect(host=url.host, port=url.port, user=url.username, password=url.password,
                                  database=url.database)
@@ -285,39 +355,83 @@ async def ledger_check(claims: set[str]) -> dict:
     finally:
         await conn.close()
     entries = {r["claim_id"]: r["n"] for r in rows}
-    return {"lists": len(claims), "claims_with_one_entry": sum(1 for c in claims if entries.get(c) == 1),
-            "claims_without_entry": sum(1 for c in claims if c not in entries),
-            "claims_with_several": sum(1 for c in claims if entries.get(c, 0) > 1),
-            "entries_of_unknown_claims": len(entries.keys() - claims),
-            "debits": str(debits), "credits": str(credits), "trial_balance_difference": str(debits - credits)}
+    per_list = [entries.get(c, 0) for c in claims]
+    return {"entries_per_list_min": min(per_list), "entries_per_list_max": max(per_list),
+            "lists_with_one_entry": per_list.count(1), "entries_of_unknown_claims": len(entries.keys() - claims),
+            "debits": str(debits), "credits": str(credits), "trial_balance": str(debits - credits)}
 
+
+# --- the run ---
 
 @dataclass
 class SoakResult:
     lists: int
-    posting_seconds: float
-    drain_seconds: float
     statuses: dict
+    posting_seconds: float
+    elapsed_seconds: float = 0.0
     disruptions: list[Disruption] = field(default_factory=list)
+    drained: bool = False
+    delivered: bool = False
+    dead_lettered: int = 0
     ledger: dict = field(default_factory=dict)
     subscribers: dict = field(default_factory=dict)
-    drained: bool = False
+
+    @property
+    def accepted(self) -> int:
+        return self.statuses.get(202, 0)
+
+    @property
+    def chaos(self) -> dict[str, int]:
+        return {kind: sum(d.kind == kind for d in self.disruptions) for kind in CHAOS_KINDS}
 
     @property
     def problems(self) -> list[str]:
         out = []
+        if missing := [k for k, n in self.chaos.items() if not n]:
+            out.append(f"no chaos of kind {', '.join(missing)}")
+        if self.accepted != self.lists:
+            out.append(f"accepted {self.accepted} of {self.lists} lists: {self.statuses}")
         if not self.drained:
             out.append("the chain did not drain")
-        if self.statuses.get(202, 0) != self.lists:
-            out.append(f"accepted {self.statuses.get(202, 0)} of {self.lists} lists: {self.statuses}")
-        if self.ledger.get("claims_with_one_entry") != self.lists:
+        if self.dead_lettered:
+            out.append(f"{self.dead_lettered} messages dead-lettered")
+        if self.ledger.get("lists_with_one_entry") != self.lists or self.ledger.get("entries_of_unknown_claims"):
             out.append(f"ledger: {self.ledger}")
-        if self.ledger.get("trial_balance_difference") not in ("0", "0.00"):
-            out.append(f"trial balance off by {self.ledger.get('trial_balance_difference')}")
+        if self.ledger.get("trial_balance") not in ("0", "0.00"):
+            out.append(f"trial balance off by {self.ledger.get('trial_balance')}")
+        if not self.delivered:
+            out.append("the subscriptions service did not finish delivering")
         for name, s in self.subscribers.items():
-            if s["missing"] or s["outside_scope"]:
+            if s["missing"] or s["outside_scope"] or s["bad_signatures"]:
                 out.append(f"subscriber {name}: {s}")
         return out
+
+
+async def dead_letters() -> int:
+    """Messages the services set aside (each service's dead_letters table, which survives its restarts)."""
+    async with httpx.AsyncClient(timeout=30, headers=tokens.headers(Role.OPS)) as client:
+        found = [(await client.get(f"{service_url(s)}/v1/ops/dead-letters", params={"limit": 1000})).json()["items"]
+                 for s in SERVICES]
+    return sum(map(len, found))
+
+
+async def monitor(start: float, every: float, receivers: Receivers, stop: asyncio.Event) -> None:
+    """A progress line every `every` seconds: what the grouper holds, what reached the ledger, deliveries."""
+    async with httpx.AsyncClient(timeout=5, headers=tokens.headers(Role.PROVINCE)) as client:
+        while not stop.is_set():
+            try:
+                await asyncio.wait_for(stop.wait(), timeout=every)
+                return
+            except asyncio.TimeoutError:
+                pass
+            try:
+                counts = (await client.get(f"{service_url('grouper')}/v1/settlement-lists",
+                                           params={"limit": 1})).json()["stage_counts"]
+                chain = f"lists held {sum(counts.values())}, posted {counts.get('posted', 0)}"
+            except (httpx.HTTPError, ValueError, KeyError):
+                chain = "grouper not answering"
+            delivered = sum(len(i.positions) for i in receivers.inboxes.values())
+            print(f"soak {time.monotonic() - start:7.0f} s  {chain}  events delivered {delivered}", flush=True)
 
 
 async def soak(args) -> SoakResult:
@@ -330,66 +444,66 @@ async def soak(args) -> SoakResult:
         settings = get_settings()
         config = load_config(settings.yidi_config_dir)
         engine = GroupingEngine.from_settings(settings)
-        workload = generate(config, engine.scheme, count=args.lists, seed=args.seed, codes=engine.codes,
-                            error_share=0, qc_share=0, duplicate_share=0, correction_share=0, id_prefix="SOAK")
-        lists = workload.lists
-        claims = {claim_id_for(sl["setlinfo"]["fixmedins_code"], sl["setlinfo"]["setl_id"]) for sl in lists}
-        regions = sorted({ry.region for ry in config.region_years.values()})
-        receivers = await Receivers([*regions, PROVINCE_SUBSCRIBER]).start()
-        await subscribe(receivers, regions)
+        lists = generate(config, engine.scheme, count=args.lists, seed=args.seed, codes=engine.codes,
+                         error_share=0, qc_share=0, duplicate_share=0, correction_share=0, id_prefix="SOAK").lists
+        claims = {claim_id_for(sl["setlinfo"]["fixmedins_code"], sl["setlinfo"]["setl_id"]): sl["setlinfo"]
+                  for sl in lists}
+        subscribers = subscribers_for(lists, {ry.region for ry in config.region_years.values()})
+        receivers = await Receivers([s.name for s in subscribers]).start()
+        before = await all_events(settings.kafka_bootstrap_servers)  # events before subscribing: nobody's
+        subscriptions = await subscribe(receivers, subscribers)
 
-        stop, log = asyncio.Event(), []
+        start, stop, done, log = time.monotonic(), asyncio.Event(), asyncio.Event(), []
+        progress = asyncio.create_task(monitor(start, args.progress_seconds, receivers, done))
         chaos_task = asyncio.create_task(chaos(stack, stop, args.chaos_seconds, rng, log))
-        t0 = time.monotonic()
-        posted = await post_all(lists, concurrency=args.concurrency, desc="soak: posting", retry_for=900,
-                                rate=args.rate, progress=not args.quiet)
-        posting = time.monotonic() - t0
+        posted = await post_all(lists, concurrency=args.concurrency, retry_for=900, rate=args.rate, progress=False)
+        result = SoakResult(lists=len(lists), statuses=dict(posted.statuses), posting_seconds=round(posted.elapsed, 1),
+                            disruptions=log)
+        print(f"soak: posted {len(lists)} lists in {posted.elapsed:.0f} s; finishing the chaos round", flush=True)
         stop.set()
         await chaos_task
-        t1 = time.monotonic()
-        drained, _ = await wait_for_chain(timeout=args.drain_timeout, progress=not args.quiet, stall_polls=120)
-        deliveries_settled = await _wait_for_deliveries(receivers, timeout=args.drain_timeout)
-        drain = time.monotonic() - t1
-        events = await all_events(settings.kafka_bootstrap_servers)
-        result = SoakResult(lists=len(lists), posting_seconds=round(posting, 1), drain_seconds=round(drain, 1),
-                            statuses={k: v for k, v in posted.statuses.items()}, disruptions=log,
-                            ledger=await ledger_check(claims), subscribers=scope_check(events, receivers, regions),
-                            drained=drained and deliveries_settled)
+        result.drained, _ = await wait_for_chain(timeout=args.drain_timeout, progress=False, stall_polls=120)
+        result.dead_lettered = await dead_letters()
+        if result.dead_lettered:
+            await print_dead_letters()
+        events = {i: e for i, e in (await all_events(settings.kafka_bootstrap_servers)).items() if i not in before}
+        expected = {s.name: {i for i, e in events.items() if in_scope(s, e, claims)} for s in subscribers}
+        result.delivered = await wait_for_deliveries(subscriptions, receivers, expected, args.drain_timeout)
+        done.set()
+        await progress
+        result.elapsed_seconds = round(time.monotonic() - start, 1)
+        result.ledger = await ledger_check(set(claims))
+        result.subscribers = scope_report(receivers, expected)
         await receivers.stop()
         return result
     finally:
         stack.stop(keep=args.keep)
 
 
-async def _wait_for_deliveries(receivers: Receivers, timeout: float, quiet_seconds: float = 10) -> bool:
-    """Until no subscriber has received anything for quiet_seconds (the subscriptions service has caught up)."""
-    deadline = time.monotonic() + timeout
-    last, since = -1, time.monotonic()
-    while time.monotonic() < deadline:
-        now = sum(i.deliveries for i in receivers.inboxes.values())
-        if now != last:
-            last, since = now, time.monotonic()
-        elif time.monotonic() - since >= quiet_seconds:
-            return True
-        await asyncio.sleep(1)
-    return False
-
-
 def report(result: SoakResult) -> None:
-    kinds = Counter("kill service" if d.what.startswith("kill ") and d.what != "kill broker" else d.what
-                    for d in result.disruptions)
-    print(f"\nsoak: {result.lists} lists posted in {result.posting_seconds} s "
-          f"({result.lists / result.posting_seconds:.0f}/s through the disruptions), drained in {result.drain_seconds} s")
-    print("disruptions: " + ", ".join(f"{n} × {k}" for k, n in sorted(kinds.items())))
-    print("ledger: " + ", ".join(f"{k} {v}" for k, v in result.ledger.items()))
-    header = ["subscriber", "expected", "received", "missing", "outside scope", "duplicates"]
-    rows = [[name, s["expected"], s["received"], s["missing"], s["outside_scope"], s["duplicates"]]
-            for name, s in result.subscribers.items()]
-    widths = [max(len(str(x)) for x in col) for col in zip(header, *rows)]
-    for r in [header, ["-" * w for w in widths], *rows]:
-        print("  " + "  ".join(str(x).rjust(w) for x, w in zip(r, widths)))
+    def table(header: list[str], rows: list[list]) -> None:
+        widths = [max(len(f"{x:,}" if isinstance(x, int) else str(x)) for x in col) for col in zip(header, *rows)]
+        for r in [header, ["-" * w for w in widths], *rows]:
+            print("  " + "  ".join((f"{x:,}" if isinstance(x, int) else str(x)).rjust(w) for x, w in zip(r, widths)))
+
+    ledger = result.ledger
+    print("\nsoak")
+    table(["figure", "value"], [
+        ["lists posted", result.lists],
+        ["accepted (202)", result.accepted],
+        *[[f"chaos: {kind}", n] for kind, n in result.chaos.items()],
+        ["ledger entries per list (min/max)", f"{ledger.get('entries_per_list_min')}/{ledger.get('entries_per_list_max')}"],
+        ["trial balance (debits - credits)", ledger.get("trial_balance")],
+        ["dead-lettered messages", result.dead_lettered],
+        ["posting (s)", result.posting_seconds],
+        ["elapsed, first post to last delivery (s)", result.elapsed_seconds],
+        ["lists/s over the elapsed time", f"{result.lists / max(result.elapsed_seconds, 0.1):.1f}"]])
+    print()
+    table(["subscriber", "expected", "received", "missing", "outside scope", "duplicates", "bad signatures"],
+          [[name, s["expected"], s["received"], s["missing"], s["outside_scope"], s["duplicates"], s["bad_signatures"]]
+           for name, s in result.subscribers.items()])
     problems = result.problems
-    print("\nsoak: " + ("every check holds" if not problems else "FAILED:\n  " + "\n  ".join(problems)))
+    print("\nsoak: " + ("every check holds" if not problems else "FAILED:\n  " + "\n  ".join(problems)), flush=True)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -400,11 +514,11 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--concurrency", type=int, default=32)
     p.add_argument("--rate", type=float, default=None, help="lists per second (default: as fast as the intake takes them)")
     p.add_argument("--seed", type=int, default=int(os.environ.get("SOAK_SEED", 7)))
-    p.add_argument("--drain-timeout", type=float, default=1800)
+    p.add_argument("--drain-timeout", type=float, default=1800, help="seconds to wait for the chain, then for deliveries")
+    p.add_argument("--progress-seconds", type=float, default=30, help="seconds between progress lines")
     p.add_argument("--state", default=str(REPO / ".local" / "soak"))
     p.add_argument("--keep", action="store_true", help="keep the stack's data directory (logs) afterwards")
     p.add_argument("--json", help="also write the result to this file")
-    p.add_argument("--quiet", action="store_true", help="no progress bars")
     return p
 
 
@@ -413,7 +527,8 @@ def main() -> None:
     result = uvloop.run(soak(args))
     report(result)
     if args.json:
-        Path(args.json).write_text(json.dumps({**asdict(result), "problems": result.problems}, indent=2, default=str))
+        Path(args.json).write_text(json.dumps({**asdict(result), "accepted": result.accepted, "chaos": result.chaos,
+                                               "problems": result.problems}, indent=2, default=str))
     sys.exit(1 if result.problems else 0)
 
 
