@@ -13,15 +13,15 @@ from yidi_demo.soak import Subscriber, in_scope, subscribers_for
 SECRET = "whsec_" + "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"  # any base64 key
 
 
-def _delivery(event: dict, secret: str = SECRET) -> tuple[bytes, dict]:
-    body = orjson.dumps(event)
+def _delivery(sent: dict | list, secret: str = SECRET) -> tuple[bytes, dict]:
+    body = orjson.dumps(sent)
+    message_id = sent["id"] if isinstance(sent, dict) else "batch_1_2_2"
     now = datetime.now(timezone.utc).replace(microsecond=0)
-    signature = Webhook(secret).sign(event["id"], now, body.decode())
-    return body, {"webhook-id": event["id"], "webhook-timestamp": str(int(now.timestamp())), "webhook-signature": signature,
-                  "content-type": "application/cloudevents+json"}
+    signature = Webhook(secret).sign(message_id, now, body.decode())
+    return body, {"webhook-id": message_id, "webhook-timestamp": str(int(now.timestamp())), "webhook-signature": signature}
 
 
-async def test_a_receiver_counts_each_signed_event_once_and_refuses_a_bad_signature():
+async def test_a_receiver_counts_each_signed_event_once_alone_or_batched_and_refuses_a_bad_signature():
     receivers = await Receivers(["bureau-360100"]).start()
     try:
         event = {"id": "e1", "type": "payment.priced", "position": 7, "data": {}}
@@ -33,10 +33,13 @@ async def test_a_receiver_counts_each_signed_event_once_and_refuses_a_bad_signat
                   for _ in range(2)]
             forged_body, forged_headers = _delivery({**event, "id": "e2"}, "whsec_" + "A" * 32)
             forged = await client.post(receivers.url("bureau-360100"), content=forged_body, headers=forged_headers)
+            batch_body, batch_headers = _delivery([{**event, "id": "e3", "position": 8}, {**event, "position": 7}])
+            batch = await client.post(receivers.url("bureau-360100"), content=batch_body, headers=batch_headers)
             unknown = await client.post(receivers.url("nobody"), content=body, headers=headers)
         inbox = receivers.inboxes["bureau-360100"]
-        assert (too_early.status_code, ok, forged.status_code, unknown.status_code) == (503, [204, 204], 401, 404)
-        assert (inbox.positions, inbox.deliveries, inbox.duplicates, inbox.bad_signatures) == ({"e1": 7}, 2, 1, 1)
+        assert (too_early.status_code, ok, forged.status_code, batch.status_code, unknown.status_code) == (
+            503, [204, 204], 401, 204, 404)
+        assert (inbox.positions, inbox.deliveries, inbox.duplicates, inbox.bad_signatures) == ({"e1": 7, "e3": 8}, 4, 2, 1)
     finally:
         await receivers.stop()
 

@@ -1,7 +1,7 @@
 """Webhook receivers for the soak: one HTTP server, one path per subscriber. Each delivery is checked as a
 subscriber would check it, its Standard Webhooks signature against the subscription's secret (with the
-`standardwebhooks` library), then its CloudEvent (structured mode, as the subscriptions service sends) is
-recorded by id with its log position.
+`standardwebhooks` library), then its CloudEvents are recorded by id with their log positions: one event
+(structured mode) or a JSON array of them (batched mode, a subscription with a batch size above 1).
 
 Written on httptools like the load generator (client.py): it shares the cores the chain runs on, and a
 receiver that costs more CPU than the deliveries it counts would slow what it measures.
@@ -105,10 +105,12 @@ class Receivers:
             inbox.bad_signatures += 1
             return 401
         try:
-            event = orjson.loads(body)
-            inbox.record(str(event["id"]), int(event["position"]))
+            sent = orjson.loads(body)
+            events = [(str(e["id"]), int(e["position"])) for e in (sent if isinstance(sent, list) else [sent])]
         except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
             return 400
+        for event_id, position in events:
+            inbox.record(event_id, position)
         return 204
 
     async def stop(self) -> None:

@@ -213,6 +213,7 @@ class Subscriber:
     role: Role
     region: str | None = None
     hospital: str | None = None
+    batch_size: int = 1  # above 1: batched deliveries (a JSON array of events a request)
 
     @property
     def types(self) -> tuple[str, ...]:
@@ -223,12 +224,14 @@ class Subscriber:
 
 
 def subscribers_for(lists: list[dict], regions: set[str]) -> list[Subscriber]:
-    """The bureau of each of the province's regions a list is treated or insured in, the province, and the
-    hospital that posted the most lists."""
+    """The bureau of each of the province's regions a list is treated or insured in and the province, taking
+    batches (they receive many events a second), and the hospital that posted the most lists, one event a
+    request: both delivery modes."""
     involved = {r for sl in lists for r in (sl["setlinfo"]["treat_admdvs"], sl["setlinfo"]["insu_admdvs"])} & regions
     busiest = Counter(sl["setlinfo"]["fixmedins_code"] for sl in lists).most_common(1)[0][0]
-    return [*(Subscriber(f"bureau-{r}", Role.BUREAU, region=r) for r in sorted(involved)),
-            Subscriber("province", Role.PROVINCE), Subscriber(f"hospital-{busiest}", Role.HOSPITAL, hospital=busiest)]
+    return [*(Subscriber(f"bureau-{r}", Role.BUREAU, region=r, batch_size=50) for r in sorted(involved)),
+            Subscriber("province", Role.PROVINCE, batch_size=100),
+            Subscriber(f"hospital-{busiest}", Role.HOSPITAL, hospital=busiest)]
 
 
 def claim_of(event: dict) -> str | None:
@@ -267,8 +270,8 @@ async def subscribe(receivers: Receivers, subscribers: list[Subscriber]) -> dict
     out = {}
     async with httpx.AsyncClient(base_url=service_url("subscriptions"), timeout=30) as client:
         for s in subscribers:
-            answer = await client.post("/v1/subscriptions", json={"url": receivers.url(s.name), "types": list(s.types)},
-                                       headers=s.headers())
+            answer = await client.post("/v1/subscriptions", json={"url": receivers.url(s.name), "types": list(s.types),
+                                                                  "batch_size": s.batch_size}, headers=s.headers())
             answer.raise_for_status()
             made = answer.json()
             receivers.expect(s.name, made["secret"])
