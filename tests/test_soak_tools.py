@@ -1,5 +1,6 @@
 """The soak's own instruments: its webhook receiver (signatures checked, each event counted once) and the
 scope it expects each subscriber to get, worked by hand here from the lists posted."""
+import time
 from datetime import datetime, timezone
 
 import httpx
@@ -36,10 +37,15 @@ async def test_a_receiver_counts_each_signed_event_once_alone_or_batched_and_ref
             batch_body, batch_headers = _delivery([{**event, "id": "e3", "position": 8}, {**event, "position": 7}])
             batch = await client.post(receivers.url("bureau-360100"), content=batch_body, headers=batch_headers)
             unknown = await client.post(receivers.url("nobody"), content=body, headers=headers)
+            an_hour_ago = datetime.fromtimestamp(time.time() - 3600, timezone.utc).isoformat()
+            timed_body, timed_headers = _delivery({**event, "id": "e4", "position": 9, "time": an_hour_ago})
+            await client.post(receivers.url("bureau-360100"), content=timed_body, headers=timed_headers)
         inbox = receivers.inboxes["bureau-360100"]
         assert (too_early.status_code, ok, forged.status_code, batch.status_code, unknown.status_code) == (
             503, [204, 204], 401, 204, 404)
-        assert (inbox.positions, inbox.deliveries, inbox.duplicates, inbox.bad_signatures) == ({"e1": 7, "e3": 8}, 4, 2, 1)
+        assert (inbox.positions, inbox.deliveries, inbox.duplicates, inbox.bad_signatures) == (
+            {"e1": 7, "e3": 8, "e4": 9}, 5, 2, 1)
+        assert len(inbox.delays) == 1 and 3600 <= inbox.delays[0] < 3660  # only e4 carried a time
     finally:
         await receivers.stop()
 

@@ -105,6 +105,7 @@ class Subscribers:
                 if answer.status_code != 201:
                     raise SystemExit(f"subscribing {name}: {answer.status_code} {answer.text[:300]}")
                 self.ids[name] = answer.json()["id"]
+                self.receivers.expect(name, answer.json()["secret"])
 
     def mark(self) -> dict[str, int]:
         return {name: len(inbox.delays) for name, inbox in self.receivers.inboxes.items()}

@@ -9,7 +9,9 @@ receiver that costs more CPU than the deliveries it counts would slow what it me
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import httptools
 import orjson
@@ -19,20 +21,24 @@ from standardwebhooks.webhooks import WebhookVerificationError
 
 @dataclass
 class Inbox:
-    """What one subscriber received: each event id once, with its log position; every delivery counted."""
+    """What one subscriber received: each event id once, with its log position; every delivery counted; the
+    delay from each event's time (its CloudEvents `time`) to its first arrival, in seconds."""
 
     webhook: Webhook | None = None  # the subscription's secret, known once it is made
     positions: dict[str, int] = field(default_factory=dict)
     deliveries: int = 0
     duplicates: int = 0
     bad_signatures: int = 0
+    delays: list[float] = field(default_factory=list)
 
-    def record(self, event_id: str, position: int) -> None:
+    def record(self, event_id: str, position: int, event_time: str | None = None) -> None:
         self.deliveries += 1
         if event_id in self.positions:
             self.duplicates += 1
         else:
             self.positions[event_id] = position
+            if event_time:
+                self.delays.append(time.time() - datetime.fromisoformat(event_time).timestamp())
 
 
 class _Request(asyncio.Protocol):
@@ -106,11 +112,12 @@ class Receivers:
             return 401
         try:
             sent = orjson.loads(body)
-            events = [(str(e["id"]), int(e["position"])) for e in (sent if isinstance(sent, list) else [sent])]
+            events = [(str(e["id"]), int(e["position"]), e.get("time"))
+                      for e in (sent if isinstance(sent, list) else [sent])]
         except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
             return 400
-        for event_id, position in events:
-            inbox.record(event_id, position)
+        for event_id, position, event_time in events:
+            inbox.record(event_id, position, event_time)
         return 204
 
     async def stop(self) -> None:
