@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from yidi_reports.domain.feedback import FeedbackItem
 from yidi_reports.domain.indicators import Case
 from yidi_reports.domain.objections import Objection
 from yidi_reports.domain.reports import StoredReport
@@ -16,6 +17,8 @@ class FakeReportsRepository:
         self.stored_reports: dict[str, StoredReport] = {}
         self.bodies: dict[str, dict[str, bytes]] = {}
         self.stored_objections: dict[str, Objection] = {}
+        self.stored_feedback: dict[str, FeedbackItem] = {}
+        self.stored_flags: dict[str, Flag] = {}
 
     async def cases(self, query: CaseQuery) -> list[Case]:
         return [c for c in self.stored_cases.values() if c.stage in ("priced", "rejected") and c.period in query.months
@@ -27,6 +30,9 @@ class FakeReportsRepository:
 
     async def flags(self, claim_ids=None, *, region=None, hospital=None) -> list[Flag]:
         return []
+
+    async def flag(self, flag_id: str) -> Flag | None:
+        return self.stored_flags.get(flag_id)
 
     async def case(self, claim_id: str) -> Case | None:
         return self.stored_cases.get(claim_id)
@@ -54,3 +60,13 @@ class FakeReportsRepository:
     async def objections(self, *, hospital=None, region=None) -> list[Objection]:
         return [o for o in self.stored_objections.values() if hospital in (None, o.hospital_code)
                 and region in (None, o.treatment_region)]
+
+    async def feedback_items(self, *, hospital=None, region=None, round_id=None) -> list[FeedbackItem]:
+        return [i for i in self.stored_feedback.values() if hospital in (None, i.hospital_code)
+                and region in (None, i.region) and round_id in (None, i.round)]
+
+    async def feedback_item(self, item_id: str, *, for_update: bool = False) -> FeedbackItem | None:
+        return self.stored_feedback.get(item_id)
+
+    async def save_feedback_item(self, item: FeedbackItem) -> None:
+        self.stored_feedback[item.id] = item

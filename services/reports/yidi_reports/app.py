@@ -1,4 +1,4 @@
-"""The reports service: indicators read model, the seed 004 reports and objections."""
+"""The reports service: indicators read model, the seed 004 reports, objections and feedback rounds."""
 import asyncio
 from pathlib import Path
 
@@ -10,6 +10,7 @@ from yidi_common.settings import get_settings
 
 from .adapters.norms import load_norms
 from .adapters.settings import ReportsSettings
+from .api.feedback import router as feedback_router
 from .api.indicators import router as indicators_router
 from .api.objections import router as objections_router
 from .api.ops import router as ops_router
@@ -39,9 +40,9 @@ async def report_calendar(runtime: ServiceRuntime) -> None:
 app = create_service_app(
     "reports",
     handlers=make_handlers(),
-    routers=[indicators_router, reports_router, objections_router, ops_router],
+    routers=[indicators_router, reports_router, objections_router, feedback_router, ops_router],
     title="Yidi reports",
-    description="indicators read model, the seed 004 reports and objections",
+    description="indicators read model, the seed 004 reports, objections and feedback rounds",
     config=config,
     background=(report_calendar,),
 )

@@ -9,6 +9,7 @@ import orjson
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from ..domain.feedback import FeedbackItem, Reference
 from ..domain.indicators import Case
 from ..domain.objections import Objection, Step
 from ..domain.reports import StoredReport
@@ -73,6 +74,17 @@ def _objection(row) -> Objection:
         target_kind=r["target_kind"], target_id=r["target_id"], reason=r["reason"], documents=tuple(r["documents"]),
         filed_at=r["filed_at"], window_closes=r["window_closes"], status=r["status"], claim_id=r["claim_id"],
         claim_version=r["claim_version"], decided_at=r["decided_at"], decision_reasons=r["decision_reasons"],
+        trail=tuple(Step(s["action"], s["role"], s["subject"], datetime.fromisoformat(s["at"]), s.get("detail", ""))
+                    for s in r["trail"]))
+
+
+def _feedback(row) -> FeedbackItem:
+    r = row._mapping
+    return FeedbackItem(
+        id=r["id"], round=r["round"], hospital_code=r["hospital_code"], region=r["region"], topic=r["topic"],
+        text=r["text"], submitted_at=r["submitted_at"], answer_due=r["answer_due"],
+        reference=Reference(r["reference_kind"], r["reference_id"]) if r["reference_kind"] else None,
+        status=r["status"], answer=r["answer"], answered_at=r["answered_at"],
         trail=tuple(Step(s["action"], s["role"], s["subject"], datetime.fromisoformat(s["at"]), s.get("detail", ""))
                     for s in r["trail"]))
 
@@ -251,6 +263,33 @@ class PostgresReportsRepository:
             "decided_at = excluded.decided_at, decision_reasons = excluded.decision_reasons, trail = excluded.trail"),
             {**{f.name: getattr(objection, f.name) for f in dataclasses.fields(objection) if f.name not in ("documents", "trail")},
              "documents": orjson.dumps(list(objection.documents)).decode(), "trail": orjson.dumps(trail).decode()})
+
+    # ------------------------------------------------------------------ feedback rounds
+    async def feedback_items(self, *, hospital: str | None = None, region: str | None = None,
+                             round_id: str | None = None) -> list[FeedbackItem]:
+        rows = await self.conn.execute(text(
+            "SELECT * FROM feedback_items WHERE (CAST(:h AS text) IS NULL OR hospital_code = :h) "
+            "AND (CAST(:r AS text) IS NULL OR region = :r) AND (CAST(:round AS text) IS NULL OR round = :round) "
+            "ORDER BY submitted_at, id"), {"h": hospital, "r": region, "round": round_id})
+        return [_feedback(r) for r in rows]
+
+    async def feedback_item(self, item_id: str, *, for_update: bool = False) -> FeedbackItem | None:
+        row = (await self.conn.execute(text(
+            f"SELECT * FROM feedback_items WHERE id = :id{' FOR UPDATE' if for_update else ''}"), {"id": item_id})).first()
+        return _feedback(row) if row else None
+
+    async def save_feedback_item(self, item: FeedbackItem) -> None:
+        trail = [{"action": s.action, "role": s.role, "subject": s.subject, "at": s.at.isoformat(), "detail": s.detail}
+                 for s in item.trail]
+        await self.conn.execute(text(
+            "INSERT INTO feedback_items (id, round, hospital_code, region, topic, text, reference_kind, reference_id, "
+            "submitted_at, answer_due, status, answer, answered_at, trail) VALUES (:id, :round, :hospital_code, "
+            ":region, :topic, :text, :reference_kind, :reference_id, :submitted_at, :answer_due, :status, :answer, "
+            ":answered_at, CAST(:trail AS jsonb)) ON CONFLICT (id) DO UPDATE SET status = excluded.status, "
+            "answer = excluded.answer, answered_at = excluded.answered_at, trail = excluded.trail"),
+            {**{f.name: getattr(item, f.name) for f in dataclasses.fields(item) if f.name not in ("reference", "trail")},
+             "reference_kind": item.reference.kind if item.reference else None,
+             "reference_id": item.reference.id if item.reference else None, "trail": orjson.dumps(trail).decode()})
 
 
 def _fill(winner: Case, other: Case) -> Case:

@@ -1,6 +1,6 @@
 """The reports service's tables. READ_MODEL_DDL is what a replay rebuilds from the topics (it is also
 created, with the messaging tables, in the fresh schema of a rebuild); OWN_STATE_DDL is what only this
-service decides (stored reports, objections) and a replay never touches."""
+service decides (stored reports, objections, feedback items) and a replay never touches."""
 
 READ_MODEL_DDL = [
     """CREATE TABLE IF NOT EXISTS cases (
@@ -85,4 +85,20 @@ OWN_STATE_DDL = [
         decision_reasons text,
         trail jsonb NOT NULL)""",
     "CREATE INDEX IF NOT EXISTS objections_target ON objections (target_kind, target_id)",
+    """CREATE TABLE IF NOT EXISTS feedback_items (
+        id text PRIMARY KEY,
+        round text NOT NULL,  -- 2026-H1 | 2026-H2
+        hospital_code text NOT NULL,
+        region text NOT NULL,  -- the hospital's region: its bureau answers
+        topic text NOT NULL,
+        text text NOT NULL,
+        reference_kind text,
+        reference_id text,
+        submitted_at timestamptz NOT NULL,
+        answer_due date NOT NULL,
+        status text NOT NULL,
+        answer text,
+        answered_at timestamptz,
+        trail jsonb NOT NULL)""",
+    "CREATE INDEX IF NOT EXISTS feedback_items_region_round ON feedback_items (region, round)",
 ]

@@ -16,6 +16,8 @@ from ..adapters.render import render_all
 from ..adapters.repository import PostgresReportsRepository
 from ..domain.reports import ReportKind, StoredReport, china_date
 from ..service_layer import reports as use_cases
+from .feedback import scoped_items as scoped_feedback
+from .feedback import view as feedback_view
 from .scope import hospital_region, problems
 
 router = APIRouter(tags=["reports"])
@@ -80,9 +82,13 @@ async def list_reports(request: Request, kind: str | None = None, region: str | 
                                                period=period)})
 
 
-@router.get("/v1/reports/overdue", summary="Reports past their due date without a generation, or generated late")
+@router.get("/v1/reports/overdue", summary="Reports past their due date without a generation, or generated late; "
+                                          "feedback items unanswered after their round's answer window")
 async def overdue_reports(request: Request, caller: Principal = Depends(authorize(*READERS))) -> Response:
-    return _json(200, {"items": [r for r in await _listing(request, caller) if r["overdue"]]})
+    today = china_date(_now())
+    async with transaction(request.app.state.runtime.engine, PostgresReportsRepository) as tx:
+        feedback = [feedback_view(i, caller, today) for i in await scoped_feedback(tx.repo, caller) if i.overdue(today)]
+    return _json(200, {"items": [r for r in await _listing(request, caller) if r["overdue"]], "feedback": feedback})
 
 
 @router.post("/v1/reports", status_code=201, summary="Generate a report now (HTML, PDF and XLSX)")

@@ -6,6 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
+from ..domain.feedback import FeedbackItem
 from ..domain.indicators import Case
 from ..domain.objections import Objection
 from ..domain.reports import StoredReport
@@ -117,3 +118,11 @@ class ReportsRepository(Protocol):
     async def open_objections(self, target_kind: str, target_id: str) -> list[Objection]: ...
 
     async def save_objection(self, objection: Objection) -> None: ...
+
+    # feedback rounds
+    async def feedback_items(self, *, hospital: str | None = None, region: str | None = None,
+                             round_id: str | None = None) -> list[FeedbackItem]: ...
+
+    async def feedback_item(self, item_id: str, *, for_update: bool = False) -> FeedbackItem | None: ...
+
+    async def save_feedback_item(self, item: FeedbackItem) -> None: ...
