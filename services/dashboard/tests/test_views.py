@@ -4,7 +4,7 @@ from decimal import Decimal
 import pytest
 
 from yidi_common.auth import Principal, Role
-from yidi_dashboard.domain.views import flag_actions, highest_alerts, percent, yuan
+from yidi_dashboard.domain.views import coverage_chart, flag_actions, highest_alerts, percent, yuan
 
 BUREAU_A = Principal("a", Role.BUREAU, region="360100")
 BUREAU_B = Principal("b", Role.BUREAU, region="360400")
@@ -43,3 +43,15 @@ def test_the_highest_level_a_budget_reached_is_shown():
 ])
 def test_each_role_is_offered_the_steps_its_region_plays(caller, status, actions):
     assert flag_actions(caller, {**FLAG, "status": status}) == actions
+
+
+def test_the_coverage_chart_plots_percentages_against_the_seed_000_targets():
+    rows = [{"label": "南昌市", "region": "360100", "pools": "1.0000", "hospitals": "0.8333", "groups": "0.9125",
+             "fund": "0.6549", "targets": {"pools": "1.00", "hospitals": "1.00", "groups": "0.90", "fund": "0.70"}},
+            {"label": "全省", "region": "all", "pools": "0.5455", "hospitals": None, "groups": "1", "fund": "0.00005"}]
+    chart = coverage_chart(rows)
+    assert chart["labels"] == ["南昌市", "全省"]
+    assert chart["values"] == {"hospitals": [83.33, None], "groups": [91.25, 100.0], "fund": [65.49, 0.0]}
+    assert chart["targets"] == {"hospitals": 100.0, "groups": 90.0, "fund": 70.0}  # 五(二): 100 %, ≥ 90 %, ≥ 70 %
+    assert chart["measures"] == {"hospitals": "定点医疗机构覆盖率", "groups": "病种覆盖率", "fund": "医保基金覆盖率"}
+    assert coverage_chart([])["targets"] == {}

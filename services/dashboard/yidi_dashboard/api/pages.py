@@ -19,7 +19,8 @@ from .web import flash, form_of, hospitals, regions, render, signed_in, this_yea
 router = APIRouter(include_in_schema=False)
 
 # every page a signed-in user opens (the access test checks each redirects to sign in without a session)
-PAGES = ("/", "/budget", "/indicators", "/claims", "/claims/C-NONE", "/flags", "/statements", "/objections")
+PAGES = ("/", "/budget", "/indicators", "/coverage", "/claims", "/claims/C-NONE", "/flags", "/statements", "/objections",
+         "/feedback")
 
 
 def backends(request: Request) -> Backends:
@@ -66,6 +67,14 @@ async def indicators_page(request: Request, region: str | None = None, start: st
     data = await pages.indicators(api, session, region, hospital, start, end, end[:4])
     return render(request, "indicators.html", session, title="CMI 与消耗指数", region=region, hospital=hospital,
                   start=start, end=end, year=end[:4], **data)
+
+
+@router.get("/coverage")
+async def coverage_page(request: Request, year: int | None = Query(None, ge=2000, le=2100),
+                        session: Session = Depends(signed_in), api: Backends = Depends(backends)) -> Response:
+    year = year or this_year()
+    data = await pages.coverage(api, session, regions(), year)
+    return render(request, "coverage.html", session, title="付费方式覆盖率", year=year, **data)
 
 
 @router.get("/claims")
@@ -172,6 +181,36 @@ async def decide_objection(request: Request, objection_id: str = Path(max_length
     response = RedirectResponse("/objections", status_code=303)
     decided = {"accepted": "已接受", "rejected": "已驳回"}.get(form.get("decision") or "", "已处理")
     flash(response, request, f"异议 {objection_id[:8]} {decided}" if answer.ok else answer.message, answer.ok)
+    return response
+
+
+@router.get("/feedback")
+async def feedback_page(request: Request, year: int | None = Query(None, ge=2000, le=2100),
+                        session: Session = Depends(signed_in), api: Backends = Depends(backends)) -> Response:
+    year = year or this_year()
+    data = await pages.feedback(api, session, year)
+    return render(request, "feedback.html", session, title="意见反馈", year=year, **data)
+
+
+@router.post("/feedback")
+async def submit_feedback(request: Request, session: Session = Depends(signed_in),
+                          api: Backends = Depends(backends)) -> Response:
+    """A hospital's feedback item, posted to the reports service as the hospital."""
+    form = await form_of(request, session)
+    answer = await pages.submit_feedback(api, session, form)
+    response = RedirectResponse("/feedback", status_code=303)
+    flash(response, request, "意见已提交" if answer.ok else answer.message, answer.ok)
+    return response
+
+
+@router.post("/feedback/{item_id}/answer")
+async def answer_feedback(request: Request, item_id: str = Path(max_length=200),
+                          session: Session = Depends(signed_in), api: Backends = Depends(backends)) -> Response:
+    """The bureau answers a feedback item, as the bureau."""
+    form = await form_of(request, session)
+    answer = await pages.answer_feedback(api, session, item_id, form)
+    response = RedirectResponse("/feedback", status_code=303)
+    flash(response, request, f"意见 {item_id} 已答复" if answer.ok else answer.message, answer.ok)
     return response
 
 

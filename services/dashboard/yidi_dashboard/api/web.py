@@ -28,7 +28,10 @@ templates.env.filters.update(yuan=views.yuan, percent=views.percent)
 templates.env.globals.update(LABELS=views.LABELS, STAGES=views.STAGES, STEPS=views.STEPS, FLAG_STATUSES=views.FLAG_STATUSES, ALERT_LEVELS=views.ALERT_LEVELS,
                              ROLES=views.ROLES, ACTIONS=views.ACTIONS,
                              REPORT_KINDS=views.REPORT_KINDS, OBJECTION_STATUSES=views.OBJECTION_STATUSES,
-                             OBJECTION_TARGETS=views.OBJECTION_TARGETS, ORIGINS=views.ORIGINS)
+                             OBJECTION_TARGETS=views.OBJECTION_TARGETS, ORIGINS=views.ORIGINS,
+                             COVERAGE_MEASURES=views.COVERAGE_MEASURES, FEEDBACK_TOPICS=views.FEEDBACK_TOPICS,
+                             FEEDBACK_STATUSES=views.FEEDBACK_STATUSES, ROUND_STATES=views.ROUND_STATES,
+                             REFERENCE_KINDS=views.REFERENCE_KINDS)
 
 
 class NeedsSignIn(Exception):

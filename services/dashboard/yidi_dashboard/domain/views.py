@@ -17,6 +17,15 @@ REPORT_KINDS = {"monthly-notice": "月告知", "quarterly-announcement": "季公
 OBJECTION_STATUSES = {"open": "待处理", "accepted": "已接受", "rejected": "已驳回"}
 OBJECTION_TARGETS = {"notice": "月告知条目", "statement": "结算单条目", "flag": "审核疑点"}
 ORIGINS = {"local": "本地", "cross": "异地"}
+# seed 000 五(二)
+COVERAGE_MEASURES = {"pools": "统筹区覆盖率", "hospitals": "定点医疗机构覆盖率", "groups": "病种覆盖率",
+                     "fund": "医保基金覆盖率"}
+# seed 004 二(四)
+FEEDBACK_TOPICS = {"core-elements": "核心要素（基准点数、差异系数等）", "technical": "技术规范（ADRG 等）",
+                   "reform": "支付方式改革建议", "other": "其他"}
+FEEDBACK_STATUSES = {"open": "待答复", "answered": "已答复"}
+ROUND_STATES = {"upcoming": "未开始", "collecting": "收集中", "answering": "答复中", "closed": "已结束"}
+REFERENCE_KINDS = {"report": "报告", "flag": "审核疑点"}
 ROLES = {"bureau": "医保局", "hospital": "医院", "province": "省医保中心", "ops": "运维", "analyst": "分析人员"}
 ACTIONS = {"propose": "提出扣款", "withdraw": "撤销疑点", "confirm": "确认扣款", "dispute": "提出异议",
            "resolve": "裁决争议"}
@@ -50,6 +59,19 @@ def percent(share: str | Decimal | None) -> str:
     if not isinstance(share, (str, int, Decimal)) or share == "":
         return "—"
     return f"{(Decimal(str(share)) * 100).quantize(Decimal('0.01'))} %"
+
+
+def coverage_chart(rows: list[dict]) -> dict:
+    """The coverage chart's data: one category per row (a region, or the province), each measure as a
+    percentage to two places (None where the region had no cases), and each measure's target line."""
+    def pct(share) -> float | None:
+        return None if share is None else float((Decimal(str(share)) * 100).quantize(Decimal("0.01")))
+
+    targets = rows[0].get("targets", {}) if rows else {}
+    return {"labels": [r["label"] for r in rows],
+            "measures": {m: COVERAGE_MEASURES[m] for m in COVERAGE_MEASURES if m != "pools"},
+            "values": {m: [pct(r.get(m)) for r in rows] for m in COVERAGE_MEASURES if m != "pools"},
+            "targets": {m: pct(targets[m]) for m in COVERAGE_MEASURES if m != "pools" and m in targets}}
 
 
 def highest_alerts(alerts: list[dict]) -> dict[str, str]:

@@ -6,7 +6,7 @@ import asyncio
 
 from ..adapters.backends import Answer, Backends
 from ..adapters.sessions import Session
-from ..domain.views import flag_actions, highest_alerts
+from ..domain.views import coverage_chart, flag_actions, highest_alerts
 
 PAGE_SIZE = 50
 
@@ -132,3 +132,36 @@ def points_by_month(metrics: tuple[str, ...], series: list[list[dict]]) -> list[
                                                                "cases": p.get("cases")})
             row[metric] = p["value"]
     return [rows[k] for k in sorted(rows)]
+
+
+async def coverage(backends: Backends, session: Session, regions: dict[str, str], year: int) -> dict:
+    """覆盖率 (seed 000 五(二)): each region's coverage of the year, and the province's; a bureau its own region."""
+    token = session.access_token
+    wanted = {session.principal.region: regions.get(session.principal.region, session.principal.region)} \
+        if session.principal.region else {**regions, "all": "全省"}
+    answers = await asyncio.gather(*[backends.get("reports", "/v1/indicators/coverage", token, year=year, region=code)
+                                     for code in wanted])
+    rows = [{**a.data, "label": wanted[a.data["region"]]} for a in answers if a.ok]
+    return {"rows": rows, "chart": coverage_chart(rows) if rows else None, "problems": _problems(*answers)}
+
+
+async def feedback(backends: Backends, session: Session, year: int) -> dict:
+    """意见反馈 (seed 004 二(四)): the year's rounds, the items in the caller's scope and those overdue."""
+    token = session.access_token
+    rounds, listing = await asyncio.gather(backends.get("reports", "/v1/feedback/rounds", token, year=year),
+                                           backends.get("reports", "/v1/feedback", token))
+    items = listing.data["items"] if listing.ok else []
+    return {"rounds": rounds.data["rounds"] if rounds.ok else [], "items": items,
+            "overdue": [i for i in items if i["overdue"]], "problems": _problems(rounds, listing)}
+
+
+async def submit_feedback(backends: Backends, session: Session, form: dict) -> Answer:
+    body: dict = {"topic": form.get("topic"), "text": form.get("text", "")}
+    if form.get("reference_id"):
+        body["reference"] = {"kind": form.get("reference_kind"), "id": form["reference_id"]}
+    return await backends.post("reports", "/v1/feedback", session.access_token, body)
+
+
+async def answer_feedback(backends: Backends, session: Session, item_id: str, form: dict) -> Answer:
+    return await backends.post("reports", f"/v1/feedback/{item_id}/answer", session.access_token,
+                               {"answer": form.get("answer", "")})

@@ -47,6 +47,23 @@
             return row ? row.flags : 0; }) };
         }) };
     },
+    "coverage-bars": function (d) {
+      var keys = Object.keys(d.measures), lineColor = { hospitals: "#0b4f6c", groups: "#20a39e", fund: "#ef8354" };
+      return { color: palette, title: { text: "DRG/DIP 付费覆盖率（虚线为目标）", left: "center", textStyle: { fontSize: 14 } },
+        tooltip: { trigger: "axis", valueFormatter: function (v) { return v === null ? "—" : v + "%"; } },
+        legend: { top: 26 }, grid: { left: 60, right: 110, top: 70, bottom: 60 },
+        xAxis: { type: "category", data: d.labels, axisLabel: { interval: 0, rotate: 20, fontSize: 10 } },
+        yAxis: { type: "value", min: 0, max: 100, axisLabel: { formatter: "{value}%" } },
+        series: keys.map(function (k) {
+          var s = { name: d.measures[k], type: "bar", data: d.values[k], itemStyle: { color: lineColor[k] } };
+          if (d.targets[k] !== undefined) {
+            s.markLine = { symbol: "none", lineStyle: { type: "dashed", color: lineColor[k] },
+              label: { formatter: d.measures[k].replace("覆盖率", "") + "目标 " + d.targets[k] + "%", position: "end", fontSize: 10 },
+              data: [{ yAxis: d.targets[k] }] };
+          }
+          return s;
+        }) };
+    },
     "indicator-lines": function (d) {
       var names = { cmi: "CMI", time_index: "时间消耗指数", cost_index: "费用消耗指数" };
       var periods = [], series = [];
