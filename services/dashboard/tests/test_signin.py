@@ -3,6 +3,8 @@ made of: S256 challenges, signed cookie values, CSRF tokens, the return path."""
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -15,8 +17,8 @@ from yidi_common.auth.issuer import DevUser, create_app
 from yidi_common.auth.testing import TEST_ISSUER, TestIssuer
 from yidi_dashboard.adapters.oidc import OidcProvider, SignInFailed
 from yidi_dashboard.adapters.sessions import LoginAttempt, Session
-from yidi_dashboard.domain.signin import (code_challenge, csrf_matches, local_path, session_key_id, sign,
-                                          unsign)
+from yidi_dashboard.domain.signin import (code_challenge, csrf_matches, local_path, needs_refresh, session_key_id,
+                                          sign, unsign)
 from yidi_dashboard.service_layer import signin
 
 REDIRECT = "http://dashboard.test/auth/callback"
@@ -45,6 +47,9 @@ class MemoryStore:
     async def remove_session(self, key_id: str) -> None:
         self.sessions.pop(key_id, None)
 
+    async def update_tokens(self, key_id: str, session: Session) -> None:
+        self.sessions[key_id] = session
+
 
 @pytest.fixture
 def issuer():
@@ -54,7 +59,9 @@ def issuer():
 @pytest.fixture
 def http(issuer):
     users = [DevUser("dev-bureau-360100", Role.BUREAU, "南昌市医保局", region="360100")]
-    mounted = Starlette(routes=[Mount(urlsplit(TEST_ISSUER).path, app=create_app(issuer, users))])  # the realm's path
+    # the realm's path; access tokens of two minutes, refresh tokens of an hour
+    mounted = Starlette(routes=[Mount(urlsplit(TEST_ISSUER).path,
+                                      app=create_app(issuer, users, token_seconds=120, refresh_seconds=3600))])
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=mounted), base_url=TEST_ISSUER)
 
 
@@ -82,6 +89,48 @@ def test_signing_in_keeps_the_users_token_server_side_and_returns_where_they_wer
     assert session.principal == Principal(user="dev-bureau-360100", role=Role.BUREAU, region="360100")
     assert asyncio.run(issuer.verifier().verify(session.access_token)).region == "360100"
     assert len(session.csrf) >= 43 and not store.attempts  # the attempt is used once
+    assert session.refresh_token and session.access_expires_at is not None
+
+
+def _current(http, issuer, store, session_id, now):
+    provider = OidcProvider(TEST_ISSUER, "yidi-dashboard", http)
+    return asyncio.run(signin.current(store, provider, issuer.verifier(), session_id, margin_seconds=60, now=now))
+
+
+def test_an_access_token_about_to_expire_is_refreshed_and_the_session_goes_on(http, issuer):
+    store = MemoryStore()
+    session_id, _ = asyncio.run(_sign_in(http, issuer, store))
+    key = session_key_id(session_id)
+    signed_in = store.sessions[key]
+    expires = signed_in.access_expires_at  # two minutes after signing in
+    assert _current(http, issuer, store, session_id, expires - timedelta(seconds=61)) is signed_in  # not yet
+    refreshed = _current(http, issuer, store, session_id, expires - timedelta(seconds=60))
+    assert refreshed.access_token != signed_in.access_token and store.sessions[key] == refreshed
+    assert asyncio.run(issuer.verifier().verify(refreshed.access_token)) == signed_in.principal
+    assert refreshed.access_expires_at >= expires and (refreshed.csrf, refreshed.expires_at) == (signed_in.csrf,
+                                                                                                 signed_in.expires_at)
+
+
+@pytest.mark.parametrize("spoil", ["id token", "access token", "missing", "other user"])
+def test_a_session_whose_token_cannot_be_refreshed_ends(http, issuer, spoil):
+    store = MemoryStore()
+    session_id, _ = asyncio.run(_sign_in(http, issuer, store))
+    key = session_key_id(session_id)
+    held = store.sessions[key]
+    if spoil in ("id token", "access token"):  # no refresh token (typ, audience): the issuer answers invalid_grant
+        store.sessions[key] = replace(held, refresh_token=held.id_token if spoil == "id token" else held.access_token)
+    elif spoil == "missing":
+        store.sessions[key] = replace(held, refresh_token=None)
+    else:  # the provider's new token names someone else than the session
+        store.sessions[key] = replace(held, principal=Principal(user="dev-province", role=Role.PROVINCE))
+    assert _current(http, issuer, store, session_id, held.access_expires_at) is None
+    assert key not in store.sessions
+
+
+def test_refresh_is_due_within_the_margin_before_expiry():
+    exp = datetime(2026, 12, 1, 12, 0, tzinfo=timezone.utc)
+    assert needs_refresh(exp, exp - timedelta(seconds=60), 60) and needs_refresh(exp, exp + timedelta(seconds=1), 60)
+    assert not needs_refresh(exp, exp - timedelta(seconds=61), 60) and not needs_refresh(None, exp, 60)
 
 
 def test_a_sign_in_with_another_verifier_is_refused(http, issuer):

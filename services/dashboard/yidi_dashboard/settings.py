@@ -20,7 +20,8 @@ class DashboardSettings(BaseSettings):
     # where browsers reach the dashboard: its redirect URI is <public_url>/auth/callback; unset: the request's own
     public_url: str | None = None
     cookie_secure: bool = False  # true behind HTTPS (a deployment): cookies only over TLS
-    session_seconds: int = 8 * 3600  # at most; a session also ends with its access token
+    session_seconds: int = 8 * 3600  # at most; also ended by a refused refresh (without a refresh token: with its access token)
+    refresh_margin_seconds: int = 60  # an access token expiring within this is refreshed before a page uses it
     # the key that signs cookies: DASHBOARD_SESSION_KEY (a Secret in a deployment), else a key file made on first use
     session_key: str | None = None
     session_key_file: Path = REPO_ROOT / ".local" / "dashboard" / "session.key"

@@ -9,7 +9,10 @@ For browsers (the dashboard) it speaks the OpenID Connect authorization-code flo
 Keycloak does: `GET /authorize` shows a page of development users (one per role and scope of the
 regional configuration) to pick, without a password; picking one redirects to the client's redirect URI
 with a one-time code, and `POST /token` (form, grant_type=authorization_code) exchanges the code and its
-code_verifier for an access token (audience yidi) and an ID token (audience the client, with its nonce).
+code_verifier for an access token (audience yidi), an ID token (audience the client, with its nonce) and a
+refresh token; `POST /token` with grant_type=refresh_token gives fresh tokens for a refresh token, as
+Keycloak does. Its refresh tokens are signed JWTs (typ Refresh, audience the client) valid for
+REFRESH_SECONDS; unlike Keycloak's they are not revoked by signing out.
 """
 from __future__ import annotations
 
@@ -36,6 +39,7 @@ from . import Role
 
 AUDIENCE = "yidi"
 TOKEN_SECONDS = 8 * 3600
+REFRESH_SECONDS = 24 * 3600
 CODE_SECONDS = 60  # an authorization code not exchanged within this is refused
 
 
@@ -62,7 +66,7 @@ class DevIssuer:
 
     def token(self, role: Role | str, *, region: str | None = None, hospital: str | None = None,
               user: str | None = None, seconds: int = TOKEN_SECONDS, audience: str = AUDIENCE,
-              nonce: str | None = None) -> str:
+              nonce: str | None = None, typ: str | None = None) -> str:
         now = int(time.time())
         claims = {"iss": self.issuer, "aud": audience, "sub": user or f"dev-{role}-{region or hospital or 'all'}",
                   "iat": now, "exp": now + seconds, "jti": str(uuid.uuid4()), "yidi_role": str(role),
@@ -73,6 +77,8 @@ class DevIssuer:
             claims["fixmedins_code"] = hospital
         if nonce:
             claims["nonce"] = nonce
+        if typ:
+            claims["typ"] = typ
         return jwt.encode(claims, self.key, algorithm="RS256", headers={"kid": self.kid})
 
 
@@ -191,7 +197,8 @@ table{{border-collapse:collapse}} td,th{{border:1px solid #ccc;padding:.3em .6em
 <tbody>{rows}</tbody></table></body></html>"""
 
 
-def create_app(issuer: DevIssuer, users: list[DevUser] | None = None) -> FastAPI:
+def create_app(issuer: DevIssuer, users: list[DevUser] | None = None, *, token_seconds: int = TOKEN_SECONDS,
+               refresh_seconds: int = REFRESH_SECONDS) -> FastAPI:
     app = FastAPI(title="Yidi DEVELOPMENT token issuer (not for production)",
                   description="Signs a token for anyone who asks. Production: Keycloak, deploy/keycloak/.")
     users = users if users is not None else development_users()
@@ -202,7 +209,7 @@ def create_app(issuer: DevIssuer, users: list[DevUser] | None = None) -> FastAPI
     async def discovery() -> dict:
         return {"issuer": issuer.issuer, "jwks_uri": f"{issuer.issuer}/jwks", "token_endpoint": f"{issuer.issuer}/token",
                 "authorization_endpoint": f"{issuer.issuer}/authorize", "response_types_supported": ["code"],
-                "grant_types_supported": ["authorization_code"], "code_challenge_methods_supported": ["S256"],
+                "grant_types_supported": ["authorization_code", "refresh_token"], "code_challenge_methods_supported": ["S256"],
                 "token_endpoint_auth_methods_supported": ["none"], "subject_types_supported": ["public"],
                 "scopes_supported": ["openid", "profile"], "id_token_signing_alg_values_supported": ["RS256"]}
 
@@ -247,22 +254,42 @@ def create_app(issuer: DevIssuer, users: list[DevUser] | None = None) -> FastAPI
                                  "token_type": "Bearer", "expires_in": TOKEN_SECONDS})
         form = {k: v[0] for k, v in parse_qs((await request.body()).decode()).items()}
         try:
-            if form.get("grant_type") != "authorization_code":
-                raise AuthorizationError("unsupported_grant_type", "grant_type must be authorization_code")
-            missing = [k for k in ("code", "redirect_uri", "client_id", "code_verifier") if not form.get(k)]
-            if missing:
-                raise AuthorizationError("invalid_request", f"missing {', '.join(missing)}")
-            grant = codes.redeem(form["code"], client_id=form["client_id"], redirect_uri=form["redirect_uri"],
-                                 code_verifier=form["code_verifier"])
+            if form.get("grant_type") == "refresh_token":
+                client_id, user, nonce = *_refreshed(form), None
+            elif form.get("grant_type") == "authorization_code":
+                missing = [k for k in ("code", "redirect_uri", "client_id", "code_verifier") if not form.get(k)]
+                if missing:
+                    raise AuthorizationError("invalid_request", f"missing {', '.join(missing)}")
+                grant = codes.redeem(form["code"], client_id=form["client_id"], redirect_uri=form["redirect_uri"],
+                                     code_verifier=form["code_verifier"])
+                client_id, user, nonce = grant.client_id, grant.user, grant.nonce
+            else:
+                raise AuthorizationError("unsupported_grant_type", "grant_type must be authorization_code or refresh_token")
         except AuthorizationError as e:
             return JSONResponse({"error": e.error, "error_description": e.description}, status_code=400)
-        u = grant.user
-        scope = {"region": u.region if u.role is Role.BUREAU else None,
-                 "hospital": u.hospital if u.role is Role.HOSPITAL else None, "user": u.user}
+        scope = {"region": user.region if user.role is Role.BUREAU else None,
+                 "hospital": user.hospital if user.role is Role.HOSPITAL else None, "user": user.user}
         return JSONResponse({
-            "access_token": issuer.token(u.role, **scope), "token_type": "Bearer", "expires_in": TOKEN_SECONDS,
-            "id_token": issuer.token(u.role, **scope, audience=grant.client_id, nonce=grant.nonce),
-            "scope": "openid profile"}, headers={"Cache-Control": "no-store"})
+            "access_token": issuer.token(user.role, **scope, seconds=token_seconds), "token_type": "Bearer",
+            "expires_in": token_seconds,
+            "id_token": issuer.token(user.role, **scope, audience=client_id, nonce=nonce, seconds=token_seconds),
+            "refresh_token": issuer.token(user.role, **scope, audience=client_id, seconds=refresh_seconds,
+                                          typ="Refresh"),
+            "refresh_expires_in": refresh_seconds, "scope": "openid profile"}, headers={"Cache-Control": "no-store"})
+
+    def _refreshed(form: dict[str, str]) -> tuple[str, DevUser]:
+        """The client and user of a refresh token this issuer signed for that client, still valid."""
+        if not form.get("refresh_token") or not form.get("client_id"):
+            raise AuthorizationError("invalid_request", "missing refresh_token or client_id")
+        try:
+            claims = jwt.decode(form["refresh_token"], issuer.key.public_key(), algorithms=["RS256"],
+                                audience=form["client_id"], issuer=issuer.issuer)
+        except jwt.PyJWTError as e:
+            raise AuthorizationError("invalid_grant", f"refresh token refused: {e}") from None
+        user = by_name.get(claims.get("sub", ""))
+        if claims.get("typ") != "Refresh" or user is None:
+            raise AuthorizationError("invalid_grant", "not a refresh token of a known user")
+        return form["client_id"], user
 
     @app.get("/healthz")
     async def healthz() -> dict:

@@ -1,5 +1,5 @@
-"""The OpenID Connect provider, seen from the dashboard: its discovery document, the code exchange and
-the ID token's check (signature by the provider's JWKS, issuer, audience = our client, nonce)."""
+"""The OpenID Connect provider, seen from the dashboard: its discovery document, the code exchange, the
+refresh and the ID token's check (signature by the provider's JWKS, issuer, audience = our client, nonce)."""
 from __future__ import annotations
 
 import httpx
@@ -40,6 +40,17 @@ class OidcProvider:
         tokens = answer.json()
         if not tokens.get("access_token") or not tokens.get("id_token"):
             raise SignInFailed("the token endpoint gave no access token or no ID token")
+        return tokens
+
+    async def refresh(self, refresh_token: str) -> dict:
+        """The token endpoint's answer for a refresh token (grant_type=refresh_token), or SignInFailed."""
+        answer = await self.http.post((await self.discovery())["token_endpoint"], data={
+            "grant_type": "refresh_token", "refresh_token": refresh_token, "client_id": self.client_id})
+        if answer.status_code != 200:
+            raise SignInFailed(f"the token endpoint refused the refresh ({answer.status_code}): {answer.text[:200]}")
+        tokens = answer.json()
+        if not tokens.get("access_token"):
+            raise SignInFailed("the token endpoint gave no access token")
         return tokens
 
     async def check_id_token(self, id_token: str, nonce: str) -> dict:

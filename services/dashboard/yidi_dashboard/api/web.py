@@ -40,7 +40,11 @@ class NeedsSignIn(Exception):
 
 
 async def needs_sign_in(request: Request, exc: NeedsSignIn) -> RedirectResponse:
-    return RedirectResponse(f"/auth/login?next={quote(exc.next_path, safe='')}", status_code=303)
+    """To sign in and back; a cookie of a session that ended (signed out, expired, not refreshable) goes."""
+    response = RedirectResponse(f"/auth/login?next={quote(exc.next_path, safe='')}", status_code=303)
+    if SESSION_COOKIE in request.cookies:
+        response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
 
 
 def signing_key(request: Request) -> bytes:
@@ -55,7 +59,8 @@ def set_cookie(response: Response, name: str, value: str, *, max_age: int | None
 async def signed_in(request: Request) -> Session:
     """The caller's session, else a redirect to sign in and back here."""
     session_id = unsign(signing_key(request), SESSION_COOKIE, request.cookies.get(SESSION_COOKIE))
-    session = await signin.current(request.app.state.sessions, session_id)
+    session = await signin.current(request.app.state.sessions, request.app.state.oidc, request.app.state.verifier,
+                                   session_id, margin_seconds=dashboard_settings().refresh_margin_seconds)
     if session is None:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         raise NeedsSignIn(target)

@@ -4,7 +4,8 @@ The dashboard is an OpenID Connect client of the configured issuer (Keycloak, or
 issuer locally): the browser is sent to the issuer's authorization endpoint with a code challenge, comes
 back with a code, and the dashboard exchanges code + verifier for the user's tokens server side. The
 access token stays on the server (the `sessions` table); the browser holds a signed session id in an
-HttpOnly, SameSite=Lax cookie.
+HttpOnly, SameSite=Lax cookie. The session also keeps the issuer's refresh token: an access token about
+to expire is refreshed (grant_type=refresh_token) before a page uses it; when that fails, the session ends.
 """
 from __future__ import annotations
 
@@ -12,7 +13,10 @@ import base64
 import hashlib
 import hmac
 import secrets
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
+
+REFRESH_MARGIN_SECONDS = 60  # an access token expiring within this is refreshed before the page calls a service
 
 
 def new_secret() -> str:
@@ -59,3 +63,10 @@ def local_path(target: str | None, default: str = "/") -> str:
         return default
     parts = urlsplit(target)
     return default if parts.scheme or parts.netloc else target
+
+
+def needs_refresh(access_expires_at: datetime | None, now: datetime,
+                  margin_seconds: int = REFRESH_MARGIN_SECONDS) -> bool:
+    """Whether the access token expires within the margin (a session without a known expiry never refreshes:
+    it ends with its own end)."""
+    return access_expires_at is not None and access_expires_at - now <= timedelta(seconds=margin_seconds)
