@@ -12,7 +12,7 @@ PY := .venv/bin/python
 SERVICES := grouper pricing budget audit clearing subscriptions reports dashboard
 
 .PHONY: help install infra infra-down up down status migrate topics demo test test-unit test-integration token \
-        bench bench-grouper bench-clearing soak clean
+        bench bench-grouper bench-clearing soak clean screenshots
 
 help:  ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -68,6 +68,9 @@ test-unit: install
 
 test-integration: install
 	@$(PY) -m pytest -q tests/integration $(PYTEST_ARGS)
+
+screenshots: install  ## rerun the dashboard's browser test and write the README's pictures into docs/screenshots
+	@YIDI_SCREENSHOTS=docs/screenshots $(PY) -m pytest -q tests/integration/test_dashboard_browser.py $(PYTEST_ARGS)
 
 token: install  ## print a development token: make token ROLE=bureau REGION=360100 (HOSPITAL=… for a hospital)
 	@$(PY) -m yidi_common.auth.issuer token --role "$(ROLE)" --region "$(REGION)" --hospital "$(HOSPITAL)"

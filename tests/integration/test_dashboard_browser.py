@@ -1,8 +1,10 @@
 """The dashboard in a real browser (issue 16 item 5): headless Chromium from Debian's packages, driven by
 Playwright, signs in through the development issuer's sign-in page as a bureau, a hospital and the
 province, opens every page, checks each figure shown against the same API called directly with that
-role's token (amounts to the fen), acts on a flag through the page's form, and saves screenshots to
-docs/screenshots/ (YIDI_SCREENSHOTS to put them elsewhere).
+role's token (amounts to the fen, coverage shares), acts on a flag, an objection and a feedback item
+through the pages' forms, and saves screenshots to .local/screenshots/ (ignored by git). With
+YIDI_SCREENSHOTS=docs/screenshots (`make screenshots`) it writes there instead: only the pictures the
+README shows, so the committed ones change only when asked.
 
 The chain (grouper, pricing, budget, audit, clearing), the reports service and the dashboard run as
 processes of their own on Kafka and PostgreSQL; a small workload goes through the chain and one month's
@@ -14,6 +16,7 @@ import asyncio
 import os
 import re
 import secrets
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 
@@ -32,7 +35,12 @@ from .harness import drained, wait_until
 playwright_api = pytest.importorskip("playwright.sync_api")
 
 CHROMIUM = "/usr/bin/chromium"  # Debian's; Playwright's own browser download is not used
-SHOTS = Path(os.environ.get("YIDI_SCREENSHOTS", REPO_ROOT / "docs" / "screenshots"))
+SHOTS = REPO_ROOT / os.environ.get("YIDI_SCREENSHOTS", ".local/screenshots")  # an absolute path stays as it is
+DOCS = REPO_ROOT / "docs" / "screenshots"
+SHOWN = set(re.findall(r"docs/screenshots/([\w-]+)\.png", (REPO_ROOT / "README.md").read_text()))
+CHINA_TODAY = datetime.now(timezone(timedelta(hours=8))).date()
+# a seed 004 二(四) feedback round collecting today: its first or second opening day is today
+FEEDBACK_OPENS = f"{CHINA_TODAY:%m-%d},12-31" if CHINA_TODAY.strftime("%m-%d") != "12-31" else "01-01,12-31"
 YEAR, MONTH = 2026, "2026-10"
 CHAIN = ("grouper", "pricing", "budget", "audit", "clearing")
 BACKENDS = (*CHAIN, "reports")
@@ -49,7 +57,8 @@ def pct(share) -> str:
 
 @pytest.fixture(scope="module")
 def stack(start_service):
-    services = {name: start_service(name) for name in BACKENDS}
+    services = {name: start_service(name, **({"REPORTS_FEEDBACK_OPENS": FEEDBACK_OPENS} if name == "reports" else {}))
+                for name in BACKENDS}
     services["dashboard"] = start_service(
         "dashboard", DASHBOARD_SESSION_KEY=secrets.token_urlsafe(32),
         **{f"DASHBOARD_{name.upper()}_URL": services[name].url for name in BACKENDS})
@@ -128,6 +137,8 @@ class Dashboard:
         return self.page
 
     def shot(self, name: str) -> None:
+        if SHOTS.resolve() == DOCS.resolve() and f"{self.role}-{name}" not in SHOWN:
+            return
         SHOTS.mkdir(parents=True, exist_ok=True)
         self.page.screenshot(path=SHOTS / f"{self.role}-{name}.png", full_page=True)
 
@@ -252,6 +263,23 @@ def check_objections(d: Dashboard, stack, headers: dict) -> None:
         == [o["id"] for o in items]
 
 
+def check_coverage(d: Dashboard, stack, headers: dict, regions: list[str]) -> None:
+    """Seed 000 五(二): each region's shares (and the province's) as the reports service works them out,
+    against the targets 100 %, 90 % and 70 %."""
+    d.open(f"/coverage?year={YEAR}", "coverage")
+    for region in regions:
+        answer = api(stack, "reports", "/v1/indicators/coverage", headers, year=YEAR, region=region)
+        if answer.status_code != 200:
+            return _refused(d, answer)
+        body = answer.json()
+        for measure in ("pools", "hospitals", "groups", "fund"):
+            shown = d.cell(f"#coverage tr[data-region='{region}']", measure)
+            assert shown == (pct(body[measure]) if body[measure] is not None else "—"), (region, measure)
+    assert d.page.locator("#coverage tbody tr[data-region]").count() == len(regions)
+    assert [d.page.locator(f"#coverage [data-target='{m}']").inner_text() for m in ("hospitals", "groups", "fund")] \
+        == ["≥ 100.00 %", "≥ 90.00 %", "≥ 70.00 %"]
+
+
 def check_indicators(d: Dashboard, stack, headers: dict, **scope) -> None:
     d.open(f"/indicators?region={scope['region']}" if "region" in scope else "/indicators", "indicators")
     months = {"from": f"{YEAR}-01", "to": f"{YEAR}-12"}
@@ -288,6 +316,7 @@ def test_a_bureau_sees_its_region_and_reviews_a_flag_through_the_page(stack, sco
         check_statements(d, stack, headers, region)
         check_objections(d, stack, headers)
         check_indicators(d, stack, headers, region=region)
+        check_coverage(d, stack, headers, [region])
         # a bureau's region select offers its own region only: another region's pools are not asked for
         d.open("/budget")
         assert d.page.locator("select[name=region]").count() == 0
@@ -340,6 +369,7 @@ def test_a_hospital_sees_its_own_claims_and_flags_and_not_the_budgets(stack, sco
         check_statements(d, stack, headers, scope["region"])
         check_objections(d, stack, headers)
         check_indicators(d, stack, headers, hospital=hospital)
+        check_coverage(d, stack, headers, [scope["region"]])  # the reports service answers a hospital 403
     finally:
         d.close()
 
@@ -356,6 +386,8 @@ def test_the_province_sees_every_region(stack, scope, browser):
         check_statements(d, stack, headers, scope["region"])
         check_objections(d, stack, headers)
         check_indicators(d, stack, headers, region=scope["region"])
+        regions = sorted({ry.region for ry in load_config(REPO_ROOT / "demo" / "config").region_years.values()})
+        check_coverage(d, stack, headers, [*regions, "all"])  # every region and the province
         # signing out ends the session: the pages ask to sign in again
         d.page.locator("form[action='/auth/logout'] button").click()
         d.page.wait_for_load_state("networkidle")
@@ -368,7 +400,8 @@ def test_the_province_sees_every_region(stack, scope, browser):
 
 def test_pages_need_a_session_and_forms_their_csrf_token(stack, scope, browser):
     url = stack["dashboard"].url
-    for path in ("/", "/budget", "/claims", "/flags", "/statements", "/objections", "/indicators"):
+    for path in ("/", "/budget", "/claims", "/flags", "/statements", "/objections", "/indicators", "/coverage",
+                 "/feedback"):
         answer = httpx.get(f"{url}{path}", follow_redirects=False)
         assert answer.status_code == 303 and answer.headers["location"].startswith("/auth/login?next="), path
     d = Dashboard(browser, url, f"dev-bureau-{scope['region']}", "csrf")
@@ -420,5 +453,51 @@ def test_a_hospital_objects_to_a_flag_and_its_bureau_decides_through_the_pages(s
         assert (decided["status"], decided["decision_reasons"]) == ("accepted", "核实病程记录，异议成立")
         assert d.cell(f"#objections tr[data-objection='{filed['id']}']", "status") == "已接受"
         d.shot("objection-decided")
+    finally:
+        d.close()
+
+
+def test_a_hospital_gives_feedback_and_its_bureau_answers_through_the_pages(stack, scope, browser):
+    """Seed 004 二(四): a round collecting today (REPORTS_FEEDBACK_OPENS), an item referring to the hospital's
+    flag, the answer of the bureau of its region; the rounds, the item and its trail as the API says."""
+    hospital, region, flag_id = scope["hospital"], scope["region"], scope["flag"]["flag_id"]
+    own = tokens.headers(Role.HOSPITAL, hospital=hospital)
+    d = Dashboard(browser, stack["dashboard"].url, f"dev-hospital-{hospital}", "hospital")
+    try:
+        page = d.open("/feedback")
+        rounds = api(stack, "reports", "/v1/feedback/rounds", own, year=CHINA_TODAY.year).json()["rounds"]
+        assert [d.cell(f"#rounds tr[data-round='{r['id']}']", "state") for r in rounds] == \
+            [{"upcoming": "未开始", "collecting": "收集中", "answering": "答复中", "closed": "已结束"}[r["state"]]
+             for r in rounds]
+        assert "collecting" in [r["state"] for r in rounds]
+        form = page.locator("#new-feedback")
+        form.locator("select[name=topic]").select_option("technical")
+        form.locator("textarea[name=text]").fill("建议细化 ADRG 分组，区分手术方式")
+        form.locator("select[name=reference_kind]").select_option("flag")
+        form.locator("input[name=reference_id]").fill(flag_id)
+        form.locator("button").click()
+        page.wait_for_load_state("networkidle")
+        assert "意见已提交" in page.locator(".flash.ok").inner_text(), d.problems()
+        item, = api(stack, "reports", "/v1/feedback", own).json()["items"]
+        assert (item["topic"], item["text"], item["reference"], item["status"]) == \
+            ("technical", "建议细化 ADRG 分组，区分手术方式", {"kind": "flag", "id": flag_id}, "open")
+        row = f"#feedback tr[data-feedback='{item['id']}']"
+        assert (d.cell(row, "status"), d.cell(row, "answer_due")) == ("待答复", item["answer_due"])
+    finally:
+        d.close()
+    d = Dashboard(browser, stack["dashboard"].url, f"dev-bureau-{region}", "bureau")
+    try:
+        page = d.open("/feedback")
+        row = page.locator(f"#feedback tr[data-feedback='{item['id']}']")
+        row.locator("input[name=answer]").fill("已收集，12月中旬汇总上报")
+        row.get_by_role("button", name="答复").click()
+        page.wait_for_load_state("networkidle")
+        assert "已答复" in page.locator(".flash.ok").inner_text(), d.problems()
+        answered, = api(stack, "reports", "/v1/feedback", tokens.headers(Role.BUREAU, region=region)).json()["items"]
+        assert (answered["status"], answered["answer"]) == ("answered", "已收集，12月中旬汇总上报")
+        assert [(s["action"], s["subject"]) for s in answered["trail"]] == \
+            [("submitted", f"dev-hospital-{hospital}"), ("answered", f"dev-bureau-{region}")]
+        assert d.cell(f"#feedback tr[data-feedback='{item['id']}']", "status") == "已答复"
+        d.shot("feedback")
     finally:
         d.close()

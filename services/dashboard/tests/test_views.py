@@ -4,7 +4,7 @@ from decimal import Decimal
 import pytest
 
 from yidi_common.auth import Principal, Role
-from yidi_dashboard.domain.views import coverage_chart, flag_actions, highest_alerts, percent, yuan
+from yidi_dashboard.domain.views import china_time, coverage_chart, flag_actions, highest_alerts, percent, yuan
 
 BUREAU_A = Principal("a", Role.BUREAU, region="360100")
 BUREAU_B = Principal("b", Role.BUREAU, region="360400")
@@ -50,8 +50,13 @@ def test_the_coverage_chart_plots_percentages_against_the_seed_000_targets():
              "fund": "0.6549", "targets": {"pools": "1.00", "hospitals": "1.00", "groups": "0.90", "fund": "0.70"}},
             {"label": "全省", "region": "all", "pools": "0.5455", "hospitals": None, "groups": "1", "fund": "0.00005"}]
     chart = coverage_chart(rows)
-    assert chart["labels"] == ["南昌市", "全省"]
+    assert chart["labels"] == ["南昌市", "全省"] and chart["order"] == ["hospitals", "groups", "fund"]
     assert chart["values"] == {"hospitals": [83.33, None], "groups": [91.25, 100.0], "fund": [65.49, 0.0]}
     assert chart["targets"] == {"hospitals": 100.0, "groups": 90.0, "fund": 70.0}  # 五(二): 100 %, ≥ 90 %, ≥ 70 %
     assert chart["measures"] == {"hospitals": "定点医疗机构覆盖率", "groups": "病种覆盖率", "fund": "医保基金覆盖率"}
     assert coverage_chart([])["targets"] == {}
+
+
+def test_times_are_shown_in_china_time():
+    assert china_time("2026-12-01T10:29:17.123+00:00") == "2026-12-01 18:29:17"
+    assert china_time("2026-12-31T16:00:00Z") == "2027-01-01 00:00:00" and china_time(None) == "—"

@@ -24,7 +24,7 @@ from ..settings import dashboard_settings
 PACKAGE = Path(__file__).resolve().parents[1]
 SESSION_COOKIE, LOGIN_COOKIE, FLASH_COOKIE = "yidi_session", "yidi_login", "yidi_flash"
 templates = Jinja2Templates(directory=PACKAGE / "templates")
-templates.env.filters.update(yuan=views.yuan, percent=views.percent)
+templates.env.filters.update(yuan=views.yuan, percent=views.percent, china_time=views.china_time)
 templates.env.globals.update(LABELS=views.LABELS, STAGES=views.STAGES, STEPS=views.STEPS, FLAG_STATUSES=views.FLAG_STATUSES, ALERT_LEVELS=views.ALERT_LEVELS,
                              ROLES=views.ROLES, ACTIONS=views.ACTIONS,
                              REPORT_KINDS=views.REPORT_KINDS, OBJECTION_STATUSES=views.OBJECTION_STATUSES,

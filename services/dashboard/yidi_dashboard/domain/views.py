@@ -2,10 +2,12 @@
 the review steps a caller may take on a flag."""
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 from yidi_common.auth import Principal, Role
 
+CHINA = timezone(timedelta(hours=8))
 STAGES = {"submitted": "已提交", "rejected": "质控未通过", "grouped": "已分组", "priced": "已计价", "posted": "已记账"}
 STEPS = {**STAGES, "audit-flag": "审核疑点", "rejected": "质控未通过（退回）"}  # a claim's timeline steps
 FLAG_STATUSES = {"raised": "待初审", "proposed": "已提出", "confirmed": "已确认扣款", "disputed": "有争议",
@@ -68,10 +70,17 @@ def coverage_chart(rows: list[dict]) -> dict:
         return None if share is None else float((Decimal(str(share)) * 100).quantize(Decimal("0.01")))
 
     targets = rows[0].get("targets", {}) if rows else {}
-    return {"labels": [r["label"] for r in rows],
+    return {"labels": [r["label"] for r in rows], "order": [m for m in COVERAGE_MEASURES if m != "pools"],
             "measures": {m: COVERAGE_MEASURES[m] for m in COVERAGE_MEASURES if m != "pools"},
             "values": {m: [pct(r.get(m)) for r in rows] for m in COVERAGE_MEASURES if m != "pools"},
             "targets": {m: pct(targets[m]) for m in COVERAGE_MEASURES if m != "pools" and m in targets}}
+
+
+def china_time(moment: str | None) -> str:
+    """A service's ISO timestamp (UTC) as China Standard Time, to the second ('—' for none)."""
+    if not moment:
+        return "—"
+    return datetime.fromisoformat(moment).astimezone(CHINA).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def highest_alerts(alerts: list[dict]) -> dict[str, str]:

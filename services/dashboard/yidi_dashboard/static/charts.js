@@ -48,17 +48,18 @@
         }) };
     },
     "coverage-bars": function (d) {
-      var keys = Object.keys(d.measures), lineColor = { hospitals: "#0b4f6c", groups: "#20a39e", fund: "#ef8354" };
+      var keys = d.order, lineColor = { hospitals: "#0b4f6c", groups: "#20a39e", fund: "#ef8354" },
+        short = { hospitals: "机构", groups: "病种", fund: "基金" };
       return { color: palette, title: { text: "DRG/DIP 付费覆盖率（虚线为目标）", left: "center", textStyle: { fontSize: 14 } },
         tooltip: { trigger: "axis", valueFormatter: function (v) { return v === null ? "—" : v + "%"; } },
-        legend: { top: 26 }, grid: { left: 60, right: 110, top: 70, bottom: 60 },
+        legend: { top: 26 }, grid: { left: 60, right: 90, top: 70, bottom: 60 },
         xAxis: { type: "category", data: d.labels, axisLabel: { interval: 0, rotate: 20, fontSize: 10 } },
         yAxis: { type: "value", min: 0, max: 100, axisLabel: { formatter: "{value}%" } },
         series: keys.map(function (k) {
           var s = { name: d.measures[k], type: "bar", data: d.values[k], itemStyle: { color: lineColor[k] } };
           if (d.targets[k] !== undefined) {
             s.markLine = { symbol: "none", lineStyle: { type: "dashed", color: lineColor[k] },
-              label: { formatter: d.measures[k].replace("覆盖率", "") + "目标 " + d.targets[k] + "%", position: "end", fontSize: 10 },
+              label: { formatter: short[k] + "目标 " + d.targets[k] + "%", position: "end", fontSize: 10 },
               data: [{ yAxis: d.targets[k] }] };
           }
           return s;
