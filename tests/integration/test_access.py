@@ -26,7 +26,7 @@ HOSPITAL = "H36010000001"  # a hospital of 南昌 (360100)
 SCOPE = {Role.BUREAU: {"region": "360100"}, Role.HOSPITAL: {"hospital": HOSPITAL}}
 PARAMS = {"region": "360100", "year": "2026", "month": "2026-03", "claim_id": "C-NONE", "flag_id": "F-NONE",
           "event_id": "E-NONE", "request_id": "R-NONE", "version": "1", "report_id": "R-NONE", "fmt": "html",
-          "objection_id": "O-NONE", "case_id": "K-NONE", "subscription_id": "sub_none", "delivery_id": "1"}
+          "objection_id": "O-NONE", "feedback_id": "FB-NONE", "case_id": "K-NONE", "subscription_id": "sub_none", "delivery_id": "1"}
 
 
 def _operations(url: str) -> list[tuple[str, str, list[str]]]:

@@ -72,7 +72,8 @@ def scope(stack) -> dict:
     config = load_config(REPO_ROOT / "demo" / "config")
     engine = GroupingEngine.from_settings(get_settings())
     w = generate(config, engine.scheme, count=80, seed=16, codes=engine.codes, error_share=0, qc_share=0.05,
-                 duplicate_share=0, correction_share=0, violation_share=0.2, id_prefix="DASH")
+                 duplicate_share=0, correction_share=0, violation_share=0.2, id_prefix="DASH",
+                 policy_share=0.2)  # a 优抚 list paid per item: fund coverage below 100 %
     province = tokens.headers(Role.PROVINCE)
 
     async def seed() -> dict:
@@ -485,6 +486,14 @@ def test_a_hospital_gives_feedback_and_its_bureau_answers_through_the_pages(stac
         assert (d.cell(row, "status"), d.cell(row, "answer_due")) == ("待答复", item["answer_due"])
     finally:
         d.close()
+    # scope: another region's bureau may not answer it, another hospital does not see it
+    other = next(r for r in sorted({ry.region for ry in load_config(REPO_ROOT / "demo" / "config").region_years.values()})
+                 if r != region)
+    refused = httpx.post(f"{stack['reports'].url}/v1/feedback/{item['id']}/answer", json={"answer": "越权答复"},
+                         headers=tokens.headers(Role.BUREAU, region=other), timeout=30)
+    assert refused.status_code == 403 and refused.json()["problems"][0]["rule"] == "not-your-region"
+    stranger = next(h for h in load_config(REPO_ROOT / "demo" / "config").hospitals if h != hospital)
+    assert api(stack, "reports", "/v1/feedback", tokens.headers(Role.HOSPITAL, hospital=stranger)).json()["items"] == []
     d = Dashboard(browser, stack["dashboard"].url, f"dev-bureau-{region}", "bureau")
     try:
         page = d.open("/feedback")

@@ -1,5 +1,5 @@
 """Feedback rounds (seed 004 二(四)): GET /v1/feedback/rounds, POST /v1/feedback (hospital),
-POST /v1/feedback/{id}/answer (bureau of the hospital's region), GET /v1/feedback and /v1/feedback/overdue
+POST /v1/feedback/{feedback_id}/answer (bureau of the hospital's region), GET /v1/feedback and /v1/feedback/overdue
 (scoped: a hospital its own, a bureau its region's, the province all, analysts without texts or user ids)."""
 from __future__ import annotations
 
@@ -101,12 +101,12 @@ async def submit_feedback(request: Request, body: FeedbackIn,
     return _json(201, view(item, caller, china_date(_now())))
 
 
-@router.post("/v1/feedback/{item_id}/answer", summary="The bureau of the hospital's region answers an item")
-async def answer_feedback(request: Request, body: AnswerIn, item_id: str = Path(max_length=100),
+@router.post("/v1/feedback/{feedback_id}/answer", summary="The bureau of the hospital's region answers an item")
+async def answer_feedback(request: Request, body: AnswerIn, feedback_id: str = Path(max_length=100),
                           caller: Principal = Depends(authorize(Role.BUREAU))) -> Response:
     try:
         async with transaction(request.app.state.runtime.engine, PostgresReportsRepository) as tx:
-            item = await use_cases.answer_item(tx, item_id, region=caller.region or "", subject=caller.user,
+            item = await use_cases.answer_item(tx, feedback_id, region=caller.region or "", subject=caller.user,
                                                text=body.answer, at=_now())
     except FeedbackProblem as e:
         raise problems(e.status, e.problems) from None
