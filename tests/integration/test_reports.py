@@ -134,6 +134,10 @@ async def test_indicators_reports_and_objections_through_the_chain(stack_env, st
     assert refused.status_code == 403
     theirs = indicators(reports, region=REGION, insured_region="360100", headers=bureau("360100"))
     assert set(theirs) == {"cross"} and theirs["cross"]["cases"] == 2
+    # an analyst sees these small cells (1 and 2 cases, fewer than 5) without their figures
+    analysts = indicators(reports, headers=tokens.headers(Role.ANALYST))
+    assert {o: (r["cases"], r["avg_cost"], r["cmi"], r["suppressed"]) for o, r in analysts.items()} == {
+        "local": ("<5", None, None, True), "cross": ("<5", None, None, True)}
     csv_text = httpx.get(f"{reports.url}/v1/indicators", params={"period": "2026-Q4", "format": "csv"}, timeout=10).text
     assert csv_text.splitlines()[0].startswith("period,level,region,hospital,group,origin,cases")
     assert ",local,1,1,1.0000,9000.00,0.5000," in csv_text

@@ -13,6 +13,7 @@ from yidi_common.auth import Principal, Role, authorize, forbid_out_of_scope
 from yidi_common.unit_of_work import transaction
 
 from ..adapters.repository import PostgresReportsRepository
+from ..domain.disclosure import suppressed
 from ..domain.indicators import SERIES_METRICS, Indicators
 from ..domain.periods import InvalidPeriod, Period
 from ..service_layer import indicators as use_cases
@@ -59,17 +60,19 @@ async def list_indicators(
         caller: Principal = Depends(authorize(Role.HOSPITAL, Role.BUREAU, Role.PROVINCE, Role.ANALYST))) -> Response:
     """Formulas: domain/indicators.py and the README. A hospital sees its own rows (hospital and group levels),
     a bureau its region's (or, with insured_region = its own, its people's treated elsewhere), the province
-    and analysts every region's."""
+    and analysts every region's, analysts without the figures of rows of fewer than REPORTS_ANALYST_MIN_CELL
+    cases (domain/disclosure.py)."""
     wanted = _period(period)
     region, hospital, insured_region = indicator_scope(caller, region, hospital, insured_region, level)
     async with transaction(request.app.state.runtime.engine, PostgresReportsRepository) as tx:
         rows = await use_cases.indicator_rows(tx, level=level, period=wanted, regions=(region,) if region else None,
                                               hospital=hospital, insured_region=insured_region,
                                               norms=request.app.state.group_norms)
-    items = [item(r) for r in rows]
+    items = _as_seen_by(caller, request, [item(r) for r in rows])
     if format == "csv":
         out = io.StringIO()
-        writer = csv.DictWriter(out, fieldnames=FIELDS, extrasaction="ignore")
+        writer = csv.DictWriter(out, fieldnames=FIELDS + ("suppressed",) * (caller.role is Role.ANALYST),
+                                extrasaction="ignore")
         writer.writeheader()
         writer.writerows(items)
         return Response(out.getvalue(), media_type="text/csv; charset=utf-8",
@@ -105,7 +108,7 @@ async def indicator_series(
         points = await use_cases.series(tx, region=region, hospital=hospital, metric=metric, first=start.label,
                                         last=stop.label, norms=request.app.state.group_norms)
     return Response(_json({"region": region, "hospital": hospital, "metric": metric,
-                           "points": [{k: _text(v) for k, v in p.items()} for p in points]}),
+                           "points": _as_seen_by(caller, request, [{k: _text(v) for k, v in p.items()} for p in points])}),
                     media_type="application/json")
 
 
@@ -130,6 +133,12 @@ async def indicator_coverage(
                            "hospitals": _text(found.hospitals), "groups": _text(found.groups),
                            "fund": _text(found.fund), "targets": {k: _text(v) for k, v in found.targets.items()},
                            "met": found.met}), media_type="application/json")
+
+
+def _as_seen_by(caller: Principal, request: Request, rows: list[dict]) -> list[dict]:
+    if caller.role is not Role.ANALYST:
+        return rows
+    return [suppressed(r, request.app.state.reports_settings.analyst_min_cell) for r in rows]
 
 
 def _json(content: dict) -> bytes:
