@@ -19,9 +19,9 @@ def subscription(sid: str, batch_size: int) -> Subscription:
                         0, AT, batch_size)
 
 
-def due(delivery_id: int, position: int, sub: Subscription) -> DueDelivery:
+def due(delivery_id: int, position: int, sub: Subscription, claim: str | None = None) -> DueDelivery:
     body = orjson.dumps({"specversion": "1.0", "id": f"e{position}", "type": "payment.priced", "data": {}})
-    event = LoggedEvent(position, "payment.priced", f"C{position}", AT, Concerns(frozenset({"360100"})), body)
+    event = LoggedEvent(position, "payment.priced", claim or f"C{position}", AT, Concerns(frozenset({"360100"})), body)
     return DueDelivery(delivery_id, sub, 0, event, (SECRET,))
 
 
@@ -29,6 +29,13 @@ def test_requests_per_subscription_in_log_order_up_to_the_batch_size():
     batched, single = subscription("sub_b", 2), subscription("sub_s", 1)
     dues = [due(11, 7, batched), due(10, 5, batched), due(12, 9, batched), due(13, 6, single), due(14, 8, single)]
     assert [[d.id for d in r] for r in requests_of(dues)] == [[10, 11], [12], [13], [14]]
+
+
+def test_a_claims_deliveries_stay_in_one_request_in_order():
+    batched = subscription("sub_b", 3)
+    dues = [due(21, 2, batched, "Y"), due(20, 1, batched, "X"), due(23, 4, batched, "X"), due(22, 3, batched, "Y")]
+    # X's two and Y's two do not fit in one request of 3: X's go together, then Y's, never one of each split
+    assert [[d.id for d in r] for r in requests_of(dues)] == [[20, 23], [21, 22]]
 
 
 def test_a_batch_is_a_json_array_of_events_signed_as_sent(webhook_clock):
@@ -45,3 +52,15 @@ def test_one_delivery_is_the_event_itself():
     assert headers["content-type"] == "application/cloudevents+json"
     assert headers["webhook-id"] == "e5"
     assert orjson.loads(body)["position"] == 5
+
+
+def test_a_lease_takes_each_queue_from_its_head_without_gaps():
+    from collections import namedtuple
+
+    from yidi_subscriptions.adapters.repository import _queue_prefixes
+
+    Row = namedtuple("Row", "id subscription_id ordering_key place")
+    locked = [Row(1, "s", "A", 1), Row(5, "s", "A", 2), Row(9, "s", "A", 4),  # A's third locked by another replica
+              Row(6, "s", "B", 2),  # B's head locked by another replica: nothing of B
+              Row(7, "t", "A", 1)]
+    assert [r.id for r in _queue_prefixes(locked)] == [1, 5, 7]

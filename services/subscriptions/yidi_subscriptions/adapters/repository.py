@@ -32,6 +32,19 @@ def _subscription(row) -> Subscription:
                         tuple(row.types), row.status, row.scanned_to, row.created_at, row.batch_size)
 
 
+def _queue_prefixes(rows: list) -> list:
+    """Of the rows locked, per (subscription, claim) queue only places 1, 2, … without a gap: a row another
+    replica locked first (skipped) must not be overtaken by the ones behind it."""
+    taken: dict[tuple[str, str], int] = {}
+    out = []
+    for r in sorted(rows, key=lambda r: (r.subscription_id, r.ordering_key, r.place)):
+        key = (r.subscription_id, r.ordering_key)
+        if r.place == taken.get(key, 0) + 1:
+            taken[key] = r.place
+            out.append(r)
+    return sorted(out, key=lambda r: r.id)
+
+
 def _event(row) -> LoggedEvent:
     return LoggedEvent(row.position, row.type, row.subject, row.time, Concerns(frozenset(row.regions), row.hospital),
                        bytes(row.body))
@@ -138,14 +151,21 @@ class PostgresSubscriptionRepository:
 
     async def lease_due(self, limit: int, lease_seconds: float) -> list[DueDelivery]:
         rows = (await self.conn.execute(text(
-            "WITH heads AS (SELECT DISTINCT ON (subscription_id, ordering_key) id "
-            "  FROM deliveries WHERE status <> 'delivered' ORDER BY subscription_id, ordering_key, id) "
-            "SELECT d.id, d.subscription_id, d.position, d.attempts FROM deliveries d JOIN heads h ON h.id = d.id "
-            "JOIN subscriptions s ON s.id = d.subscription_id "
-            # conditions on d, not h: PostgreSQL checks them again on the row it locks, so a delivery another
+            "WITH queue AS (SELECT d.id, d.subscription_id, d.ordering_key, s.batch_size, "
+            "  row_number() OVER w AS place, "
+            "  bool_and(d.status = 'pending' AND d.next_attempt_at <= now() "
+            "           AND (d.leased_until IS NULL OR d.leased_until < now())) OVER w AS ready "
+            "  FROM deliveries d JOIN subscriptions s ON s.id = d.subscription_id "
+            "  WHERE d.status <> 'delivered' AND s.status = 'active' "
+            "  WINDOW w AS (PARTITION BY d.subscription_id, d.ordering_key ORDER BY d.id)) "
+            "SELECT d.id, d.subscription_id, d.position, d.attempts, q.ordering_key, q.place "
+            "FROM deliveries d JOIN queue q ON q.id = d.id "
+            # conditions on d, not q: PostgreSQL checks them again on the row it locks, so a delivery another
             # replica leased or sent since this statement's snapshot is skipped, never sent twice
-            "WHERE d.status = 'pending' AND d.next_attempt_at <= now() AND (d.leased_until IS NULL OR d.leased_until < now()) "
-            "AND s.status = 'active' ORDER BY d.id LIMIT :n FOR UPDATE OF d SKIP LOCKED"), {"n": limit})).all()
+            "WHERE q.ready AND q.place <= q.batch_size AND d.status = 'pending' "
+            "AND d.next_attempt_at <= now() AND (d.leased_until IS NULL OR d.leased_until < now()) "
+            "ORDER BY d.id LIMIT :n FOR UPDATE OF d SKIP LOCKED"), {"n": limit})).all()
+        rows = _queue_prefixes(rows)
         if not rows:
             return []
         ids = [r.id for r in rows]

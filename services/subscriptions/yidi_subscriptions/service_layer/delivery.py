@@ -97,12 +97,22 @@ def webhook_request(dues: list[DueDelivery], now: int) -> tuple[bytes, dict[str,
 
 
 def requests_of(dues: list[DueDelivery]) -> list[list[DueDelivery]]:
-    """Due deliveries grouped into requests: per subscription, in log order, up to its batch size each."""
-    by_subscription: dict[str, list[DueDelivery]] = {}
+    """Due deliveries grouped into requests: per subscription, up to its batch size each, in log order, a
+    claim's deliveries (at most a batch of them, leased as a prefix of its queue) always in one request, as
+    two requests in flight at once may arrive in either order."""
+    runs: dict[str, dict[str, list[DueDelivery]]] = {}
     for due in sorted(dues, key=lambda d: d.event.position):
-        by_subscription.setdefault(due.subscription.id, []).append(due)
-    return [group[i:i + group[0].subscription.batch_size]
-            for group in by_subscription.values() for i in range(0, len(group), group[0].subscription.batch_size)]
+        runs.setdefault(due.subscription.id, {}).setdefault(due.event.subject, []).append(due)
+    requests = []
+    for claims in runs.values():
+        size, request = next(iter(claims.values()))[0].subscription.batch_size, []
+        for run in claims.values():
+            if request and len(request) + len(run) > size:
+                requests.append(sorted(request, key=lambda d: d.event.position))
+                request = []
+            request += run
+        requests.append(sorted(request, key=lambda d: d.event.position))
+    return requests
 
 
 class DeliveryWorker:
