@@ -15,7 +15,7 @@ class SubscriptionSettings(BaseSettings):
     retry_max_seconds: float = 3600.0  # no wait longer than an hour (and its jitter)
     retry_attempts: int = 12  # then failed: kept, listed, redeliverable (≈ 1.5 h of tries with the defaults)
     delivery_timeout_seconds: float = 10.0  # an endpoint answering slower has failed this attempt
-    delivery_batch: int = 200  # deliveries leased per round (one per claim queue)
+    delivery_batch: int = 1000  # deliveries leased per round, at most (batched subscriptions take many a request)
     delivery_concurrency: int = 32  # requests in flight per replica
     lease_seconds: float = 60.0  # a delivery leased by a replica that died is sent again after this
     poll_seconds: float = 0.2  # how often an idle worker looks for new events and due deliveries

@@ -196,7 +196,7 @@ class DeliveryWorker:
         if free <= 0:
             return 0
         async with transaction(self.engine, self.repository) as tx:
-            requests = requests_of(await tx.repo.lease_due(self.settings.batch, self.settings.lease_seconds))
+            requests = requests_of(await tx.repo.lease_due(self.settings.batch, self.settings.lease_seconds, free))
             if len(requests) > free:
                 await tx.repo.release([d.id for request in requests[free:] for d in request])
                 requests = requests[:free]

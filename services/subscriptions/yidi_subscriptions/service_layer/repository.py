@@ -101,10 +101,11 @@ class SubscriptionRepository(Protocol):
 
     async def add_deliveries(self, subscription_id: str, events: list[LoggedEvent], scanned_to: int) -> None: ...
 
-    async def lease_due(self, limit: int, lease_seconds: float) -> list[DueDelivery]:
+    async def lease_due(self, limit: int, lease_seconds: float, slots: int) -> list[DueDelivery]:
         """Deliveries due now of active subscriptions, leased for lease_seconds so that no other replica sends
         them meanwhile: of each (subscription, claim) queue the oldest undelivered one and, for a subscription
-        with a batch size above 1, those after it while each is due too (a prefix of the queue, never a gap)."""
+        with a batch size above 1, those after it while each is due too (a prefix of the queue, never a gap);
+        of each subscription at most two batches' worth and `slots` more."""
 
     async def release(self, delivery_ids: list[int]) -> None:
         """Ends the leases of deliveries not sent after all (due again at once)."""
