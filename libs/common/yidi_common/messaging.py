@@ -34,6 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from . import tracing
 from .events import Envelope, dead_letter_topic, topic_for
 from .metrics import ConsumerMetrics
+from .personal_data import mask_text
 from .settings import get_settings
 
 log = structlog.get_logger()
@@ -517,18 +518,20 @@ class EventConsumer:
 
     async def _record_dead_letter(self, conn: AsyncConnection, record, exc: Exception, event_id: str,
                                   trace_id: str | None = None) -> bool:
-        """True when recorded now, False when it was dead-lettered before (a redelivery)."""
+        """True when recorded now, False when it was dead-lettered before (a redelivery). The dead-letter
+        topic gets the message with its personal fields masked (it is read by operations' tools); the
+        dead_letters table keeps it whole, for the replay."""
         error = f"{type(exc).__name__}: {exc}"
         body = orjson.dumps(
             {
-                "error": error,
-                "traceback": traceback.format_exception_only(exc)[-1].strip(),
+                "error": mask_text(error),
+                "traceback": mask_text(traceback.format_exception_only(exc)[-1].strip()),
                 "consumer_group": self.service,
                 "topic": record.topic,
                 "partition": record.partition,
                 "offset": record.offset,
                 "failed_at": datetime.now(timezone.utc).isoformat(),
-                "value": (record.value or b"").decode("utf-8", errors="replace"),
+                "value": mask_text((record.value or b"").decode("utf-8", errors="replace")),
             }
         )
         first_time = await conn.scalar(
