@@ -130,16 +130,22 @@ def _special_cases(candidates: list[tuple[str, dict]], log: YearLog) -> set[str]
         region = case.json()["pool_admdvs"] or info["treat_admdvs"]  # a 省本级 claim's pool region decides
         bureau = tokens.headers(Role.BUREAU, region=region, user=f"auditor-{region}")
         url = f"{audit}/v1/special-cases/{case.json()['case_id']}/decision"
-        decision = None
         if log.special_cases["applied"] > 1:
-            decision = httpx.post(url, json={"decision": "approve", "reasons": ["专家评议通过"]}, headers=bureau,
-                                  timeout=30)
-        if decision is None or decision.status_code == 409:
-            reason = "超出协商比例" if decision is not None else "费用虽高, 属常规诊疗, 不纳入特例单议"
-            decision = httpx.post(url, json={"decision": "reject", "reasons": [reason]}, headers=bureau, timeout=30)
+            decision = _approve_within_quota(url, bureau)
+        else:
+            decision = httpx.post(url, json={"decision": "reject", "reasons": ["费用虽高, 属常规诊疗, 不纳入特例单议"]},
+                                  headers=bureau, timeout=30)
         if decision.status_code == 200:
             log.special_cases[decision.json()["status"]] += 1
     return applied
+
+
+def _approve_within_quota(url: str, bureau: dict) -> httpx.Response:
+    """The bureau approves a special case; a 409 for the hospital's quota becomes a rejection."""
+    decision = httpx.post(url, json={"decision": "approve", "reasons": ["专家评议通过"]}, headers=bureau, timeout=30)
+    if decision.status_code == 409:
+        decision = httpx.post(url, json={"decision": "reject", "reasons": ["超出协商比例"]}, headers=bureau, timeout=30)
+    return decision
 
 
 def _decide_referrals(log: YearLog) -> None:
@@ -152,11 +158,7 @@ def _decide_referrals(log: YearLog) -> None:
     for case in referred:
         region = case["pool_admdvs"] or case["treat_admdvs"]
         bureau = tokens.headers(Role.BUREAU, region=region, user=f"auditor-{region}")
-        url = f"{audit}/v1/special-cases/{case['case_id']}/decision"
-        decision = httpx.post(url, json={"decision": "approve", "reasons": ["专家评议通过"]}, headers=bureau, timeout=30)
-        if decision.status_code == 409:
-            decision = httpx.post(url, json={"decision": "reject", "reasons": ["超出协商比例"]}, headers=bureau,
-                                  timeout=30)
+        decision = _approve_within_quota(f"{audit}/v1/special-cases/{case['case_id']}/decision", bureau)
         if decision.status_code == 200:
             log.special_cases["referred"] += 1
             log.special_cases[decision.json()["status"]] += 1
