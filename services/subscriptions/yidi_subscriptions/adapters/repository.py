@@ -152,7 +152,7 @@ class PostgresSubscriptionRepository:
     async def lease_due(self, limit: int, lease_seconds: float, slots: int) -> list[DueDelivery]:
         # Per active subscription, its oldest due deliveries (enough for two requests of its batch size and
         # the request slots of a round of single ones) whose earlier undelivered ones (same claim) are all
-        # due as well, found by walking its pending deliveries in id order (index deliveries_listed) and probing
+        # due as well, found by walking its pending deliveries in id order (index deliveries_pending) and probing
         # each queue (index deliveries_queue), so a round reads about what it sends, however long the backlog (a
         # window over every undelivered delivery took 4 s a round with 580,000 pending in make soak). Their place
         # in the queue is their rank among these. MATERIALIZED: planned once, whatever the statistics (after
@@ -160,8 +160,8 @@ class PostgresSubscriptionRepository:
         # scans in this transaction: the deliveries table grows from nothing to 100,000s of rows within minutes,
         # ahead of autovacuum's statistics, and a plan for "an empty table" read all of it every round. No JIT:
         # the costs that setting puts on a sequential scan made PostgreSQL compile the query (≈ 230 ms) each round.
-        await self.conn.execute(text("SET LOCAL enable_seqscan = off"))
-        await self.conn.execute(text("SET LOCAL jit = off"))
+        await self.conn.execute(text(
+            "SELECT set_config('enable_seqscan', 'off', true), set_config('jit', 'off', true)"))  # this transaction
         rows = (await self.conn.execute(text(
             "WITH candidates AS MATERIALIZED (SELECT c.id, c.subscription_id, c.ordering_key, s.batch_size "
             "  FROM subscriptions s CROSS JOIN LATERAL (SELECT d.id, d.subscription_id, d.ordering_key "

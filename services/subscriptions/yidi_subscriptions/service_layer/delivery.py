@@ -1,8 +1,9 @@
 """The delivery worker: turns the event log into each subscription's deliveries (its types, its scope)
 and sends those due, at least once, in order per claim, retrying with backoff. Safe with several
 replicas: a subscription's scan is locked while it runs (FOR UPDATE SKIP LOCKED) and a delivery is
-leased by the replica sending it; only the oldest undelivered delivery of a (subscription, claim) is
-ever due, so a claim's events reach a subscriber in the order of the log. Outcomes are recorded in one
+leased by the replica sending it; of a (subscription, claim) only the oldest undelivered delivery is
+due (with a batch size above 1, the due ones after it too, in the same request), so a claim's events
+reach a subscriber in the order of the log. Outcomes are recorded in one
 transaction per round (a delivery sent but not yet recorded stays leased; lost with a crash, it is sent
 again when its lease expires: at least once)."""
 from __future__ import annotations
@@ -214,10 +215,12 @@ class DeliveryWorker:
 
     async def _deliver(self, dues: list[DueDelivery]) -> None:
         subscription = dues[0].subscription
-        outside = [d for d in dues if not subscription.scope.admits(d.event.type, d.event.about)]
-        for due in outside:  # never: the scan filtered them
-            self._outcomes.append(Outcome(due, Attempt(None, "outside the subscription's scope: not sent"), None))
-        inside = [d for d in dues if d not in outside]
+        inside = []
+        for due in dues:
+            if subscription.scope.admits(due.event.type, due.event.about):
+                inside.append(due)
+            else:  # never: the scan filtered them
+                self._outcomes.append(Outcome(due, Attempt(None, "outside the subscription's scope: not sent"), None))
         if inside:
             body, headers = webhook_request(inside, int(time.time()))
             attempt = await self.send(subscription.url, body, headers)
