@@ -67,6 +67,17 @@ def _report(row) -> StoredReport:
                         input_hash=r["input_hash"], content=r["content"])
 
 
+def _trail_of(stored: list[dict]) -> tuple[Step, ...]:
+    """An objection's or a feedback item's steps, as stored (jsonb)."""
+    return tuple(Step(s["action"], s["role"], s["subject"], datetime.fromisoformat(s["at"]), s.get("detail", ""))
+                 for s in stored)
+
+
+def _trail_json(trail: tuple[Step, ...]) -> str:
+    return orjson.dumps([{"action": s.action, "role": s.role, "subject": s.subject, "at": s.at.isoformat(),
+                          "detail": s.detail} for s in trail]).decode()
+
+
 def _objection(row) -> Objection:
     r = row._mapping
     return Objection(
@@ -74,8 +85,7 @@ def _objection(row) -> Objection:
         target_kind=r["target_kind"], target_id=r["target_id"], reason=r["reason"], documents=tuple(r["documents"]),
         filed_at=r["filed_at"], window_closes=r["window_closes"], status=r["status"], claim_id=r["claim_id"],
         claim_version=r["claim_version"], decided_at=r["decided_at"], decision_reasons=r["decision_reasons"],
-        trail=tuple(Step(s["action"], s["role"], s["subject"], datetime.fromisoformat(s["at"]), s.get("detail", ""))
-                    for s in r["trail"]))
+        trail=_trail_of(r["trail"]))
 
 
 def _feedback(row) -> FeedbackItem:
@@ -85,8 +95,7 @@ def _feedback(row) -> FeedbackItem:
         text=r["text"], submitted_at=r["submitted_at"], answer_due=r["answer_due"],
         reference=Reference(r["reference_kind"], r["reference_id"]) if r["reference_kind"] else None,
         status=r["status"], answer=r["answer"], answered_at=r["answered_at"],
-        trail=tuple(Step(s["action"], s["role"], s["subject"], datetime.fromisoformat(s["at"]), s.get("detail", ""))
-                    for s in r["trail"]))
+        trail=_trail_of(r["trail"]))
 
 
 class PostgresReportsRepository:
@@ -252,8 +261,6 @@ class PostgresReportsRepository:
         return [_objection(r) for r in rows]
 
     async def save_objection(self, objection: Objection) -> None:
-        trail = [{"action": s.action, "role": s.role, "subject": s.subject, "at": s.at.isoformat(), "detail": s.detail}
-                 for s in objection.trail]
         await self.conn.execute(text(
             "INSERT INTO objections (id, hospital_code, treatment_region, target_kind, target_id, claim_id, "
             "claim_version, reason, documents, status, filed_at, window_closes, decided_at, decision_reasons, trail) "
@@ -262,7 +269,7 @@ class PostgresReportsRepository:
             "CAST(:trail AS jsonb)) ON CONFLICT (id) DO UPDATE SET status = excluded.status, "
             "decided_at = excluded.decided_at, decision_reasons = excluded.decision_reasons, trail = excluded.trail"),
             {**{f.name: getattr(objection, f.name) for f in dataclasses.fields(objection) if f.name not in ("documents", "trail")},
-             "documents": orjson.dumps(list(objection.documents)).decode(), "trail": orjson.dumps(trail).decode()})
+             "documents": orjson.dumps(list(objection.documents)).decode(), "trail": _trail_json(objection.trail)})
 
     # ------------------------------------------------------------------ feedback rounds
     async def feedback_items(self, *, hospital: str | None = None, region: str | None = None,
@@ -279,8 +286,6 @@ class PostgresReportsRepository:
         return _feedback(row) if row else None
 
     async def save_feedback_item(self, item: FeedbackItem) -> None:
-        trail = [{"action": s.action, "role": s.role, "subject": s.subject, "at": s.at.isoformat(), "detail": s.detail}
-                 for s in item.trail]
         await self.conn.execute(text(
             "INSERT INTO feedback_items (id, round, hospital_code, region, topic, text, reference_kind, reference_id, "
             "submitted_at, answer_due, status, answer, answered_at, trail) VALUES (:id, :round, :hospital_code, "
@@ -289,7 +294,7 @@ class PostgresReportsRepository:
             "answer = excluded.answer, answered_at = excluded.answered_at, trail = excluded.trail"),
             {**{f.name: getattr(item, f.name) for f in dataclasses.fields(item) if f.name not in ("reference", "trail")},
              "reference_kind": item.reference.kind if item.reference else None,
-             "reference_id": item.reference.id if item.reference else None, "trail": orjson.dumps(trail).decode()})
+             "reference_id": item.reference.id if item.reference else None, "trail": _trail_json(item.trail)})
 
 
 def _fill(winner: Case, other: Case) -> Case:
