@@ -33,7 +33,7 @@ import uvloop
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from yidi_common.auth import Role
-from yidi_common.events.registry import EVENT_TYPES, LEDGER_POSTED, topic_for
+from yidi_common.events.registry import LEDGER_POSTED, topic_for
 from yidi_common.regional_config import load_config
 from yidi_common.settings import get_settings
 from yidi_grouper.adapters.grouping_engine import GroupingEngine
@@ -42,6 +42,7 @@ from yidi_grouper.domain.intake import claim_id_for
 from . import tokens
 from .client import post_all, service_url
 from .receivers import Receivers
+from .soak import Subscriber, subscribe
 from .workload import generate
 
 DELIVERY_TARGET_SECONDS = 2.0  # issue 15 item 6: every delivery within 2 s of its event at 100 lists/s
@@ -90,22 +91,14 @@ class Subscribers:
 
     def __init__(self, regions: list[str], batch_size: int) -> None:
         self.batch_size = batch_size
-        self.callers = {f"bureau-{r}": tokens.headers(Role.BUREAU, region=r, user=f"bench-{r}") for r in regions}
-        self.callers["province"] = tokens.headers(Role.PROVINCE, user="bench-province")
-        self.receivers = Receivers(list(self.callers))
+        self.subscribers = [*(Subscriber(f"bureau-{r}", Role.BUREAU, region=r, batch_size=batch_size) for r in regions),
+                            Subscriber("province", Role.PROVINCE, batch_size=batch_size)]
+        self.receivers = Receivers([s.name for s in self.subscribers])
         self.ids: dict[str, str] = {}
 
     async def start(self) -> None:
         await self.receivers.start()
-        async with httpx.AsyncClient(base_url=service_url("subscriptions"), timeout=30) as client:
-            for name, headers in self.callers.items():
-                answer = await client.post("/v1/subscriptions", headers=headers,
-                                           json={"url": self.receivers.url(name), "types": list(EVENT_TYPES),
-                                                 "batch_size": self.batch_size})
-                if answer.status_code != 201:
-                    raise SystemExit(f"subscribing {name}: {answer.status_code} {answer.text[:300]}")
-                self.ids[name] = answer.json()["id"]
-                self.receivers.expect(name, answer.json()["secret"])
+        self.ids = await subscribe(self.receivers, self.subscribers)
 
     def mark(self) -> dict[str, int]:
         return {name: len(inbox.delays) for name, inbox in self.receivers.inboxes.items()}
@@ -139,8 +132,8 @@ class Subscribers:
 
     async def stop(self) -> None:
         async with httpx.AsyncClient(base_url=service_url("subscriptions"), timeout=30) as client:
-            for name, subscription_id in self.ids.items():
-                await client.delete(f"/v1/subscriptions/{subscription_id}", headers=self.callers[name])
+            for s in self.subscribers:
+                await client.delete(f"/v1/subscriptions/{self.ids[s.name]}", headers=s.headers())
         await self.receivers.stop()
         duplicates = sum(inbox.duplicates for inbox in self.receivers.inboxes.values())
         print(f"subscribers: {len(self.ids)}, duplicates received {duplicates}")
