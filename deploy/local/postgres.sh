@@ -44,6 +44,7 @@ wal_level = minimal
 max_wal_senders = 0
 checkpoint_timeout = 15min
 max_wal_size = 4GB
+autovacuum_naptime = 5s
 log_min_messages = warning
 CONF
   fi

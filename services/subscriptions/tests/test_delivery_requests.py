@@ -59,8 +59,21 @@ def test_a_lease_takes_each_queue_from_its_head_without_gaps():
 
     from yidi_subscriptions.adapters.repository import _queue_prefixes
 
-    Row = namedtuple("Row", "id subscription_id ordering_key place")
-    locked = [Row(1, "s", "A", 1), Row(5, "s", "A", 2), Row(9, "s", "A", 4),  # A's third locked by another replica
-              Row(6, "s", "B", 2),  # B's head locked by another replica: nothing of B
-              Row(7, "t", "A", 1)]
-    assert [r.id for r in _queue_prefixes(locked)] == [1, 5, 7]
+    Row = namedtuple("Row", "id subscription_id ordering_key")
+    places = {1: 1, 5: 2, 8: 3, 9: 4, 4: 1, 6: 2, 7: 1}
+    locked = [Row(1, "s", "A"), Row(5, "s", "A"), Row(9, "s", "A"),  # A's third (8) locked by another replica
+              Row(6, "s", "B"),  # B's head (4) locked by another replica: nothing of B
+              Row(7, "t", "A")]
+    assert [r.id for r in _queue_prefixes(locked, places)] == [1, 5, 7]
+
+
+def test_places_count_each_queue_in_id_order_up_to_its_subscriptions_batch_size():
+    from collections import namedtuple
+
+    from yidi_subscriptions.adapters.repository import _places_in_queue
+
+    Candidate = namedtuple("Candidate", "id subscription_id ordering_key batch_size")
+    candidates = [Candidate(1, "s", "A", 2), Candidate(2, "s", "B", 2), Candidate(3, "s", "A", 2),
+                  Candidate(4, "s", "A", 2),  # A's third: beyond s's batch of 2
+                  Candidate(5, "t", "A", 1), Candidate(6, "t", "A", 1)]  # same claim, other subscription
+    assert _places_in_queue(candidates) == {1: 1, 2: 1, 3: 2, 5: 1}

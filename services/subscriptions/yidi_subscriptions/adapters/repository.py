@@ -32,15 +32,28 @@ def _subscription(row) -> Subscription:
                         tuple(row.types), row.status, row.scanned_to, row.created_at, row.batch_size)
 
 
-def _queue_prefixes(rows: list) -> list:
+def _places_in_queue(candidates: list) -> dict[int, int]:
+    """Delivery id -> its place in its (subscription, claim) queue among the candidates (in id order), for
+    those within their subscription's batch size."""
+    counted: dict[tuple[str, str], int] = {}
+    places = {}
+    for c in candidates:
+        key = (c.subscription_id, c.ordering_key)
+        counted[key] = place = counted.get(key, 0) + 1
+        if place <= c.batch_size:
+            places[c.id] = place
+    return places
+
+
+def _queue_prefixes(rows: list, places: dict[int, int]) -> list:
     """Of the rows locked, per (subscription, claim) queue only places 1, 2, … without a gap: a row another
     replica locked first (skipped) must not be overtaken by the ones behind it."""
     taken: dict[tuple[str, str], int] = {}
     out = []
-    for r in sorted(rows, key=lambda r: (r.subscription_id, r.ordering_key, r.place)):
+    for r in sorted(rows, key=lambda r: (r.subscription_id, r.ordering_key, places[r.id])):
         key = (r.subscription_id, r.ordering_key)
-        if r.place == taken.get(key, 0) + 1:
-            taken[key] = r.place
+        if places[r.id] == taken.get(key, 0) + 1:
+            taken[key] = places[r.id]
             out.append(r)
     return sorted(out, key=lambda r: r.id)
 
@@ -152,37 +165,40 @@ class PostgresSubscriptionRepository:
     async def lease_due(self, limit: int, lease_seconds: float, slots: int) -> list[DueDelivery]:
         # Per active subscription, its oldest due deliveries (enough for two requests of its batch size and
         # the request slots of a round of single ones) whose earlier undelivered ones (same claim) are all
-        # due as well, found by walking its pending deliveries in id order (index deliveries_pending) and probing
+        # due as well, found by walking its pending deliveries in id order (index deliveries_listed) and probing
         # each queue (index deliveries_queue), so a round reads about what it sends, however long the backlog (a
         # window over every undelivered delivery took 4 s a round with 580,000 pending in make soak). Their place
-        # in the queue is their rank among these. MATERIALIZED: planned once, whatever the statistics (after
-        # PostgreSQL's immediate stop they are gone, and the planner once nested it in a loop). No sequential
-        # scans in this transaction: the deliveries table grows from nothing to 100,000s of rows within minutes,
-        # ahead of autovacuum's statistics, and a plan for "an empty table" read all of it every round. No JIT:
-        # the costs that setting puts on a sequential scan made PostgreSQL compile the query (≈ 230 ms) each round.
+        # in their queue is counted here, and only then are they locked, by id: the table grows from nothing to
+        # 100,000s of rows within minutes, ahead of its statistics, and a plan for "an empty table" re-ranked
+        # every candidate once per locked row (36 s for one round in make bench). The probe is kept a subplan
+        # (OFFSET 0), one index lookup per candidate, never a join over every undelivered row. Each round is
+        # planned afresh (a prepared statement's generic plan, made while the table was small, outlived it);
+        # no sequential scans, and no JIT (the costs that setting puts on a sequential scan made PostgreSQL
+        # compile the query, ≈ 230 ms, each round).
         await self.conn.execute(text(
-            "SELECT set_config('enable_seqscan', 'off', true), set_config('jit', 'off', true)"))  # this transaction
+            "SELECT set_config('enable_seqscan', 'off', true), set_config('jit', 'off', true), "
+            "set_config('plan_cache_mode', 'force_custom_plan', true)"))  # this transaction
+        candidates = (await self.conn.execute(text(
+            "SELECT c.id, c.subscription_id, c.ordering_key, s.batch_size "
+            "FROM subscriptions s CROSS JOIN LATERAL (SELECT d.id, d.subscription_id, d.ordering_key "
+            "  FROM deliveries d WHERE d.subscription_id = s.id AND d.status = 'pending' "
+            "  AND d.next_attempt_at <= now() AND (d.leased_until IS NULL OR d.leased_until < now()) "
+            "  AND NOT EXISTS (SELECT 1 FROM deliveries e WHERE e.subscription_id = d.subscription_id "
+            "    AND e.ordering_key = d.ordering_key AND e.status <> 'delivered' AND e.id < d.id "
+            "    AND NOT (e.status = 'pending' AND e.next_attempt_at <= now() "
+            "             AND (e.leased_until IS NULL OR e.leased_until < now())) OFFSET 0) "
+            "  ORDER BY d.id LIMIT s.batch_size * 2 + :slots) c "
+            "WHERE s.status = 'active' ORDER BY c.id"), {"slots": slots})).all()
+        places = _places_in_queue(candidates)
+        if not places:
+            return []
         rows = (await self.conn.execute(text(
-            "WITH candidates AS MATERIALIZED (SELECT c.id, c.subscription_id, c.ordering_key, s.batch_size "
-            "  FROM subscriptions s CROSS JOIN LATERAL (SELECT d.id, d.subscription_id, d.ordering_key "
-            "    FROM deliveries d WHERE d.subscription_id = s.id AND d.status = 'pending' "
-            "    AND d.next_attempt_at <= now() AND (d.leased_until IS NULL OR d.leased_until < now()) "
-            "    AND NOT EXISTS (SELECT 1 FROM deliveries e WHERE e.subscription_id = d.subscription_id "
-            "      AND e.ordering_key = d.ordering_key AND e.status <> 'delivered' AND e.id < d.id "
-            "      AND NOT (e.status = 'pending' AND e.next_attempt_at <= now() "
-            "               AND (e.leased_until IS NULL OR e.leased_until < now()))) "
-            "    ORDER BY d.id LIMIT s.batch_size * 2 + :slots) c "
-            "  WHERE s.status = 'active'), "
-            "queue AS (SELECT id, ordering_key, batch_size, "
-            "  row_number() OVER (PARTITION BY subscription_id, ordering_key ORDER BY id) AS place FROM candidates) "
-            "SELECT d.id, d.subscription_id, d.position, d.attempts, q.ordering_key, q.place "
-            "FROM deliveries d JOIN queue q ON q.id = d.id "
-            # conditions on d, not q: PostgreSQL checks them again on the row it locks, so a delivery another
-            # replica leased or sent since this statement's snapshot is skipped, never sent twice
-            "WHERE q.place <= q.batch_size AND d.status = 'pending' "
-            "AND d.next_attempt_at <= now() AND (d.leased_until IS NULL OR d.leased_until < now()) "
-            "ORDER BY d.id LIMIT :n FOR UPDATE OF d SKIP LOCKED"), {"n": limit, "slots": slots})).all()
-        rows = _queue_prefixes(rows)
+            "SELECT id, subscription_id, position, attempts, ordering_key FROM deliveries WHERE id = ANY(:ids) "
+            # checked again on the row locked: a delivery another replica leased or sent since this
+            # transaction's snapshot is skipped, never sent twice
+            "AND status = 'pending' AND next_attempt_at <= now() AND (leased_until IS NULL OR leased_until < now()) "
+            "ORDER BY id LIMIT :n FOR UPDATE SKIP LOCKED"), {"ids": sorted(places), "n": limit})).all()
+        rows = _queue_prefixes(rows, places)
         if not rows:
             return []
         ids = [r.id for r in rows]
