@@ -14,7 +14,7 @@ from yidi_audit.domain.claims import ClaimFacts
 from yidi_audit.domain.corrections import FlagChange
 from yidi_audit.domain.findings import AuditFinding
 from yidi_audit.domain.review import Review
-from yidi_audit.domain.rules.score_drift import DipCase
+from yidi_audit.domain.rules.score_drift import DipTally, MixKey, mix_key
 from yidi_audit.domain.special_cases import CaseStatus, QuotaUse, SpecialCase, Step
 from yidi_audit.service_layer.repository import NewFlag, Scope
 
@@ -29,6 +29,10 @@ class FakeAuditRepository:
         self.cases: dict[str, SpecialCase] = {}
         self.history: dict[str, list[Step]] = {}  # append-only, as the table
         self.quota_locks: list[tuple[str, str, str]] = []
+        self.mix: dict[MixKey, int] = {}  # as migration 0007 fills it from the claims stored before
+        for claim in self.claims.values():
+            if (key := mix_key(claim)) is not None:
+                self.mix[key] = self.mix.get(key, 0) + 1
 
     async def lock_people(self, people: Sequence[str]) -> None:
         self.locked.append(list(people))
@@ -71,11 +75,13 @@ class FakeAuditRepository:
     async def claim_facts(self, claim_id: str) -> ClaimFacts | None:
         return self.claims.get(claim_id)
 
-    async def dip_cases(self, region: str, hospital_code: str, start: datetime, end: datetime) -> list[DipCase]:
-        return [DipCase(c.claim_id, c.principal_diagnosis, c.dip_type, c.dip_score, c.dscg_time)
-                for c in self.claims.values()
-                if c.reviewing_region == region and c.hospital_code == hospital_code and start <= c.dscg_time < end
-                and c.payment_method == "DIP" and c.dip_type is not None and c.dip_score is not None]
+    async def count_in_mix(self, changes) -> None:
+        for key, n in changes.items():
+            self.mix[key] = self.mix.get(key, 0) + n
+
+    async def dip_mix(self, region: str, hospital_code: str, start: datetime, end: datetime) -> list[DipTally]:
+        return [DipTally(k.principal_diagnosis, k.dip_type, k.score, k.month, n) for k, n in self.mix.items()
+                if k.region == region and k.hospital_code == hospital_code and start <= k.month < end and n > 0]
 
     async def load_assistance(self, request_id: str, *, for_update: bool = False) -> AssistanceRequest | None:
         return self.requests.get(request_id)

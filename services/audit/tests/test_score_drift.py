@@ -16,7 +16,7 @@ from yidi_audit.domain.findings import flag_id
 from yidi_audit.domain.params import audit_config
 from yidi_audit.domain.review import FlagStatus
 from yidi_audit.domain.rules import score_drift
-from yidi_audit.domain.rules.score_drift import DipCase, Params
+from yidi_audit.domain.rules.score_drift import DipTally, MixKey, Params
 
 from .fakes import FakeAuditRepository
 from .test_handlers import handle, priced
@@ -46,13 +46,18 @@ CASES = [
 ]
 
 
-def dip_cases(cases=CASES) -> list[DipCase]:
-    return [DipCase(claim_id, diagnosis, dip_type, SCORES[dip_type], at) for claim_id, diagnosis, dip_type, at in cases]
+def month(at: datetime) -> datetime:
+    return datetime(at.year, at.month, 1, tzinfo=CST)
 
 
-def run(cases: list[DipCase], params: Params = Params(), at: datetime = PERIOD_DAY):
+def dip_cases(cases=CASES) -> list[DipTally]:
+    """One tally a case (the rule adds them up)."""
+    return [DipTally(diagnosis, dip_type, SCORES[dip_type], month(at)) for _, diagnosis, dip_type, at in cases]
+
+
+def run(tallies: list[DipTally], params: Params = Params(), at: datetime = PERIOD_DAY):
     return score_drift.evaluate(hospital_code=HOSPITAL, treatment_region="360500", reviewing_region="360500",
-                                pool_region=None, window=score_drift.windows(at, params), cases=cases, params=params)
+                                pool_region=None, window=score_drift.windows(at, params), tallies=tallies, params=params)
 
 
 def test_one_finding_names_the_drifting_diagnosis_with_shares_and_counts():
@@ -66,6 +71,19 @@ def test_one_finding_names_the_drifting_diagnosis_with_shares_and_counts():
         "diagnosis": "I63.9", "lowest_score": "980", "higher_types": ["I63.9:31.0100"],
         "period_cases": 20, "period_higher": 10, "period_share": "0.5000",
         "baseline_cases": 20, "baseline_higher": 5, "baseline_share": "0.2500", "rise": "0.2500"}]
+
+
+def test_counts_by_month_and_type_give_the_same_finding_as_the_cases_one_by_one():
+    # I63.9: 2025-06 15 low + 5 high; 2026-02 10 + 10 (the drift of the first test), as four tallies
+    tallies = [DipTally("I63.900", "I63.9:保守", D("980"), month(BASELINE_DAY), 15),
+               DipTally("I63.900", "I63.9:31.0100", D("2500"), month(BASELINE_DAY), 5),
+               DipTally("I63.900", "I63.9:保守", D("980"), month(PERIOD_DAY), 10),
+               DipTally("I63.900", "I63.9:31.0100", D("2500"), month(PERIOD_DAY), 10)]
+    (finding,) = run(tallies)
+    assert finding.evidence["diagnoses"][0] | {"higher_types": None} == {
+        "diagnosis": "I63.9", "lowest_score": "980", "higher_types": None,
+        "period_cases": 20, "period_higher": 10, "period_share": "0.5000",
+        "baseline_cases": 20, "baseline_higher": 5, "baseline_share": "0.2500", "rise": "0.2500"}
 
 
 def test_a_rise_exactly_at_the_threshold_flags_and_just_below_does_not():
@@ -109,9 +127,9 @@ def test_earlier_months_compare_a_month_with_the_months_before_it():
     assert run(dip_cases(cases), Params()) == []  # against the prior year there is no history
 
 
-def dip_priced(claim_id: str, diagnosis: str, dip_type: str, at: datetime):
+def dip_priced(claim_id: str, diagnosis: str, dip_type: str, at: datetime, version: int = 1):
     event = priced(claim_id, (at - timedelta(days=6)).strftime("%Y-%m-%dT%H:%M"), at.strftime("%Y-%m-%dT%H:%M"),
-                   principal=diagnosis)
+                   principal=diagnosis, version=version)
     event.data["claim"] |= {"hospital_code": HOSPITAL, "treat_admdvs": "360500", "psn_no": f"P-{claim_id}"}
     event.data["grouping"] |= {"payment_method": "DIP", "scheme": "新余 DIP", "mdc": None, "adrg": None, "drg": None,
                                "dip_type": dip_type}
@@ -134,8 +152,39 @@ async def test_claims_arriving_in_batches_raise_one_stored_flag_per_hospital_and
     assert await handle(repo, *events[:5], now=PERIOD_DAY + timedelta(days=2)) == []
 
 
+async def test_the_stored_mix_follows_each_claims_latest_version():
+    repo = FakeAuditRepository()
+    await handle(repo, *[dip_priced(*case) for case in CASES], now=PERIOD_DAY)
+    feb = {k.dip_type: n for k, n in repo.mix.items() if k.month == month(PERIOD_DAY) and k.dip_type.startswith("I63.9")}
+    assert feb == {"I63.9:保守": 10, "I63.9:31.0100": 10}
+    # I-26-15 (a higher-type case) corrected to the conservative type; version 1 redelivered late changes nothing
+    await handle(repo, dip_priced("I-26-15", "I63.900", "I63.9:保守", PERIOD_DAY + timedelta(hours=15), version=2),
+                 now=PERIOD_DAY)
+    await handle(repo, dip_priced("I-26-15", "I63.900", "I63.9:31.0100", PERIOD_DAY + timedelta(hours=15)),
+                 now=PERIOD_DAY)
+    feb = {k.dip_type: n for k, n in repo.mix.items() if k.month == month(PERIOD_DAY) and k.dip_type.startswith("I63.9")}
+    assert feb == {"I63.9:保守": 11, "I63.9:31.0100": 9}
+
+
 async def test_a_region_turns_the_rule_off():
     repo = FakeAuditRepository()
     config = audit_config({"regions": {"360500": {"score_drift": {"enabled": False}}}})
     await handle(repo, *[dip_priced(*case) for case in CASES], config=config, now=PERIOD_DAY)
     assert repo.reviews == {}
+
+
+def test_storing_a_claim_counts_it_and_a_correction_moves_it(claim):
+    def facts(version: int, dip_type: str | None, at: datetime, method: str = "DIP"):
+        return claim(claim_id="c1", version=version, hospital_code=HOSPITAL, treatment_region="360500",
+                     adm_time=at - timedelta(days=5), dscg_time=at, principal_diagnosis="I63.900",
+                     payment_method=method, dip_type=dip_type, dip_score=SCORES[dip_type] if dip_type else None)
+
+    # discharged 2026-02-28 17:00 UTC = 1 March 01:00 in China: March's count
+    at = datetime(2026, 2, 28, 17, tzinfo=timezone.utc)
+    high = MixKey("360500", HOSPITAL, datetime(2026, 3, 1, tzinfo=CST), "I63.900", "I63.9:31.0100", D("2500"))
+    low = MixKey("360500", HOSPITAL, datetime(2026, 3, 1, tzinfo=CST), "I63.900", "I63.9:保守", D("980"))
+    v1, v2 = facts(1, "I63.9:31.0100", at), facts(2, "I63.9:保守", at)
+    assert score_drift.mix_changes([(None, v1)]) == {high: 1}
+    assert score_drift.mix_changes([(v1, v2)]) == {high: -1, low: 1}
+    assert score_drift.mix_changes([(v2, facts(3, None, at, method="DRG"))]) == {low: -1}
+    assert score_drift.mix_changes([(v1, v1)]) == {}  # stored again as it was: no change

@@ -15,7 +15,7 @@ from ..domain.assistance import AssistanceRequest
 from ..domain.claims import ClaimFacts
 from ..domain.corrections import FlagChange
 from ..domain.review import Review
-from ..domain.rules.score_drift import DipCase
+from ..domain.rules.score_drift import CHINA, DipTally, MixKey
 from ..domain.special_cases import CaseStatus, QuotaUse, SpecialCase, Step
 from ..service_layer.repository import NewFlag, Scope
 from .records import from_json, to_json
@@ -146,15 +146,29 @@ class PostgresAuditRepository:
                                         {"claim_id": claim_id})
         return from_json(ClaimFacts, stored) if stored is not None else None
 
-    async def dip_cases(self, region: str, hospital_code: str, start: datetime, end: datetime) -> list[DipCase]:
+    async def count_in_mix(self, changes: Mapping[MixKey, int]) -> None:
+        if not changes:
+            return
+        keys = sorted(changes, key=lambda k: (k.region, k.hospital_code, k.month, k.principal_diagnosis, k.dip_type))
+        await self.conn.execute(
+            text("INSERT INTO dip_mix (region, hospital_code, month, principal_diagnosis, dip_type, score, cases) "
+                 "SELECT * FROM unnest(CAST(:regions AS text[]), CAST(:hospitals AS text[]), CAST(:months AS date[]), "
+                 "CAST(:diagnoses AS text[]), CAST(:types AS text[]), CAST(:scores AS numeric[]), CAST(:counts AS int[])) "
+                 "ON CONFLICT (region, hospital_code, month, principal_diagnosis, dip_type, score) "
+                 "DO UPDATE SET cases = dip_mix.cases + EXCLUDED.cases"),
+            {"regions": [k.region for k in keys], "hospitals": [k.hospital_code for k in keys],
+             "months": [k.month.date() for k in keys], "diagnoses": [k.principal_diagnosis for k in keys],
+             "types": [k.dip_type for k in keys], "scores": [k.score for k in keys],
+             "counts": [changes[k] for k in keys]})
+
+    async def dip_mix(self, region: str, hospital_code: str, start: datetime, end: datetime) -> list[DipTally]:
         rows = await self.conn.execute(
-            text("SELECT claim_id, facts->>'principal_diagnosis' AS diagnosis, facts->>'dip_type' AS dip_type, "
-                 "facts->>'dip_score' AS score, dscg_time FROM audit_claims "
-                 "WHERE COALESCE(pool_admdvs, treat_admdvs) = :region AND hospital_code = :hospital "
-                 "AND dscg_time >= :start AND dscg_time < :end AND facts->>'payment_method' = 'DIP' "
-                 "AND facts->>'dip_type' IS NOT NULL AND facts->>'dip_score' IS NOT NULL"),
-            {"region": region, "hospital": hospital_code, "start": start, "end": end})
-        return [DipCase(r.claim_id, r.diagnosis, r.dip_type, Decimal(r.score), r.dscg_time) for r in rows]
+            text("SELECT principal_diagnosis, dip_type, score, month, cases FROM dip_mix WHERE region = :region "
+                 "AND hospital_code = :hospital AND month >= :start AND month < :end AND cases > 0"),
+            {"region": region, "hospital": hospital_code, "start": start.astimezone(CHINA).date(),
+             "end": end.astimezone(CHINA).date()})
+        return [DipTally(r.principal_diagnosis, r.dip_type, r.score,
+                         datetime(r.month.year, r.month.month, 1, tzinfo=CHINA), r.cases) for r in rows]
 
     async def save_assistance(self, request: AssistanceRequest) -> None:
         await self.conn.execute(

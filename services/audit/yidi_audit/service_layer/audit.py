@@ -8,7 +8,8 @@ superseded inside the batch raises nothing; an older version arriving late chang
 raises and changes nothing twice.
 
 Hospital patterns (AUD-DIP-SCORE-DRIFT) are checked after the batch's claims are stored, over the stored cases
-of each hospital and period the batch's DIP claims fall in: one flag per hospital and period, raised once
+of each hospital and period the batch's DIP claims fall in, as counted by month, diagnosis and type when they
+are stored (a check reads a hospital's mix, not its cases): one flag per hospital and period, raised once
 (a later batch of the same period leaves a stored flag as it is). It is about no claim, so it is not published
 as audit-flag.raised (whose readers follow claims); bureaus read it at GET /v1/flags?rule_id=AUD-DIP-SCORE-DRIFT.
 """
@@ -48,6 +49,7 @@ async def audit_priced_claims(tx: Transaction[AuditRepository], priced: Sequence
         since[claim.psn_no] = min(since.get(claim.psn_no, claim.adm_time), claim.adm_time - look_back)
     await tx.repo.lock_people(sorted(since))
     histories = await tx.repo.people_histories(since, [claim.claim_id for claim in claims])
+    as_stored = {c.claim_id: c for history in histories.values() for c in history.values()}
     stored: dict[str, ClaimFacts] = {}
     found: dict[str, AuditFinding] = {}
     correlation: dict[str, str] = {}  # flag id -> correlation id of the claim that revealed it
@@ -66,6 +68,7 @@ async def audit_priced_claims(tx: Transaction[AuditRepository], priced: Sequence
             found.setdefault(finding.flag_id, finding)
             correlation.setdefault(finding.flag_id, p.correlation_id)
     await tx.repo.store_claims(list(stored.values()))
+    await tx.repo.count_in_mix(score_drift.mix_changes((as_stored.get(c.claim_id), c) for c in stored.values()))
     patterns = await hospital_patterns(tx, list(stored.values()), config)
     current: dict[str, int] = {}  # claim id -> its latest version
     for history in histories.values():
@@ -106,9 +109,9 @@ async def hospital_patterns(tx: Transaction[AuditRepository], claims: Sequence[C
         checks.setdefault((claim.reviewing_region, claim.hospital_code, window.period), (claim, window, params))
     found: list[AuditFinding] = []
     for (region, hospital, _), (claim, window, params) in sorted(checks.items()):
-        cases = await tx.repo.dip_cases(region, hospital, min(window.baseline_start, window.start),
+        tallies = await tx.repo.dip_mix(region, hospital, min(window.baseline_start, window.start),
                                         max(window.baseline_end, window.end))
         found += score_drift.evaluate(hospital_code=hospital, treatment_region=claim.treatment_region,
                                       reviewing_region=region, pool_region=claim.pool_region, window=window,
-                                      cases=cases, params=params)
+                                      tallies=tallies, params=params)
     return found

@@ -12,7 +12,7 @@ from ..domain.claims import ClaimFacts
 from ..domain.corrections import FlagChange
 from ..domain.findings import AuditFinding
 from ..domain.review import Review
-from ..domain.rules.score_drift import DipCase
+from ..domain.rules.score_drift import DipTally, MixKey
 from ..domain.special_cases import QuotaUse, SpecialCase, Step
 
 
@@ -93,9 +93,12 @@ class AuditRepository(Protocol):
 
     async def claim_facts(self, claim_id: str) -> ClaimFacts | None: ...
 
-    async def dip_cases(self, region: str, hospital_code: str, start: datetime, end: datetime) -> list[DipCase]:
-        """The hospital's stored DIP claims (latest versions) discharged in [start, end) that the region reviews
-        (a 省本级 claim's pool region, else its treatment region), with their type and score."""
+    async def count_in_mix(self, changes: Mapping[MixKey, int]) -> None:
+        """Adds each change to its key's count of stored DIP claims (AUD-DIP-SCORE-DRIFT's mix)."""
+
+    async def dip_mix(self, region: str, hospital_code: str, start: datetime, end: datetime) -> list[DipTally]:
+        """The counts of the hospital's stored DIP claims (latest versions) discharged in the months of [start,
+        end) that the region reviews (a 省本级 claim's pool region, else its treatment region)."""
 
     async def load_assistance(self, request_id: str, *, for_update: bool = False) -> AssistanceRequest | None: ...
 

@@ -21,6 +21,7 @@ Defaults (the seed gives no figures): quarter, prior year, 20 cases, 0.20.
 """
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -29,6 +30,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from ..claims import ClaimFacts
 from ..findings import AuditFinding, Severity, json_ready, ratio
 from .common import RuleParams
 
@@ -46,14 +48,47 @@ class Params(RuleParams):
 
 
 @dataclass(frozen=True, slots=True)
-class DipCase:
-    """What the rule needs of one stored DIP claim (its latest version)."""
+class DipTally:
+    """Cases of a hospital with one principal diagnosis and DIP type (score) discharged in one month."""
 
-    claim_id: str
     principal_diagnosis: str
     dip_type: str
     score: Decimal  # the type's score D_g as priced
-    dscg_time: datetime
+    month: datetime  # the month's first day, China time
+    cases: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class MixKey:
+    """Where a stored DIP claim (its latest version) is counted: the rule reads these counts, never the claims,
+    so a check costs the hospital's diagnoses and types, not its cases."""
+
+    region: str  # the reviewing region
+    hospital_code: str
+    month: datetime
+    principal_diagnosis: str
+    dip_type: str
+    score: Decimal
+
+
+def mix_key(claim: ClaimFacts | None) -> MixKey | None:
+    if claim is None or claim.payment_method != "DIP" or claim.dip_type is None or claim.dip_score is None:
+        return None
+    local = claim.dscg_time.astimezone(CHINA)
+    return MixKey(claim.reviewing_region, claim.hospital_code, datetime(local.year, local.month, 1, tzinfo=CHINA),
+                  claim.principal_diagnosis, claim.dip_type, claim.dip_score)
+
+
+def mix_changes(stored: Iterable[tuple[ClaimFacts | None, ClaimFacts]]) -> dict[MixKey, int]:
+    """The count changes of storing each (claim as stored before or None, its new latest version); keys whose
+    counts do not change are left out."""
+    changes: Counter[MixKey] = Counter()
+    for before, after in stored:
+        if (old := mix_key(before)) is not None:
+            changes[old] -= 1
+        if (new := mix_key(after)) is not None:
+            changes[new] += 1
+    return {key: n for key, n in changes.items() if n}
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,34 +122,35 @@ def windows(discharged: datetime, params: Params) -> Windows:
 
 
 def evaluate(*, hospital_code: str, treatment_region: str, reviewing_region: str, pool_region: str | None,
-             window: Windows, cases: Iterable[DipCase], params: Params) -> list[AuditFinding]:
-    """At most one finding for the hospital and period; `cases` may hold any of its cases, those outside the
-    period and its baseline are ignored. The flag's insured region is the reviewing region: the pattern is the
+             window: Windows, tallies: Iterable[DipTally], params: Params) -> list[AuditFinding]:
+    """At most one finding for the hospital and period; `tallies` may hold any months of its cases, those
+    outside the period and its baseline are ignored (the windows are whole months). The flag's insured region is the reviewing region: the pattern is the
     hospital's, so the reviewing bureau proposes and confirms it as for a local claim."""
-    now: dict[str, list[DipCase]] = {}
-    before: dict[str, list[DipCase]] = {}
-    for case in cases:
-        bucket = (now if window.start <= case.dscg_time < window.end
-                  else before if window.baseline_start <= case.dscg_time < window.baseline_end else None)
+    now: dict[str, list[DipTally]] = {}
+    before: dict[str, list[DipTally]] = {}
+    for tally in tallies:
+        bucket = (now if window.start <= tally.month < window.end
+                  else before if window.baseline_start <= tally.month < window.baseline_end else None)
         if bucket is not None:
-            bucket.setdefault(case.principal_diagnosis[:params.diagnosis_chars].upper(), []).append(case)
+            bucket.setdefault(tally.principal_diagnosis[:params.diagnosis_chars].upper(), []).append(tally)
     drifting = []
     for diagnosis in sorted(now.keys() & before.keys()):
         current, past = now[diagnosis], before[diagnosis]
-        if len(current) < params.min_cases or len(past) < params.min_cases:
+        current_cases, past_cases = sum(t.cases for t in current), sum(t.cases for t in past)
+        if current_cases < params.min_cases or past_cases < params.min_cases:
             continue
-        lowest = min(c.score for c in (*current, *past))
-        higher_now = sum(1 for c in current if c.score > lowest)
-        higher_before = sum(1 for c in past if c.score > lowest)
-        rise = Decimal(higher_now) / len(current) - Decimal(higher_before) / len(past)
+        lowest = min(t.score for t in (*current, *past))
+        higher_now = sum(t.cases for t in current if t.score > lowest)
+        higher_before = sum(t.cases for t in past if t.score > lowest)
+        rise = Decimal(higher_now) / current_cases - Decimal(higher_before) / past_cases
         if rise >= params.min_rise:
             drifting.append({
                 "diagnosis": diagnosis, "lowest_score": lowest,
-                "higher_types": sorted({c.dip_type for c in (*current, *past) if c.score > lowest}),
-                "period_cases": len(current), "period_higher": higher_now,
-                "period_share": ratio(Decimal(higher_now), Decimal(len(current))),
-                "baseline_cases": len(past), "baseline_higher": higher_before,
-                "baseline_share": ratio(Decimal(higher_before), Decimal(len(past))),
+                "higher_types": sorted({t.dip_type for t in (*current, *past) if t.score > lowest}),
+                "period_cases": current_cases, "period_higher": higher_now,
+                "period_share": ratio(Decimal(higher_now), Decimal(current_cases)),
+                "baseline_cases": past_cases, "baseline_higher": higher_before,
+                "baseline_share": ratio(Decimal(higher_before), Decimal(past_cases)),
                 "rise": ratio(rise, Decimal(1)),
             })
     if not drifting:
