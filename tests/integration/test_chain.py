@@ -5,7 +5,6 @@ Amounts are checked against what the posted lists themselves say, independently 
 from __future__ import annotations
 
 import asyncio
-import os
 from collections import defaultdict
 from decimal import Decimal
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import shutil
-import warnings
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal

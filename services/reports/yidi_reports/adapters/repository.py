@@ -26,7 +26,7 @@ _RANK = "CASE {0}.stage WHEN 'priced' THEN 2 WHEN 'rejected' THEN 1 ELSE 0 END"
 # a later version replaces the row; at the same version a later stage's facts win and each stage fills
 # what the others left unknown, so the row ends the same whatever order the topics are read in
 _MERGE = ", ".join(
-    [f"version = excluded.version",
+    ["version = excluded.version",
      f"stage = CASE WHEN excluded.version > cases.version OR {_RANK.format('excluded')} > {_RANK.format('cases')} "
      f"THEN excluded.stage ELSE cases.stage END"]
     + [f"{c} = CASE WHEN excluded.version > cases.version THEN excluded.{c} "
