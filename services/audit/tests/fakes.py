@@ -79,7 +79,8 @@ class FakeAuditRepository:
         for key, n in changes.items():
             self.mix[key] = self.mix.get(key, 0) + n
 
-    async def dip_mix(self, region: str, hospital_code: str, start: datetime, end: datetime) -> list[DipTally]:
+    async def dip_mix(self, region: str, hospital_code: str, start: datetime, end: datetime,
+                      diagnosis_chars: int) -> list[DipTally]:
         return [DipTally(k.principal_diagnosis, k.dip_type, k.score, k.month, n) for k, n in self.mix.items()
                 if k.region == region and k.hospital_code == hospital_code and start <= k.month < end and n > 0]
 

@@ -161,14 +161,16 @@ class PostgresAuditRepository:
              "types": [k.dip_type for k in keys], "scores": [k.score for k in keys],
              "counts": [changes[k] for k in keys]})
 
-    async def dip_mix(self, region: str, hospital_code: str, start: datetime, end: datetime) -> list[DipTally]:
+    async def dip_mix(self, region: str, hospital_code: str, start: datetime, end: datetime,
+                      diagnosis_chars: int) -> list[DipTally]:
         rows = await self.conn.execute(
-            text("SELECT principal_diagnosis, dip_type, score, month, cases FROM dip_mix WHERE region = :region "
-                 "AND hospital_code = :hospital AND month >= :start AND month < :end AND cases > 0"),
+            text("SELECT upper(left(principal_diagnosis, :chars)) AS diagnosis, dip_type, score, month, "
+                 "sum(cases) AS cases FROM dip_mix WHERE region = :region AND hospital_code = :hospital "
+                 "AND month >= :start AND month < :end AND cases > 0 GROUP BY 1, 2, 3, 4"),
             {"region": region, "hospital": hospital_code, "start": start.astimezone(CHINA).date(),
-             "end": end.astimezone(CHINA).date()})
-        return [DipTally(r.principal_diagnosis, r.dip_type, r.score,
-                         datetime(r.month.year, r.month.month, 1, tzinfo=CHINA), r.cases) for r in rows]
+             "end": end.astimezone(CHINA).date(), "chars": diagnosis_chars})
+        return [DipTally(r.diagnosis, r.dip_type, r.score, datetime(r.month.year, r.month.month, 1, tzinfo=CHINA),
+                         r.cases) for r in rows]
 
     async def save_assistance(self, request: AssistanceRequest) -> None:
         await self.conn.execute(

@@ -110,7 +110,7 @@ async def hospital_patterns(tx: Transaction[AuditRepository], claims: Sequence[C
     found: list[AuditFinding] = []
     for (region, hospital, _), (claim, window, params) in sorted(checks.items()):
         tallies = await tx.repo.dip_mix(region, hospital, min(window.baseline_start, window.start),
-                                        max(window.baseline_end, window.end))
+                                        max(window.baseline_end, window.end), params.diagnosis_chars)
         found += score_drift.evaluate(hospital_code=hospital, treatment_region=claim.treatment_region,
                                       reviewing_region=region, pool_region=claim.pool_region, window=window,
                                       tallies=tallies, params=params)

@@ -96,9 +96,11 @@ class AuditRepository(Protocol):
     async def count_in_mix(self, changes: Mapping[MixKey, int]) -> None:
         """Adds each change to its key's count of stored DIP claims (AUD-DIP-SCORE-DRIFT's mix)."""
 
-    async def dip_mix(self, region: str, hospital_code: str, start: datetime, end: datetime) -> list[DipTally]:
+    async def dip_mix(self, region: str, hospital_code: str, start: datetime, end: datetime,
+                      diagnosis_chars: int) -> list[DipTally]:
         """The counts of the hospital's stored DIP claims (latest versions) discharged in the months of [start,
-        end) that the region reviews (a 省本级 claim's pool region, else its treatment region)."""
+        end) that the region reviews (a 省本级 claim's pool region, else its treatment region), by month, type and
+        principal diagnosis (at least its first `diagnosis_chars` characters)."""
 
     async def load_assistance(self, request_id: str, *, for_update: bool = False) -> AssistanceRequest | None: ...
 
