@@ -24,6 +24,7 @@ import httpx
 import pytest
 
 from yidi_common.auth import Role
+from yidi_common.auth.issuer import TOKEN_SECONDS
 from yidi_common.regional_config import load_config
 from yidi_common.settings import REPO_ROOT, get_settings
 from yidi_demo import tokens
@@ -59,8 +60,11 @@ def pct(share) -> str:
 def stack(start_service):
     services = {name: start_service(name, **({"REPORTS_FEEDBACK_OPENS": FEEDBACK_OPENS} if name == "reports" else {}))
                 for name in BACKENDS}
+    # every page refreshes the session's access token first (the margin exceeds the issuer's token lifetime), so
+    # the pages below also prove the refresh through the issuer (grant_type=refresh_token) in the browser's flow
     services["dashboard"] = start_service(
         "dashboard", DASHBOARD_SESSION_KEY=secrets.token_urlsafe(32),
+        DASHBOARD_REFRESH_MARGIN_SECONDS=str(TOKEN_SECONDS + 3600),
         **{f"DASHBOARD_{name.upper()}_URL": services[name].url for name in BACKENDS})
     return services
 
@@ -510,3 +514,10 @@ def test_a_hospital_gives_feedback_and_its_bureau_answers_through_the_pages(stac
         d.shot("feedback")
     finally:
         d.close()
+
+
+def test_each_page_ran_on_a_refreshed_token_and_no_session_ended(stack):
+    """The pages of the tests above all ran after a refresh (see `stack`); none found its session ended."""
+    log = stack["dashboard"].log_path.read_text(errors="replace")
+    assert log.count('"session token refreshed"') >= 10
+    assert "session ended" not in log

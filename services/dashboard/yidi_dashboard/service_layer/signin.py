@@ -84,6 +84,7 @@ async def current(store: SessionStore, provider: OidcProvider, verifier: TokenVe
                         refresh_token=tokens.get("refresh_token") or session.refresh_token,
                         access_expires_at=datetime.fromtimestamp(exp, timezone.utc) if exp else None)
     await store.update_tokens(key, refreshed)
+    log.info("session token refreshed")
     return refreshed
 
 
