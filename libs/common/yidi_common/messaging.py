@@ -24,7 +24,8 @@ from datetime import datetime, timezone
 
 import orjson
 import structlog
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.client import AIOKafkaClient
 from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
 from opentelemetry import trace
 from sqlalchemy import text
@@ -280,8 +281,9 @@ class EventConsumer:
         self.handlers = handlers
         self.relay = relay
         self.batch_size = batch_size
+        self.topics = sorted({topic_for(t) for t in handlers})
         self.consumer = AIOKafkaConsumer(
-            *[topic_for(t) for t in handlers],
+            *self.topics,
             bootstrap_servers=bootstrap_servers,
             group_id=group_id or topic_for(service),  # namespaced stacks get groups of their own
             enable_auto_commit=False,
@@ -295,7 +297,7 @@ class EventConsumer:
         self._uncommitted: dict = {}  # partition -> next offset, applied but not yet committed
         self.processed = 0
         self.dead_lettered = 0
-        self.metrics = ConsumerMetrics(service, [topic_for(t) for t in handlers])
+        self.metrics = ConsumerMetrics(service, self.topics)
 
     async def start_and_run(self) -> None:
         await self.consumer.start()
@@ -329,6 +331,10 @@ class EventConsumer:
                 continue  # being reset or revoked right now
             lags[tp] = max(0, ends[tp] - position)
         return lags
+
+    async def ask_broker(self) -> None:
+        """One ListOffsets request through this consumer's own client (the Kafka watchdog's probe)."""
+        await self.consumer.end_offsets([TopicPartition(topic, 0) for topic in self.topics])
 
     async def stop(self) -> None:
         await self._commit()
@@ -558,6 +564,15 @@ class EventConsumer:
         log.error("dead-lettered message", topic=record.topic, partition=record.partition, offset=record.offset,
                   error=error, **({"trace_id": trace_id} if trace_id else {}))
         return True
+
+
+async def broker_answers(bootstrap_servers: str) -> None:
+    """The cluster's metadata through a client made for the question (the Kafka watchdog's second opinion)."""
+    client = AIOKafkaClient(bootstrap_servers=bootstrap_servers, **get_settings().kafka_client_options())
+    try:
+        await client.bootstrap()
+    finally:
+        await client.close()
 
 
 def make_producer(bootstrap_servers: str) -> AIOKafkaProducer:

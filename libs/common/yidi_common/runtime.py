@@ -23,7 +23,8 @@ from .events import topic_for
 from .http import install_error_handlers
 from .inbox import prune_periodically
 from .logging import configure_logging
-from .messaging import EventConsumer, Handler, OutboxRelay, make_producer
+from .kafka_watchdog import KafkaWatchdog
+from .messaging import EventConsumer, Handler, OutboxRelay, broker_answers, make_producer
 from .metrics import HttpObservability, exposition, refresh_periodically
 from .personal_data import mask_text as mask_personal_data
 from .settings import get_settings
@@ -119,6 +120,8 @@ def create_service_app(
                 tasks.append(asyncio.create_task(prune_periodically(
                     engine, settings.kafka_bootstrap_servers, [topic_for(t) for t in handlers],
                     settings.inbox_prune_seconds), name="inbox-pruning"))
+        if settings.kafka_watchdog_seconds > 0:
+            tasks.append(asyncio.create_task(_kafka_watchdog(settings, producer, consumer).run(), name="kafka-watchdog"))
         if settings.metrics_refresh_seconds > 0:
             tasks.append(asyncio.create_task(refresh_periodically(runtime, settings.metrics_refresh_seconds),
                                              name="metrics-refresh"))
@@ -212,6 +215,16 @@ def create_service_app(
         app.include_router(router)
     document_roles(app)
     return app
+
+
+def _kafka_watchdog(settings, producer, consumer: EventConsumer | None) -> KafkaWatchdog:
+    async def own() -> None:
+        await producer.client.fetch_all_metadata()
+        if consumer is not None:
+            await consumer.ask_broker()
+
+    return KafkaWatchdog(own=own, fresh=lambda: broker_answers(settings.kafka_bootstrap_servers),
+                         stall_seconds=settings.kafka_watchdog_seconds)
 
 
 def _crash_on_failure(task: asyncio.Task) -> None:

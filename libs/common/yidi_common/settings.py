@@ -49,6 +49,7 @@ class Settings(BaseSettings):
     consumer_fetch_max_wait_ms: int = 100
     consumer_commit_seconds: float = 0.5  # offsets committed at most this often (the inbox dedups redeliveries)
     relay_batch_size: int = 2000
+    kafka_watchdog_seconds: float = 120  # own Kafka clients unanswered this long while a new one is: exit; 0: off
     metrics_refresh_seconds: float = 5  # how often /metrics' consumer lag and outbox backlog are read; 0: never
     inbox_prune_seconds: float = 3600  # how often processed-event ids Kafka can no longer redeliver are deleted; 0: never
     # Python's cyclic GC: objects allocated between young-generation collections (CPython's default
