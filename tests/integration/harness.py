@@ -217,3 +217,20 @@ async def drained(services: dict[str, ServiceProcess], *, settled: frozenset[str
             return True
         listing = await client.get(f"{services['grouper'].url}/v1/settlement-lists", params={"limit": 1})
     return set(listing.json()["stage_counts"]) <= settled
+
+
+async def post_traced(grouper_url: str, lists: list[dict]) -> dict:
+    """Posts each list with a `traceparent` of a HIS span made up here: claim id -> that span's context."""
+    import random
+
+    from yidi_common import tracing
+    from yidi_grouper.domain.intake import claim_id_for
+
+    his = {}
+    async with httpx.AsyncClient(base_url=grouper_url, timeout=30) as client:
+        for sl in lists:
+            context = tracing.TraceContext(f"{random.getrandbits(128):032x}", f"{random.getrandbits(64):016x}")
+            answer = await client.post("/v1/settlement-lists", json=sl, headers={"traceparent": context.traceparent})
+            assert answer.status_code == 202, answer.text
+            his[claim_id_for(sl["setlinfo"]["fixmedins_code"], sl["setlinfo"]["setl_id"])] = context
+    return his

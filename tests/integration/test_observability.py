@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import importlib
 import inspect
-import random
 
 import httpx
 import pytest
@@ -29,9 +28,8 @@ from yidi_common.regional_config import load_config
 from yidi_common.settings import REPO_ROOT
 from yidi_demo.workload import generate
 from yidi_grouper.adapters.grouping_engine import GroupingEngine
-from yidi_grouper.domain.intake import claim_id_for
 
-from .harness import drained, produce, read_topic, wait_until
+from .harness import drained, post_traced, produce, read_topic, wait_until
 
 SERVICES = ("grouper", "pricing", "budget", "audit", "clearing")
 NO_TOKEN = {"Authorization": ""}
@@ -74,13 +72,7 @@ def _samples(scraped: dict, name: str, **labels: str) -> dict[frozenset, float]:
 
 
 async def test_one_trace_spans_intake_to_ledger_and_metrics_count_every_event(chain, lists):
-    his_spans = {}
-    async with httpx.AsyncClient(base_url=chain["grouper"].url, timeout=30) as client:
-        for sl in lists:
-            his = tracing.TraceContext(f"{random.getrandbits(128):032x}", f"{random.getrandbits(64):016x}")
-            answer = await client.post("/v1/settlement-lists", json=sl, headers={"traceparent": his.traceparent})
-            assert answer.status_code == 202, answer.text
-            his_spans[claim_id_for(sl["setlinfo"]["fixmedins_code"], sl["setlinfo"]["setl_id"])] = his
+    his_spans = await post_traced(chain["grouper"].url, lists)
     await wait_until(lambda: drained(chain, settled=None), timeout=120, what="the chain to drain")
 
     kafka = chain["grouper"].env["KAFKA_BOOTSTRAP_SERVERS"]

@@ -6,11 +6,9 @@ draws the same tree the events carry (test_observability checks the events thems
 from __future__ import annotations
 
 import gzip
-import random
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-import httpx
 import pytest
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from opentelemetry.proto.trace.v1.trace_pb2 import Span
@@ -21,9 +19,8 @@ from yidi_common.regional_config import load_config
 from yidi_common.settings import REPO_ROOT
 from yidi_demo.workload import generate
 from yidi_grouper.adapters.grouping_engine import GroupingEngine
-from yidi_grouper.domain.intake import claim_id_for
 
-from .harness import free_port, read_topic, wait_until
+from .harness import free_port, post_traced, read_topic, wait_until
 
 
 class Collector:
@@ -85,13 +82,7 @@ async def test_spans_reach_the_collector_with_the_ids_the_events_carry(chain, co
     engine = GroupingEngine.from_settings(get_settings())
     lists = generate(load_config(REPO_ROOT / "demo" / "config"), engine.scheme, count=3, seed=21, codes=engine.codes,
                      error_share=0, qc_share=0, duplicate_share=0, correction_share=0, id_prefix="OTLP").lists
-    his = {}
-    async with httpx.AsyncClient(base_url=chain["grouper"].url, timeout=30) as client:
-        for sl in lists:
-            context = tracing.TraceContext(f"{random.getrandbits(128):032x}", f"{random.getrandbits(64):016x}")
-            answer = await client.post("/v1/settlement-lists", json=sl, headers={"traceparent": context.traceparent})
-            assert answer.status_code == 202, answer.text
-            his[claim_id_for(sl["setlinfo"]["fixmedins_code"], sl["setlinfo"]["setl_id"])] = context
+    his = await post_traced(chain["grouper"].url, lists)
 
     kafka = chain["grouper"].env["KAFKA_BOOTSTRAP_SERVERS"]
     grouped = {e["correlationid"]: tracing.parse_traceparent(e["traceparent"])
