@@ -51,7 +51,7 @@ class Params(RuleParams):
 class DipTally:
     """Cases of a hospital with one principal diagnosis and DIP type (score) discharged in one month."""
 
-    principal_diagnosis: str
+    principal_diagnosis: str  # or at least its first `diagnosis_chars` characters
     dip_type: str
     score: Decimal  # the type's score D_g as priced
     month: datetime  # the month's first day, China time
