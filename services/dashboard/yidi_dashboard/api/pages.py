@@ -109,10 +109,8 @@ async def act_on_flag(request: Request, flag_id: str = Path(max_length=200), act
     if action not in ACTIONS:
         raise HTTPException(404, detail={"title": f"no review step {action}"})
     answer = await pages.act_on_flag(api, session, flag_id, action, form)
-    response = RedirectResponse(form.get("back") if (form.get("back") or "").startswith("/flags") else "/flags",
-                                status_code=303)
-    flash(response, request, f"疑点 {flag_id}：{ACTIONS[action]}完成" if answer.ok else answer.message, answer.ok)
-    return response
+    back = form.get("back") if (form.get("back") or "").startswith("/flags") else "/flags"
+    return _back_to(back, request, answer, f"疑点 {flag_id}：{ACTIONS[action]}完成")
 
 
 @router.get("/statements")
@@ -128,6 +126,13 @@ async def statements_page(request: Request, region: str | None = None,
 
 DOWNLOADS = {"csv": "text/csv", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
              "pdf": "application/pdf", "html": "text/html"}
+
+
+def _back_to(page: str, request: Request, answer, done: str) -> Response:
+    """After a form: back to the page, with `done` or the backend's refusal flashed on it."""
+    response = RedirectResponse(page, status_code=303)
+    flash(response, request, done if answer.ok else answer.message, answer.ok)
+    return response
 
 
 def _file(request: Request, answer, fallback_name: str) -> Response:
@@ -167,9 +172,7 @@ async def object_to(request: Request, session: Session = Depends(signed_in), api
     """A hospital's objection, posted to the reports service as the hospital."""
     form = await form_of(request, session)
     answer = await pages.file_objection(api, session, form)
-    response = RedirectResponse("/objections", status_code=303)
-    flash(response, request, "异议已提交" if answer.ok else answer.message, answer.ok)
-    return response
+    return _back_to("/objections", request, answer, "异议已提交")
 
 
 @router.post("/objections/{objection_id}/decision")
@@ -178,10 +181,8 @@ async def decide_objection(request: Request, objection_id: str = Path(max_length
     """The bureau accepts or rejects an objection (with its reasons), as the bureau."""
     form = await form_of(request, session)
     answer = await pages.decide_objection(api, session, objection_id, form)
-    response = RedirectResponse("/objections", status_code=303)
     decided = {"accepted": "已接受", "rejected": "已驳回"}.get(form.get("decision") or "", "已处理")
-    flash(response, request, f"异议 {objection_id[:8]} {decided}" if answer.ok else answer.message, answer.ok)
-    return response
+    return _back_to("/objections", request, answer, f"异议 {objection_id[:8]} {decided}")
 
 
 @router.get("/feedback")
@@ -198,9 +199,7 @@ async def submit_feedback(request: Request, session: Session = Depends(signed_in
     """A hospital's feedback item, posted to the reports service as the hospital."""
     form = await form_of(request, session)
     answer = await pages.submit_feedback(api, session, form)
-    response = RedirectResponse("/feedback", status_code=303)
-    flash(response, request, "意见已提交" if answer.ok else answer.message, answer.ok)
-    return response
+    return _back_to("/feedback", request, answer, "意见已提交")
 
 
 @router.post("/feedback/{item_id}/answer")
@@ -209,9 +208,7 @@ async def answer_feedback(request: Request, item_id: str = Path(max_length=200),
     """The bureau answers a feedback item, as the bureau."""
     form = await form_of(request, session)
     answer = await pages.answer_feedback(api, session, item_id, form)
-    response = RedirectResponse("/feedback", status_code=303)
-    flash(response, request, f"意见 {item_id} 已答复" if answer.ok else answer.message, answer.ok)
-    return response
+    return _back_to("/feedback", request, answer, f"意见 {item_id} 已答复")
 
 
 @router.get("/downloads/indicators/{level}/{period}.csv")
