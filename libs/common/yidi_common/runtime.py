@@ -19,7 +19,6 @@ from .auth import Principal, Role, TokenVerifier, authorize, document_roles
 from .config_api import router as config_router
 from .config_provider import ConfigProvider
 from .db import migrate, service_engine
-from .events import topic_for
 from .http import install_error_handlers
 from .inbox import prune_periodically
 from .logging import configure_logging
@@ -118,7 +117,7 @@ def create_service_app(
             tasks.append(asyncio.create_task(consumer.start_and_run(), name="consumer"))
             if settings.inbox_prune_seconds > 0:
                 tasks.append(asyncio.create_task(prune_periodically(
-                    engine, settings.kafka_bootstrap_servers, [topic_for(t) for t in handlers],
+                    engine, settings.kafka_bootstrap_servers, consumer.topics,
                     settings.inbox_prune_seconds), name="inbox-pruning"))
         if settings.kafka_watchdog_seconds > 0:
             tasks.append(asyncio.create_task(_kafka_watchdog(settings, producer, consumer).run(), name="kafka-watchdog"))

@@ -32,6 +32,12 @@ def _subscription(row) -> Subscription:
                         tuple(row.types), row.status, row.scanned_to, row.created_at, row.batch_size)
 
 
+def _due(alias: str) -> str:
+    """SQL: the delivery `alias` may be sent now (pending, its attempt due, not leased by a round in flight)."""
+    return (f"{alias}.status = 'pending' AND {alias}.next_attempt_at <= now() "
+            f"AND ({alias}.leased_until IS NULL OR {alias}.leased_until < now())")
+
+
 def _places_in_queue(candidates: list) -> dict[int, int]:
     """Delivery id -> its place in its (subscription, claim) queue among the candidates (in id order), for
     those within their subscription's batch size."""
@@ -181,23 +187,21 @@ class PostgresSubscriptionRepository:
         candidates = (await self.conn.execute(text(
             "SELECT c.id, c.subscription_id, c.ordering_key, s.batch_size "
             "FROM subscriptions s CROSS JOIN LATERAL (SELECT d.id, d.subscription_id, d.ordering_key "
-            "  FROM deliveries d WHERE d.subscription_id = s.id AND d.status = 'pending' "
-            "  AND d.next_attempt_at <= now() AND (d.leased_until IS NULL OR d.leased_until < now()) "
+            f"  FROM deliveries d WHERE d.subscription_id = s.id AND {_due('d')} "
             "  AND NOT EXISTS (SELECT 1 FROM deliveries e WHERE e.subscription_id = d.subscription_id "
             "    AND e.ordering_key = d.ordering_key AND e.status <> 'delivered' AND e.id < d.id "
-            "    AND NOT (e.status = 'pending' AND e.next_attempt_at <= now() "
-            "             AND (e.leased_until IS NULL OR e.leased_until < now())) OFFSET 0) "
+            f"    AND NOT ({_due('e')}) OFFSET 0) "
             "  ORDER BY d.id LIMIT s.batch_size * 2 + :slots) c "
             "WHERE s.status = 'active' ORDER BY c.id"), {"slots": slots})).all()
         places = _places_in_queue(candidates)
         if not places:
             return []
         rows = (await self.conn.execute(text(
-            "SELECT id, subscription_id, position, attempts, ordering_key FROM deliveries WHERE id = ANY(:ids) "
+            "SELECT id, subscription_id, position, attempts, ordering_key FROM deliveries d WHERE id = ANY(:ids) "
             # checked again on the row locked: a delivery another replica leased or sent since this
             # transaction's snapshot is skipped, never sent twice
-            "AND status = 'pending' AND next_attempt_at <= now() AND (leased_until IS NULL OR leased_until < now()) "
-            "ORDER BY id LIMIT :n FOR UPDATE SKIP LOCKED"), {"ids": sorted(places), "n": limit})).all()
+            f"AND {_due('d')} ORDER BY id LIMIT :n FOR UPDATE SKIP LOCKED"),
+            {"ids": sorted(places), "n": limit})).all()
         rows = _queue_prefixes(rows, places)
         if not rows:
             return []
