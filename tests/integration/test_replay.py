@@ -52,6 +52,8 @@ async def test_a_replayed_topic_changes_nothing_and_dead_letters_nothing_again(s
 
     assert await trial_balance() == before
     dead = await read_topic(kafka, dead_letter_topic("clearing"), min_count=1)
-    assert len(dead) == 1 and dead[0]["topic"] == topic
+    assert len({d["id"] for d in dead}) == 1 and dead[0]["topic"] == topic
+    kept = httpx.get(f"{clearing.url}/v1/ops/dead-letters", timeout=5).json()["items"]
+    assert [(k["topic"], k["offset"]) for k in kept] == [(topic, dead[0]["offset"])]  # recorded once, replayed or not
     posted = await read_topic(kafka, topic_for("ledger.posted"), min_count=5)
     assert len(posted) == 5

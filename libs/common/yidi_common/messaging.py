@@ -528,8 +528,10 @@ class EventConsumer:
         topic gets the message with its personal fields masked (it is read by operations' tools); the
         dead_letters table keeps it whole, for the replay."""
         error = f"{type(exc).__name__}: {exc}"
+        dead_letter_id = f"dlq:{self.service}:{event_id}"
         body = orjson.dumps(
             {
+                "id": dead_letter_id,  # the relay delivers at least once: readers deduplicate on it
                 "error": mask_text(error),
                 "traceback": mask_text(traceback.format_exception_only(exc)[-1].strip()),
                 "consumer_group": self.service,
@@ -555,7 +557,7 @@ class EventConsumer:
                 "ON CONFLICT (event_id) DO NOTHING"
             ),
             {
-                "id": f"dlq:{self.service}:{event_id}",
+                "id": dead_letter_id,
                 "topic": dead_letter_topic(self.service),
                 "key": (record.key or b"").decode("utf-8", errors="replace"),
                 "body": body,
