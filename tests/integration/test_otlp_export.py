@@ -95,6 +95,7 @@ async def test_spans_reach_the_collector_with_the_ids_the_events_carry(chain, co
     for claim_id, context in his.items():
         (request,) = collector.requests("yidi-grouper", "/v1/settlement-lists", context.trace_id)
         assert request.parent_span_id.hex() == context.span_id
+        assert request.name == "POST /v1/settlement-lists"  # though the intake's fast path answers before routing
         (grouping,) = collector.of("yidi-grouper", f"process {SETTLEMENT_LIST_SUBMITTED}", context.trace_id)
         assert grouping.span_id.hex() == grouped[claim_id].span_id  # the span the grouped event names
         (pricing,) = collector.of("yidi-pricing", f"process {SETTLEMENT_LIST_GROUPED}", context.trace_id)

@@ -14,6 +14,7 @@ from contextlib import AbstractAsyncContextManager
 import orjson
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import Response
+from opentelemetry import trace
 from pydantic import ValidationError
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -128,6 +129,10 @@ class IntakeFastPath:
         if scope["type"] != "http" or scope["method"] != "POST" or scope["path"].rstrip("/") != self.PATH:
             await self.app(scope, receive, send)
             return
+        server_span = trace.get_current_span()
+        if server_span.is_recording():  # named as routing would name it (OpenTelemetry's HTTP conventions)
+            server_span.set_attribute("http.route", self.PATH)
+            server_span.update_name(f"POST {self.PATH}")
         request = Request(scope)
         try:
             caller = await HOSPITAL_ONLY(request, await bearer(request))
