@@ -149,7 +149,7 @@ class PostgresAuditRepository:
     async def count_in_mix(self, changes: Mapping[MixKey, int]) -> None:
         if not changes:
             return
-        keys = sorted(changes, key=lambda k: (k.region, k.hospital_code, k.month, k.principal_diagnosis, k.dip_type))
+        keys = sorted(changes)  # rows locked in key order, as every transaction locks them
         await self.conn.execute(
             text("INSERT INTO dip_mix (region, hospital_code, month, principal_diagnosis, dip_type, score, cases) "
                  "SELECT * FROM unnest(CAST(:regions AS text[]), CAST(:hospitals AS text[]), CAST(:months AS date[]), "

@@ -3,9 +3,9 @@ and sends those due, at least once, in order per claim, retrying with backoff. S
 replicas: a subscription's scan is locked while it runs (FOR UPDATE SKIP LOCKED) and a delivery is
 leased by the replica sending it; of a (subscription, claim) only the oldest undelivered delivery is
 due (with a batch size above 1, the due ones after it too, in the same request), so a claim's events
-reach a subscriber in the order of the log. Outcomes are recorded in one
-transaction per round (a delivery sent but not yet recorded stays leased; lost with a crash, it is sent
-again when its lease expires: at least once)."""
+reach a subscriber in the order of the log. Outcomes are recorded in one transaction per round (a
+delivery sent but not yet recorded stays leased; lost with a crash, it is sent again when its lease
+expires: at least once)."""
 from __future__ import annotations
 
 import asyncio

@@ -58,10 +58,10 @@ class DipTally:
     cases: int = 1
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, order=True)
 class MixKey:
     """Where a stored DIP claim (its latest version) is counted: the rule reads these counts, never the claims,
-    so a check costs the hospital's diagnoses and types, not its cases."""
+    so a check costs the hospital's diagnoses and types, not its cases. Ordered as table dip_mix's key."""
 
     region: str  # the reviewing region
     hospital_code: str
@@ -124,8 +124,9 @@ def windows(discharged: datetime, params: Params) -> Windows:
 def evaluate(*, hospital_code: str, treatment_region: str, reviewing_region: str, pool_region: str | None,
              window: Windows, tallies: Iterable[DipTally], params: Params) -> list[AuditFinding]:
     """At most one finding for the hospital and period; `tallies` may hold any months of its cases, those
-    outside the period and its baseline are ignored (the windows are whole months). The flag's insured region is the reviewing region: the pattern is the
-    hospital's, so the reviewing bureau proposes and confirms it as for a local claim."""
+    outside the period and its baseline are ignored (the windows are whole months). The flag's insured region
+    is the reviewing region: the pattern is the hospital's, so the reviewing bureau proposes and confirms it as
+    for a local claim."""
     now: dict[str, list[DipTally]] = {}
     before: dict[str, list[DipTally]] = {}
     for tally in tallies:
